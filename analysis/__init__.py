@@ -1,0 +1,1 @@
+"""Pure statistics layer (no Qt, no database)."""
