@@ -1,0 +1,56 @@
+"""Casebook: case records and survival analysis for a retrospective clinical case cohort.
+
+With no subcommand, starts the desktop application. Subcommands work without a screen.
+Heavy modules (Qt, pandas, lifelines, matplotlib) are imported only by the command that needs them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="casebook", description="Case records and survival analysis for a clinical case cohort."
+    )
+    parser.add_argument("--db", type=Path, help="database file (default: Casebook's data folder)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    demo = sub.add_parser("demo", help="write the published demo cohort into a new database file")
+    demo.add_argument("--db", type=Path, required=True, help="new database file to create")
+    return parser
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    from storage.database import DatabaseError
+    from storage.demo import write_demo
+
+    try:
+        db = write_demo(args.db)
+    except DatabaseError as exc:
+        print(f"casebook demo: {exc}", file=sys.stderr)
+        return 1
+    db.close()
+    print(f"Wrote the demo cohort (8 reconstructed cases) to {args.db}")
+    return 0
+
+
+def _run_gui(args: argparse.Namespace) -> int:
+    from gui.app import run
+
+    return run(args.db)
+
+
+COMMANDS = {"demo": _run_demo}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command is None:
+        return _run_gui(args)
+    return COMMANDS[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

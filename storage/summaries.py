@@ -1,0 +1,150 @@
+"""Plain, frozen per-case summaries: the hand-off from storage to analysis and to the case list.
+
+Loaded with one query per table, never one per case, so a 50,000-case list stays quick.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from storage import codes
+from storage.models import (
+    DAYS_PER_YEAR,
+    Case,
+    Complication,
+    CustomField,
+    CustomValue,
+    Death,
+    Identity,
+    PriorTransplant,
+    Relapse,
+    ResponseAssessment,
+    SalvageCourse,
+    Transplant,
+)
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    case_id: int
+    study_id: str
+    sex: str | None
+    birth_date: dt.date | None
+    diagnosis: str | None
+    subtype: str | None
+    disease_status: str | None
+    relapse_number: int | None
+    high_risk_cytogenetics: bool | None
+    prior_transplants: int
+    time_zero: dt.date | None
+    best_response: str | None
+    best_response_overridden: bool
+    first_transplant_date: dt.date | None
+    first_transplant_donor: str | None
+    first_relapse_date: dt.date | None
+    death_date: dt.date | None
+    death_cause: str | None
+    last_follow_up: dt.date | None
+    last_follow_up_status: str | None
+    complication_terms: frozenset[str] = frozenset()
+    custom: dict[str, str | None] = field(default_factory=dict)
+
+    @property
+    def age_at_time_zero(self) -> float | None:
+        if self.birth_date is None or self.time_zero is None:
+            return None
+        return (self.time_zero - self.birth_date).days / DAYS_PER_YEAR
+
+    @property
+    def status_label(self) -> str:
+        return codes.status_label(self.disease_status, self.relapse_number)
+
+    @property
+    def in_remission(self) -> bool:
+        return self.best_response in codes.REMISSION
+
+    @property
+    def treatment_failure(self) -> bool:
+        """No complete remission after salvage (the article's treatment failure)."""
+        return self.best_response is not None and self.best_response not in codes.REMISSION
+
+
+def best_response(responses: Sequence[str | None]) -> str | None:
+    """The highest response category among post-salvage assessments."""
+    ranked = [r for r in responses if r in codes.RESPONSE_RANK]
+    return max(ranked, key=lambda r: codes.RESPONSE_RANK[r]) if ranked else None
+
+
+def _first_by_case(session: Session, date_column: object, case_column: object) -> dict[int, dt.date]:
+    rows = session.execute(select(case_column, func.min(date_column)).group_by(case_column))  # type: ignore[call-overload]
+    return {cid: when for cid, when in rows if when is not None}
+
+
+def load_summaries(session: Session, case_ids: Sequence[int] | None = None) -> list[CaseSummary]:
+    """Summaries of all cases (or of the given ids), ordered by study ID."""
+    case_query = select(Case).order_by(Case.study_id)
+    if case_ids is not None:
+        case_query = case_query.where(Case.id.in_(case_ids))
+    case_rows = session.execute(
+        select(
+            Case.id, Case.study_id, Case.sex, Case.diagnosis, Case.subtype, Case.disease_status,
+            Case.relapse_number, Case.high_risk_cytogenetics, Case.best_response_override,
+            Case.last_follow_up, Case.last_follow_up_status,
+        ).order_by(Case.study_id)
+    ).all()
+    wanted = set(case_ids) if case_ids is not None else None
+    births = dict(session.execute(select(Identity.case_id, Identity.birth_date)).tuples().all())
+    zeros = _first_by_case(session, SalvageCourse.start_date, SalvageCourse.case_id)
+    relapses = _first_by_case(session, Relapse.relapse_date, Relapse.case_id)
+    prior = dict(
+        session.execute(select(PriorTransplant.case_id, func.count()).group_by(PriorTransplant.case_id)).tuples().all()
+    )
+    deaths = {cid: (d, c) for cid, d, c in session.execute(select(Death.case_id, Death.death_date, Death.cause))}
+    responses: dict[int, list[str | None]] = defaultdict(list)
+    for cid, resp in session.execute(
+        select(ResponseAssessment.case_id, ResponseAssessment.response).where(
+            (ResponseAssessment.timing != "pre") | ResponseAssessment.timing.is_(None)
+        )
+    ):
+        responses[cid].append(resp)
+    transplants: dict[int, tuple[dt.date | None, str | None]] = {}
+    for cid, when, donor in session.execute(
+        select(Transplant.case_id, Transplant.transplant_date, Transplant.donor_type).order_by(
+            Transplant.case_id, Transplant.transplant_date
+        )
+    ):
+        transplants.setdefault(cid, (when, donor))
+    terms: dict[int, set[str]] = defaultdict(set)
+    for cid, term in session.execute(select(Complication.case_id, Complication.term)):
+        terms[cid].add(term)
+    custom: dict[int, dict[str, str | None]] = defaultdict(dict)
+    for cid, name, value in session.execute(
+        select(CustomValue.case_id, CustomField.name, CustomValue.value).join(CustomField)
+    ):
+        custom[cid][name] = value
+    out = []
+    for (cid, sid, sex, diag, subtype, status, rel_no, high_risk, override, lfu, lfu_status) in case_rows:
+        if wanted is not None and cid not in wanted:
+            continue
+        death_date, death_cause = deaths.get(cid, (None, None))
+        transplant_date, donor = transplants.get(cid, (None, None))
+        out.append(
+            CaseSummary(
+                case_id=cid, study_id=sid, sex=sex, birth_date=births.get(cid), diagnosis=diag, subtype=subtype,
+                disease_status=status, relapse_number=rel_no, high_risk_cytogenetics=high_risk,
+                prior_transplants=prior.get(cid, 0), time_zero=zeros.get(cid),
+                best_response=override or best_response(responses.get(cid, [])),
+                best_response_overridden=override is not None,
+                first_transplant_date=transplant_date, first_transplant_donor=donor,
+                first_relapse_date=relapses.get(cid), death_date=death_date, death_cause=death_cause,
+                last_follow_up=lfu, last_follow_up_status=lfu_status,
+                complication_terms=frozenset(terms.get(cid, ())), custom=custom.get(cid, {}),
+            )
+        )
+    return out
