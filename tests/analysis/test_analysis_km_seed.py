@@ -28,7 +28,8 @@ OS_EVENT = [1, 0, 1, 1, 1, 0, 1, 1]
 
 
 def test_case4_time_is_just_after_12_months() -> None:
-    assert 366 / DAYS_PER_MONTH == pytest.approx(12.0246, abs=1e-4)
+    case4_months = 366 / DAYS_PER_MONTH
+    assert case4_months == pytest.approx(12.0246, abs=1e-4)
 
 
 def test_event_table() -> None:
