@@ -48,7 +48,6 @@ FIGURE_RC: dict[str, Any] = {
     "lines.linewidth": 1.0,
     "svg.fonttype": "none",
     "pdf.fonttype": 42,
-    "text.hinting_factor": 8,
     "axes.unicode_minus": True,
 }
 
