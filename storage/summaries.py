@@ -88,9 +88,6 @@ def _first_by_case(session: Session, date_column: object, case_column: object) -
 
 def load_summaries(session: Session, case_ids: Sequence[int] | None = None) -> list[CaseSummary]:
     """Summaries of all cases (or of the given ids), ordered by study ID."""
-    case_query = select(Case).order_by(Case.study_id)
-    if case_ids is not None:
-        case_query = case_query.where(Case.id.in_(case_ids))
     case_rows = session.execute(
         select(
             Case.id, Case.study_id, Case.sex, Case.diagnosis, Case.subtype, Case.disease_status,
@@ -99,12 +96,12 @@ def load_summaries(session: Session, case_ids: Sequence[int] | None = None) -> l
         ).order_by(Case.study_id)
     ).all()
     wanted = set(case_ids) if case_ids is not None else None
-    births = dict(session.execute(select(Identity.case_id, Identity.birth_date)).tuples().all())
+    births = {cid: born for cid, born in session.execute(select(Identity.case_id, Identity.birth_date))}
     zeros = _first_by_case(session, SalvageCourse.start_date, SalvageCourse.case_id)
     relapses = _first_by_case(session, Relapse.relapse_date, Relapse.case_id)
-    prior = dict(
-        session.execute(select(PriorTransplant.case_id, func.count()).group_by(PriorTransplant.case_id)).tuples().all()
-    )
+    prior = {
+        cid: n for cid, n in session.execute(select(PriorTransplant.case_id, func.count()).group_by(PriorTransplant.case_id))
+    }
     deaths = {cid: (d, c) for cid, d, c in session.execute(select(Death.case_id, Death.death_date, Death.cause))}
     responses: dict[int, list[str | None]] = defaultdict(list)
     for cid, resp in session.execute(
