@@ -154,8 +154,12 @@ def draw_kaplan_meier(
         x, y = _step_xy(km.time, km.survival, 1.0)
         ax.step(x, y, where="post", color=color, label=label, linewidth=1.0)
         if show_ci:
-            _, lo = _step_xy(km.time, km.ci_lower, 1.0)
-            _, hi = _step_xy(km.time, km.ci_upper, 1.0)
+            # log-log limits are undefined while S = 1 (as in R); draw the band at 1 there
+            flat = km.survival >= 1.0
+            lower = np.where(np.isnan(km.ci_lower) & flat, 1.0, km.ci_lower).astype(np.float64)
+            upper = np.where(np.isnan(km.ci_upper) & flat, 1.0, km.ci_upper).astype(np.float64)
+            _, lo = _step_xy(km.time, lower, 1.0)
+            _, hi = _step_xy(km.time, upper, 1.0)
             ax.fill_between(x, lo, hi, step="post", color=color, alpha=ci_alpha, linewidth=0)
         if show_censors:
             ct = km.censor_times

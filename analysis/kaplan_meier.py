@@ -95,7 +95,7 @@ class MedianEstimate:
 class LandmarkEstimate:
     """S(t) at a landmark time t, as R's ``summary(fit, times = t)`` reports.
 
-    ``n_at_risk`` is the number still at risk at t (time >= t), ``n_events``
+    ``n_at_risk`` is the number at risk at t-0 (time >= t), ``n_events``
     and ``n_censored`` are cumulative counts with time <= t.  ``survival``
     is ``None`` when t lies beyond the last follow-up (and S has not reached
     0); CI limits are ``None`` where not available.
@@ -260,7 +260,9 @@ def survival_at(km: KaplanMeier, t: float) -> LandmarkEstimate:
     idx = int(np.searchsorted(km.time, t, side="right")) - 1
     n_events = int(km.n_events[: idx + 1].sum())
     n_censored = int(km.n_censored[: idx + 1].sum())
-    n_at_risk = km.n - n_events - n_censored
+    # at risk at t-0 (time >= t): everyone minus those who left strictly before t
+    before = int(np.searchsorted(km.time, t, side="left"))
+    n_at_risk = km.n - int(km.n_events[:before].sum()) - int(km.n_censored[:before].sum())
     surv: float | None
     se: float | None
     lo: float | None

@@ -90,6 +90,16 @@ def test_landmark_36_months_plain_ci() -> None:
     assert est.ci_upper == pytest.approx(0.375 + Z95 * se_s, abs=1e-9)  # 0.7105
 
 
+def test_landmark_exactly_at_an_event_time_counts_as_r_summary() -> None:
+    # summary(fit, times = 42): n.risk at 42-0 = 3 (42, 50, 75); the death at 42
+    # is included in the cumulative events (6) and in S(42) = 0.25
+    est = survival_at(kaplan_meier(OS_TIME, OS_EVENT), 42.0)
+    assert (est.n_at_risk, est.n_events, est.n_censored) == (3, 6, 0)
+    assert est.survival == pytest.approx(0.25)
+    at_censoring = survival_at(kaplan_meier(OS_TIME, OS_EVENT), 50.0)
+    assert (at_censoring.n_at_risk, at_censoring.n_events, at_censoring.n_censored) == (2, 6, 1)
+
+
 def test_landmark_before_first_time_and_beyond_follow_up() -> None:
     km = kaplan_meier(OS_TIME, OS_EVENT)
     start = survival_at(km, 0.0)

@@ -65,7 +65,7 @@ def test_aml_nonmaintained_t8_hand_computed() -> None:
     est = survival_at(km, 8)
     se_log = math.sqrt(1 / 24)
     assert est.survival == pytest.approx(2 / 3)
-    assert est.n_at_risk == 8 and est.n_events == 4
+    assert est.n_at_risk == 10 and est.n_events == 4  # at risk at 8-0; events up to 8+0
     assert est.std_err == pytest.approx(2 / 3 * se_log)  # 0.1361
     assert est.ci_lower == pytest.approx(2 / 3 * math.exp(-Z95 * se_log))  # 0.4468
     assert est.ci_upper == pytest.approx(2 / 3 * math.exp(Z95 * se_log))  # 0.9946
