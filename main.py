@@ -39,7 +39,7 @@ def _run_demo(args: argparse.Namespace) -> int:
 def _run_gui(args: argparse.Namespace) -> int:
     from gui.app import run
 
-    return run(args.db)
+    return int(run(args.db))
 
 
 COMMANDS = {"demo": _run_demo}

@@ -17,7 +17,9 @@ if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
 fi
 
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-"$venv/bin/python" -m pip install -q --disable-pip-version-check -e ".[dev]"
+# (pip's notes about this machine's extra package folders are noise; errors still stop the script)
+"$venv/bin/python" -m pip install -q --disable-pip-version-check -e ".[dev]" 2>&1 \
+  | { grep -v "^WARNING: Location" || true; }
 
 export QT_QPA_PLATFORM=offscreen
 echo "== ruff";          "$venv/bin/ruff" check .
