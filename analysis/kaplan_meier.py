@@ -90,6 +90,16 @@ class MedianEstimate:
     conf_level: float
     median_rule: str = MEDIAN_RULE
 
+    def as_text(self, digits: int = 1, unit: str = "months") -> str:
+        """E.g. ``"8.0 months (95% CI 3.0 to not reached)"``; never prints inf."""
+
+        def fmt(x: float | None) -> str:
+            return "not reached" if x is None else f"{x:.{digits}f}"
+
+        pct = f"{100 * self.conf_level:g}%"
+        head = "not reached" if self.median is None else f"{fmt(self.median)} {unit}"
+        return f"{head} ({pct} CI {fmt(self.ci_lower)} to {fmt(self.ci_upper)})"
+
 
 @dataclass(frozen=True)
 class LandmarkEstimate:
@@ -289,6 +299,24 @@ def survival_at(km: KaplanMeier, t: float) -> LandmarkEstimate:
         conf_level=km.conf_level,
         ci_method=km.ci_method,
     )
+
+
+def kaplan_meier_by_group(
+    time: npt.ArrayLike,
+    event: npt.ArrayLike,
+    group: npt.ArrayLike,
+    conf_type: ConfType = "log",
+    conf_level: float = 0.95,
+) -> list[tuple[str, KaplanMeier]]:
+    """One curve per group (labels sorted as strings, as :func:`logrank_test`)."""
+    t, e = _validate(time, event)
+    labels = np.array([str(x) for x in np.asarray(group, dtype=object).ravel()])
+    if labels.size != t.size:
+        raise ValueError("group must have the same length as time")
+    return [
+        (lab, kaplan_meier(t[labels == lab], e[labels == lab], conf_type, conf_level))
+        for lab in sorted(set(labels.tolist()))
+    ]
 
 
 def median_follow_up(

@@ -13,6 +13,7 @@ import pytest
 
 from analysis.survival import (
     kaplan_meier,
+    kaplan_meier_by_group,
     median_follow_up,
     median_survival,
     survival_at,
@@ -55,6 +56,28 @@ def test_median_is_midpoint_rule_not_lifelines() -> None:
     assert med.ci_lower == pytest.approx(3.0)
     assert med.ci_upper is None
     assert med.conf_type == "log" and "midpoint" in med.median_rule
+
+
+def test_median_ci_under_loglog() -> None:
+    # lower log-log curve at t=2: S=.75, se=sqrt(2/48):
+    #   exp(-exp(log(-log .75) + z*se/-log .75)) = 0.315 <= 0.5  -> LCL = 2
+    # upper log-log curve stays above 0.5 (0.674 at 12.02, 0.558 at 42) -> not reached
+    med = median_survival(kaplan_meier(OS_TIME, OS_EVENT, conf_type="log-log"))
+    assert med.median == pytest.approx((4 + 366 / DAYS_PER_MONTH) / 2)
+    assert (med.ci_lower, med.ci_upper) == (2.0, None)
+    assert med.as_text() == "8.0 months (95% CI 2.0 to not reached)"
+
+
+def test_median_text_not_reached() -> None:
+    # S = 2/3 after the only death at 1; lower CI 2/3*exp(-z*sqrt(1/6)) = 0.30 at 1
+    med = median_survival(kaplan_meier([1, 2, 3], [1, 0, 0]))
+    assert med.as_text(unit="weeks") == "not reached (95% CI 1.0 to not reached)"
+
+
+def test_by_group_curves() -> None:
+    curves = kaplan_meier_by_group(OS_TIME, OS_EVENT, ["b", "a"] * 4)
+    assert [label for label, _ in curves] == ["a", "b"]
+    assert sum(km.n for _, km in curves) == 8
 
 
 def test_landmark_12_months() -> None:
