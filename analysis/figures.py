@@ -115,6 +115,19 @@ def _step_xy(time: FloatArray, values: FloatArray, start: float) -> tuple[FloatA
     return x, y
 
 
+def _step_band(x: FloatArray, lo: FloatArray, hi: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Explicit right-continuous step coordinates for a CI band.
+
+    Each interval [x_k, x_k+1) is drawn with the limits at x_k, so a limit that is
+    undefined only from x_k+1 on (e.g. S reaches 0 there) does not erase the band
+    over the preceding interval, as ``fill_between(step="post")`` would.
+    """
+    xs = np.repeat(x, 2)[1:]
+    los = np.repeat(lo, 2)[:-1]
+    his = np.repeat(hi, 2)[:-1]
+    return xs.astype(np.float64), los.astype(np.float64), his.astype(np.float64)
+
+
 def _max_time(curves: Sequence[tuple[str, Any]]) -> float:
     return max(float(obj.time[-1]) for _, obj in curves) if curves else 1.0
 
@@ -160,7 +173,8 @@ def draw_kaplan_meier(
             upper = np.where(np.isnan(km.ci_upper) & flat, 1.0, km.ci_upper).astype(np.float64)
             _, lo = _step_xy(km.time, lower, 1.0)
             _, hi = _step_xy(km.time, upper, 1.0)
-            ax.fill_between(x, lo, hi, step="post", color=color, alpha=ci_alpha, linewidth=0)
+            bx, blo, bhi = _step_band(x, lo, hi)
+            ax.fill_between(bx, blo, bhi, color=color, alpha=ci_alpha, linewidth=0)
         if show_censors:
             ct = km.censor_times
             if ct.size:
@@ -287,7 +301,8 @@ def draw_cumulative_incidence(
             hi = np.where(np.isnan(cif.ci_upper) & (cif.estimate == 0), 0.0, cif.ci_upper)
             _, lo_s = _step_xy(cif.time, lo.astype(np.float64), 0.0)
             _, hi_s = _step_xy(cif.time, hi.astype(np.float64), 0.0)
-            ax.fill_between(x, lo_s, hi_s, step="post", color=color, alpha=ci_alpha, linewidth=0)
+            bx, blo, bhi = _step_band(x, lo_s, hi_s)
+            ax.fill_between(bx, blo, bhi, color=color, alpha=ci_alpha, linewidth=0)
     ax.set_xlim(0.0, right * 1.02 if right > 0 else 1.0)
     ax.set_ylim(0.0, ylim_top)
     ax.set_xticks(risk_table_times(right))
