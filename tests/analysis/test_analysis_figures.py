@@ -143,5 +143,5 @@ def test_ci_band_covers_last_interval_before_survival_reaches_zero() -> None:
     km = kaplan_meier([42, 4, 2, 12, 2], [1, 1, 1, 1, 1], conf_type="log-log")
     fig = kaplan_meier_figure([("EFS", km)], risk_table=False)
     band = fig.axes[0].collections[0]
-    xs = np.concatenate([np.asarray(p.vertices[:, 0], dtype=float) for p in band.get_paths()])
+    xs = np.concatenate([np.asarray(p.vertices, dtype=float)[:, 0] for p in band.get_paths()])
     assert xs.max() == pytest.approx(42.0)
