@@ -1,0 +1,88 @@
+"""Undo commands: one small QUndoCommand per user action, calling storage functions only.
+
+Each holds plain documents (old and new), opens its own transaction, and tells the window
+that cases changed through a callback; no widget is touched here.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+
+from PySide6.QtGui import QUndoCommand
+
+from storage.case_documents import Document, delete_case, save_document
+from storage.database import Database
+
+Notify = Callable[[int | None], None]
+
+
+def _nothing(_case_id: int | None) -> None:
+    pass
+
+
+class SaveCaseCommand(QUndoCommand):
+    """An edit of one case saved from the form: undo puts the old document back."""
+
+    def __init__(self, db: Database, case_id: int, old: Document, new: Document, notify: Notify = _nothing,
+                 *, applied: bool = False) -> None:
+        super().__init__(f"Edit case {new.get('study_id') or old.get('study_id')}")
+        self._db, self._case_id, self._notify = db, case_id, notify
+        self._old, self._new = copy.deepcopy(old), copy.deepcopy(new)
+        self._skip_redo = applied  # the form saved already, to see the rules' verdict first
+
+    def _put(self, doc: Document) -> None:
+        with self._db.session() as s:
+            save_document(s, doc, self._case_id)
+        self._notify(self._case_id)
+
+    def redo(self) -> None:
+        if self._skip_redo:
+            self._skip_redo = False
+            return
+        self._put(self._new)
+
+    def undo(self) -> None:
+        self._put(self._old)
+
+
+class CreateCaseCommand(QUndoCommand):
+    """A new case; undo deletes it, redo restores it under the same id."""
+
+    def __init__(self, db: Database, doc: Document, notify: Notify = _nothing) -> None:
+        super().__init__(f"New case {doc.get('study_id')}")
+        self._db, self._notify = db, notify
+        self._doc = copy.deepcopy(doc)
+        self.case_id: int | None = None
+
+    def redo(self) -> None:
+        with self._db.session() as s:
+            self.case_id = save_document(s, self._doc)
+        self._doc["id"] = self.case_id
+        self._notify(self.case_id)
+
+    def undo(self) -> None:
+        assert self.case_id is not None
+        with self._db.session() as s:
+            self._doc = delete_case(s, self.case_id)
+        self._notify(None)
+
+
+class DeleteCaseCommand(QUndoCommand):
+    """Deleting a case with all it holds; undo restores it, same id, same children."""
+
+    def __init__(self, db: Database, case_id: int, study_id: str, notify: Notify = _nothing) -> None:
+        super().__init__(f"Delete case {study_id}")
+        self._db, self._notify, self.case_id = db, notify, case_id
+        self._doc: Document | None = None
+
+    def redo(self) -> None:
+        with self._db.session() as s:
+            self._doc = delete_case(s, self.case_id)
+        self._notify(None)
+
+    def undo(self) -> None:
+        assert self._doc is not None
+        with self._db.session() as s:
+            save_document(s, self._doc)
+        self._notify(self.case_id)
