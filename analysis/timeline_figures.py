@@ -81,6 +81,7 @@ class DrawnPlot:
     targets: dict[Artist, list[PickTarget]] = field(default_factory=dict)  # one target per point
     by_kind: dict[str, list[PickTarget]] = field(default_factory=dict)
     arrows: list[Artist] = field(default_factory=list)
+    marker_scale: float = 1.0  # markers grow with the screen font; 1.0 is the journal size
     _priority: dict[Artist, int] = field(default_factory=dict)
 
     def register(self, artist: Artist, targets: list[PickTarget], level: str, count_as: str | None = None) -> None:
@@ -175,20 +176,23 @@ def _plot_points(ax: Axes, drawn: DrawnPlot, style_key: str, points: list[tuple[
     else:  # deaths: one colour per cause
         marker, face, edge, size, default_label = "X", colour or "#000000", "white", 7.0, style_key
     (line,) = ax.plot([p[0] for p in points], [p[1] for p in points], linestyle="none", marker=marker,
-                      markersize=size, markerfacecolor=face, markeredgecolor=edge, markeredgewidth=0.8,
+                      markersize=size * drawn.marker_scale, markerfacecolor=face, markeredgecolor=edge,
+                      markeredgewidth=0.8 * drawn.marker_scale,
                       label=label or default_label, zorder=4)
     drawn.register(line, [p[2] for p in points], "marker", count_as)
 
 
 def _bar(ax: Axes, drawn: DrawnPlot, x0: float, x1: float, y: float, height: float, colour: str,
          target: PickTarget, min_width: float, level: str = "bar") -> None:
-    patches = ax.barh(y, max(x1 - x0, min_width), left=x0, height=height, color=colour, edgecolor="none",
-                      zorder=2 if level == "bar" else 1)
+    # A thin white edge keeps back-to-back therapies apart.
+    patches = ax.barh(y, max(x1 - x0, min_width), left=x0, height=height, color=colour,
+                      edgecolor="white" if level == "bar" else "none", linewidth=0.4, zorder=2 if level == "bar" else 1)
     drawn.register(patches[0], [target], level)
 
 
 def draw_patient_timeline(ax: Axes, timelines: Sequence[CaseTimeline], unit: str = "months",
-                          calendar: bool = False, xlim: tuple[float, float] | None = None) -> DrawnPlot:
+                          calendar: bool = False, xlim: tuple[float, float] | None = None,
+                          marker_scale: float = 1.0) -> DrawnPlot:
     """One strip per case, from initial diagnosis to death or last follow-up, with every dated event.
 
     Therapy bars run above a strip's line, complications (coloured by CTCAE grade) below it.
@@ -196,14 +200,15 @@ def draw_patient_timeline(ax: Axes, timelines: Sequence[CaseTimeline], unit: str
     """
     if unit not in TIME_UNITS:
         raise ValueError(f"unknown time unit {unit!r}")
-    drawn = DrawnPlot(ax)
+    drawn = DrawnPlot(ax, marker_scale=marker_scale)
     shown = [t for t in timelines if t.events and (calendar or t.time_zero is not None)]
     drawn.skipped = [t.study_id for t in timelines if t not in shown]
     points: dict[str, list[tuple[float, float, PickTarget]]] = {}
     deaths: dict[str | None, list[tuple[float, float, PickTarget]]] = {}
     spans = [_position(t, d, unit, calendar) for t in shown for d in (t.events[0].date, t.last_date) if d]
     width = (max(spans) - min(spans)) if spans else 1.0
-    min_width = max(width, 1e-9) * 0.004  # a bar stays visible however short
+    view = (xlim[1] - xlim[0]) if xlim is not None else width
+    min_width = max(view, 1e-9) * 0.004  # a bar stays visible however short
     labels = []
     for y, timeline in enumerate(shown):
         first, last = timeline.events[0].date, timeline.last_date or timeline.events[-1].date
@@ -229,7 +234,7 @@ def draw_patient_timeline(ax: Axes, timelines: Sequence[CaseTimeline], unit: str
         _plot_points(ax, drawn, key, points.get(key, []), count_as=tl.ASSESSMENT if "assess" in key else None)
     _plot_deaths(ax, drawn, deaths)
     ax.set_yticks(range(len(shown)), labels)
-    ax.set_ylim(len(shown) - 0.5, -0.5)
+    ax.set_ylim(max(len(shown), 1) - 0.5, -0.5)
     ax.tick_params(axis="y", length=0)
     if calendar:
         locator = AutoDateLocator()  # type: ignore[no-untyped-call]
@@ -306,7 +311,8 @@ def _timeline_legend(ax: Axes, drawn: DrawnPlot) -> None:
                   handler_map={tuple: HandlerTuple(ndivide=None, pad=0.0)})
 
 
-def draw_swimmer_plot(ax: Axes, timelines: Sequence[CaseTimeline], unit: str = "months") -> DrawnPlot:
+def draw_swimmer_plot(ax: Axes, timelines: Sequence[CaseTimeline], unit: str = "months",
+                      marker_scale: float = 1.0) -> DrawnPlot:
     """One lane per case from time zero to death or last follow-up, longest on top.
 
     Lanes are coloured by best response; markers show the first documented CR/CRi, every HSCT
@@ -314,7 +320,7 @@ def draw_swimmer_plot(ax: Axes, timelines: Sequence[CaseTimeline], unit: str = "
     """
     if unit not in TIME_UNITS:
         raise ValueError(f"unknown time unit {unit!r}")
-    drawn = DrawnPlot(ax)
+    drawn = DrawnPlot(ax, marker_scale=marker_scale)
     shown = sorted((t for t in timelines if t.observed_days is not None),
                    key=lambda t: (-(t.observed_days or 0), t.study_id))
     drawn.skipped = [t.study_id for t in timelines if t.observed_days is None]
@@ -341,8 +347,9 @@ def draw_swimmer_plot(ax: Axes, timelines: Sequence[CaseTimeline], unit: str = "
                     (_position(timeline, event.date, unit, False), y, _target(timeline, event, unit)))
         if timeline.alive:
             arrow = ax.annotate("", xy=(end + longest * 0.045, y), xytext=(end, y),
-                                arrowprops={"arrowstyle": "-|>", "color": "#000000", "linewidth": 0.9,
-                                            "shrinkA": 0.0, "shrinkB": 0.0, "mutation_scale": 7.0})
+                                arrowprops={"arrowstyle": "-|>", "color": "#000000",
+                                            "linewidth": 0.9 * marker_scale, "shrinkA": 0.0, "shrinkB": 0.0,
+                                            "mutation_scale": 7.0 * marker_scale})
             drawn.arrows.append(arrow)
             drawn.by_kind.setdefault("alive", []).append(_lane_target(timeline, unit))
     # Response above and transplant below a lane's centre: in the first weeks they would hide each other.
@@ -350,7 +357,7 @@ def draw_swimmer_plot(ax: Axes, timelines: Sequence[CaseTimeline], unit: str = "
         _plot_points(ax, drawn, key, [(x, y + shift, target) for x, y, target in points.get(key, [])])
     _plot_deaths(ax, drawn, deaths)
     ax.set_yticks(range(len(shown)), [t.study_id for t in shown])
-    ax.set_ylim(len(shown) - 0.5, -0.5)
+    ax.set_ylim(max(len(shown), 1) - 0.5, -0.5)
     ax.set_xlim(0.0, longest * 1.08)
     ax.tick_params(axis="y", length=0)
     ax.set_xlabel(f"{unit.capitalize()} from time zero (day 1 of the first salvage course)")
@@ -362,7 +369,7 @@ def draw_swimmer_plot(ax: Axes, timelines: Sequence[CaseTimeline], unit: str = "
                              for g in ("remission", "PR", "NR", None) if g in lane_groups]
     handles += [a for a in drawn.targets if isinstance(a, Line2D)]
     if drawn.arrows:
-        handles.append(Line2D([], [], linestyle="none", marker=r"$\rightarrow$", markersize=9.0,
+        handles.append(Line2D([], [], linestyle="none", marker=r"$\rightarrow$", markersize=9.0 * marker_scale,
                               color="#000000", label="alive at last contact"))
     if handles:
         ax.legend(handles=handles, loc="lower right", frameon=True, framealpha=0.92, edgecolor="none",
