@@ -7,7 +7,6 @@ then upgraded by Alembic; a newer one is refused, since this app cannot know its
 
 from __future__ import annotations
 
-import datetime as dt
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,7 +17,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage import rules  # noqa: F401  (registers the integrity rules on every Session)
+from storage import audit, rules  # noqa: F401  (register the audit trail and the integrity rules on every Session)
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 
@@ -138,16 +137,9 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 
 def _backup_before_upgrade(path: Path, revision: str) -> Path:
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    target = path.with_name(f"{path.stem}.before-upgrade-{revision}-{stamp}{path.suffix}")
-    src = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    dst = sqlite3.connect(target)
-    try:
-        src.backup(dst)  # SQLite's online backup API: consistent even with a WAL file beside it
-    finally:
-        dst.close()
-        src.close()
-    return target
+    from storage.backup import backup_database
+
+    return backup_database(path, f"before-upgrade-from-{revision}")
 
 
 def create_database(path: Path) -> Database:
@@ -166,8 +158,12 @@ def create_database(path: Path) -> Database:
     return Database(path, engine, sessionmaker(engine, expire_on_commit=False))
 
 
-def open_database(path: Path, create: bool = False) -> Database:
-    """Open an existing database (upgrading an older schema after a backup), or create one."""
+def open_database(path: Path, create: bool = False, backup: bool = True) -> Database:
+    """Open an existing database (upgrading an older schema after a backup), or create one.
+
+    Opening backs the file up first (storage.backup, rotated in a backups folder beside it)
+    unless ``backup`` is False; a schema upgrade always backs up.
+    """
     path = Path(path)
     if not path.exists():
         if create:
@@ -186,4 +182,8 @@ def open_database(path: Path, create: bool = False) -> Database:
         db.backup_path = _backup_before_upgrade(path, revision)
         upgrade(engine)
         db.upgraded_from = revision
+    elif backup:
+        from storage.backup import backup_database
+
+        db.backup_path = backup_database(path, "on-opening")
     return db

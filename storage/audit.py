@@ -1,0 +1,271 @@
+"""The audit trail: every create, update and delete of every record, in the same transaction.
+
+It hooks SQLAlchemy's ``after_flush`` on every Session, so the form, the import, the command
+line and undo are all covered without calling anything. At that point the session still shows
+the flush's new, changed and deleted objects with their attribute history, and the rows are in
+the transaction, so an entry is committed or rolled back together with the change it records.
+
+Entries are hash-chained: each stores the SHA-256 of the previous entry's hash plus its own
+content, so changing or removing an entry (after dropping the append-only triggers) breaks the
+chain, which ``verify_chain`` finds. A create is one entry per record holding all its values
+as JSON; an update is one entry per changed field; a delete holds the record's last values.
+A bulk import may ask for one "create" entry per case holding the imported row's SHA-256
+instead (session.info["audit_digests"]), since 50,000 cases × a dozen records per case would
+otherwise make the trail larger than the data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, event, inspect, select
+from sqlalchemy.orm import Session, UOWTransaction
+
+from storage.models import Case, DrugAdministration, SalvageCourse
+from storage.tables import audit_log
+
+GENESIS = "0" * 64
+REASON_KEY = "audit_reason"  # session.info[REASON_KEY]: why the user made this change
+DIGESTS_KEY = "audit_digests"  # session.info[DIGESTS_KEY]: {id(case): sha256 of its imported row}
+_HAS_TABLE = "casebook_audit_table"
+
+
+def os_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in the environment or the password database
+        return "unknown"
+
+
+def text_value(value: Any) -> str | None:
+    """The canonical text an entry stores for a value."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def entry_hash(prev_hash: str, entry: Sequence[Any]) -> str:
+    """SHA-256 over the previous hash and the entry's ten content fields (at .. reason)."""
+    content = json.dumps(list(entry), ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256((prev_hash + content).encode("utf-8")).hexdigest()
+
+
+CONTENT_FIELDS = ("at", "os_user", "action", "table_name", "record_id", "study_id", "field",
+                  "old_value", "new_value", "reason")
+
+
+def _has_audit_table(connection: Connection) -> bool:
+    info = connection.info
+    if _HAS_TABLE not in info:
+        found = connection.exec_driver_sql(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='audit_log'"
+        ).first()
+        info[_HAS_TABLE] = found is not None
+    return bool(info[_HAS_TABLE])
+
+
+def _owner_case(obj: Any) -> Case | None:
+    """The case a record belongs to, from what is loaded (never a lazy load mid-flush)."""
+    if isinstance(obj, Case):
+        return obj
+    loaded = inspect(obj).dict
+    if isinstance(obj, DrugAdministration):
+        course = loaded.get("course")
+        return inspect(course).dict.get("case") if course is not None else None
+    owner = loaded.get("case")
+    return owner if isinstance(owner, Case) else None
+
+
+class _StudyIds:
+    """Study IDs of records whose case is not loaded, looked up once per case."""
+
+    def __init__(self, connection: Connection):
+        self.connection = connection
+        self.by_case: dict[int, str | None] = {}
+
+    def of(self, obj: Any) -> str | None:
+        owner = _owner_case(obj)
+        if owner is not None:
+            value = inspect(owner).dict.get("study_id")
+            return None if value is None else str(value)
+        loaded = inspect(obj).dict
+        case_id = loaded.get("case_id")
+        if case_id is None and isinstance(obj, DrugAdministration) and loaded.get("course_id") is not None:
+            case_id = self.connection.scalar(
+                select(SalvageCourse.case_id).where(SalvageCourse.id == loaded["course_id"])
+            )
+        if case_id is None:
+            return None
+        if case_id not in self.by_case:
+            self.by_case[case_id] = self.connection.scalar(select(Case.study_id).where(Case.id == case_id))
+        return self.by_case[case_id]
+
+
+def _values(obj: Any, skip_empty: bool) -> dict[str, str | None]:
+    state = inspect(obj)
+    out: dict[str, str | None] = {}
+    for attr in state.mapper.column_attrs:
+        if attr.key == "id" or attr.key not in state.dict:
+            continue
+        value = text_value(state.dict[attr.key])
+        if value is not None or not skip_empty:
+            out[attr.key] = value
+    return out
+
+
+def _record_id(obj: Any) -> int | None:
+    value = inspect(obj).dict.get("id")  # every table but study_info has an integer id
+    return value if isinstance(value, int) else None
+
+
+def _changes(session: Session, connection: Connection) -> Iterator[tuple[str, Any, str | None, str | None, str | None]]:
+    """(action, record, field, old, new) for everything this flush writes."""
+    digests: dict[int, str] = session.info.get(DIGESTS_KEY) or {}
+    for obj in session.new:
+        owner = _owner_case(obj)
+        if owner is not None and id(owner) in digests:
+            if obj is owner:
+                yield "create", obj, None, None, f"sha256:{digests[id(owner)]} (the imported row, all its records)"
+            continue
+        yield "create", obj, None, None, json.dumps(_values(obj, True), ensure_ascii=False, sort_keys=True)
+    for obj in session.dirty:
+        if not session.is_modified(obj, include_collections=False):
+            continue
+        state = inspect(obj)
+        for attr in state.mapper.column_attrs:
+            history = state.attrs[attr.key].history
+            if not history.has_changes():
+                continue
+            old = text_value(history.deleted[0]) if history.deleted else None
+            new = text_value(history.added[0]) if history.added else None
+            if old != new:
+                yield "update", obj, attr.key, old, new
+    for obj in session.deleted:
+        yield "delete", obj, None, json.dumps(_values(obj, False), ensure_ascii=False, sort_keys=True), None
+
+
+@event.listens_for(Session, "after_flush")
+def _write_audit_entries(session: Session, _context: UOWTransaction) -> None:
+    connection = session.connection()
+    if not _has_audit_table(connection):
+        return  # a bare test schema without the audit table (never a real Casebook database)
+    at = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+    user = os_user()
+    reason = session.info.get(REASON_KEY)
+    study_ids = _StudyIds(connection)
+    rows = []
+    for action, obj, field, old, new in _changes(session, connection):
+        rows.append({
+            "at": at, "os_user": user, "action": action, "table_name": inspect(obj).mapper.local_table.name,
+            "record_id": _record_id(obj), "study_id": study_ids.of(obj), "field": field,
+            "old_value": old, "new_value": new, "reason": None if reason is None else str(reason),
+        })
+    if not rows:
+        return
+    prev = connection.scalar(select(audit_log.c.hash).order_by(audit_log.c.id.desc()).limit(1)) or GENESIS
+    for row in rows:
+        row["prev_hash"] = prev
+        row["hash"] = prev = entry_hash(prev, [row[k] for k in CONTENT_FIELDS])
+    connection.execute(audit_log.insert(), rows)
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    at: str
+    os_user: str
+    action: str
+    table_name: str
+    record_id: int | None
+    study_id: str | None
+    field: str | None
+    old_value: str | None
+    new_value: str | None
+    reason: str | None
+
+    @property
+    def when(self) -> dt.datetime:
+        return dt.datetime.fromisoformat(self.at)
+
+    def created_value(self, field: str) -> str | None:
+        """For a create entry: the value the record was created with, if its JSON holds it."""
+        if self.action != "create" or not (self.new_value or "").startswith("{"):
+            return None
+        value = json.loads(self.new_value or "{}").get(field)
+        return None if value is None else str(value)
+
+
+def _entries(session: Session, *conditions: Any) -> list[AuditEntry]:
+    cols = [audit_log.c[name] for name in ("id", *CONTENT_FIELDS)]
+    query = select(*cols).where(*conditions).order_by(audit_log.c.id)
+    return [AuditEntry(*row) for row in session.execute(query)]
+
+
+def case_history(session: Session, study_id: str) -> list[AuditEntry]:
+    """Every entry about a case and its records, oldest first."""
+    return _entries(session, audit_log.c.study_id == study_id)
+
+
+def field_history(session: Session, study_id: str, table_name: str, field: str) -> list[AuditEntry]:
+    """Entries that set one field of a case's records: creates holding it, updates of it, deletes."""
+    out = []
+    for entry in case_history(session, study_id):
+        if entry.table_name != table_name:
+            continue
+        updated = entry.action == "update" and entry.field == field
+        created = entry.action == "create" and (entry.created_value(field) is not None or not entry.new_value)
+        if updated or created or entry.action == "delete":
+            out.append(entry)
+    return out
+
+
+def recent_entries(session: Session, limit: int = 500) -> list[AuditEntry]:
+    rows = _entries(session, audit_log.c.id > 0)
+    return rows[-limit:]
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    entries: int
+    problems: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def verify_chain(conn: sqlite3.Connection) -> ChainReport:
+    """Recompute the hash chain of the audit trail on a plain (read-only) sqlite3 connection."""
+    problems: list[str] = []
+    prev = GENESIS
+    count = 0
+    last_id = 0
+    query = f"SELECT id, {', '.join(CONTENT_FIELDS)}, prev_hash, hash FROM audit_log ORDER BY id"
+    for row in conn.execute(query):
+        count += 1
+        entry_id, content, stored_prev, stored = row[0], row[1:11], row[11], row[12]
+        if entry_id != last_id + 1:
+            problems.append(f"audit entries {last_id + 1}..{entry_id - 1} are missing")
+        if stored_prev != prev:
+            problems.append(f"audit entry {entry_id}: the link to the previous entry is broken")
+        if entry_hash(stored_prev, content) != stored:
+            problems.append(f"audit entry {entry_id}: its content does not match its hash (changed after writing)")
+        prev, last_id = stored, entry_id
+    triggers = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='trigger'")}
+    for name in ("audit_log_no_update", "audit_log_no_delete"):
+        if name not in triggers:
+            problems.append(f"the append-only trigger {name} has been removed")
+    return ChainReport(count, problems)

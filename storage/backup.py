@@ -1,0 +1,136 @@
+"""Automatic backups in a ``backups`` folder next to the database, and restoring one.
+
+Copies are made with SQLite's online backup API, never by copying the file: a live database in
+WAL mode keeps recent transactions in its -wal file, which a file copy would miss or tear.
+Rotation keeps the 10 newest copies plus the newest copy of each day of the last 31 days.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+KEEP_LATEST = 10
+KEEP_DAYS = 31
+_NAME = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}-\d{6}-\d{6})-(?P<reason>[a-z0-9-]+)\.db$")
+
+
+class BackupError(Exception):
+    """A backup cannot be made or restored; the message is for the user."""
+
+
+@dataclass(frozen=True)
+class BackupInfo:
+    path: Path
+    taken_at: dt.datetime
+    reason: str
+    size: int
+
+    def describe(self) -> str:
+        return f"{self.taken_at:%Y-%m-%d %H:%M:%S} ({self.reason.replace('-', ' ')}, {self.size / 1e6:.1f} MB)"
+
+
+def backup_folder(database: Path) -> Path:
+    return Path(database).resolve().parent / "backups"
+
+
+def _copy(source: Path, target: Path) -> None:
+    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    try:
+        dst = sqlite3.connect(target)
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+    finally:
+        src.close()
+
+
+def backup_database(database: Path, reason: str) -> Path:
+    """A consistent copy of the database in its backups folder; older copies are then rotated."""
+    database = Path(database)
+    folder = backup_folder(database)
+    folder.mkdir(exist_ok=True)
+    slug = re.sub(r"[^a-z0-9]+", "-", reason.lower()).strip("-") or "manual"
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    target = folder / f"{database.stem}-{stamp}-{slug}.db"
+    partial = target.with_suffix(".partial")
+    try:
+        _copy(database, partial)
+        partial.replace(target)  # a copy interrupted half-way never looks like a backup
+    except (sqlite3.Error, OSError) as exc:
+        partial.unlink(missing_ok=True)
+        raise BackupError(f"Could not back up {database.name} to {folder}: {exc}") from exc
+    rotate(database)
+    return target
+
+
+def list_backups(database: Path) -> list[BackupInfo]:
+    """Backups of this database, newest first."""
+    database = Path(database)
+    folder = backup_folder(database)
+    found = []
+    if folder.is_dir():
+        for path in folder.glob(f"{database.stem}-*.db"):
+            match = _NAME.match(path.name)
+            if not match or match["stem"] != database.stem:
+                continue
+            taken = dt.datetime.strptime(match["stamp"], "%Y%m%d-%H%M%S-%f")
+            found.append(BackupInfo(path, taken, match["reason"], path.stat().st_size))
+    return sorted(found, key=lambda b: b.taken_at, reverse=True)
+
+
+def backups_to_keep(backups: list[BackupInfo], now: dt.datetime | None = None) -> set[Path]:
+    now = now or dt.datetime.now()
+    keep = {b.path for b in backups[:KEEP_LATEST]}
+    days_seen: set[dt.date] = set()
+    for b in backups:  # newest first, so the first one seen of a day is that day's newest
+        day = b.taken_at.date()
+        if (now - b.taken_at).days < KEEP_DAYS and day not in days_seen:
+            keep.add(b.path)
+        days_seen.add(day)
+    return keep
+
+
+def rotate(database: Path, now: dt.datetime | None = None) -> list[Path]:
+    """Delete backups beyond the rotation; returns the deleted paths."""
+    backups = list_backups(database)
+    keep = backups_to_keep(backups, now)
+    removed = []
+    for b in backups:
+        if b.path not in keep:
+            b.path.unlink(missing_ok=True)
+            removed.append(b.path)
+    return removed
+
+
+def restore_backup(backup: Path, database: Path) -> Path:
+    """Put a backup's content into the database file; the current state is backed up first.
+
+    Close every connection of the app to ``database`` before, and reopen it after. The backup
+    is checked to be a readable Casebook database before anything is overwritten. Returns the
+    safety copy of the state before the restore.
+    """
+    from storage.database import DatabaseError, inspect_revision
+
+    backup, database = Path(backup), Path(database)
+    try:
+        inspect_revision(backup)
+    except DatabaseError as exc:
+        raise BackupError(f"{backup.name} cannot be restored: {exc}") from exc
+    safety = backup_database(database, "before-restore") if database.exists() else database
+    src = sqlite3.connect(f"file:{backup}?mode=ro", uri=True)
+    try:
+        dst = sqlite3.connect(database)
+        try:
+            src.backup(dst)  # writes page by page inside one transaction of the target
+        finally:
+            dst.close()
+    except sqlite3.Error as exc:
+        raise BackupError(f"Restoring {backup.name} failed ({exc}); {database.name} was not changed.") from exc
+    finally:
+        src.close()
+    return safety

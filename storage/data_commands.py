@@ -1,0 +1,174 @@
+"""The command-line subcommands import, export and verify (wired into main.py).
+
+Every expected failure (a bad file, a locked or foreign database, an unwritable target) ends
+with a one-line message per problem on stderr and a non-zero exit status, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import sys
+from pathlib import Path
+from typing import Any
+
+EXPORT_SUFFIXES = {".csv": "csv", ".xlsx": "xlsx", ".sav": "sav", ".dta": "dta"}
+
+
+def add_parsers(sub: Any) -> None:
+    imp = sub.add_parser("import", help="import cases from a CSV or XLSX file in the flat case template")
+    imp.add_argument("file", type=Path, help="CSV or XLSX file, one row per case")
+    imp.add_argument("--db", type=Path, required=True, help="database to import into (created if missing)")
+    imp.add_argument("--add-fields", action="store_true", help="add unknown columns as custom fields")
+    imp.add_argument("--date-format", metavar="FMT", help="format of non-ISO dates, e.g. %%d.%%m.%%Y")
+    imp.add_argument("--dry-run", action="store_true", help="check and report only; write nothing")
+    imp.add_argument("--update-existing", action="store_true", help="update the cases whose study ID exists")
+    exp = sub.add_parser("export", help="export the cases: flat template, long format, SPSS or Stata")
+    exp.add_argument("--db", type=Path, required=True, help="database to export")
+    exp.add_argument("--out", type=Path, required=True, help="file to write (a folder for --long as csv)")
+    exp.add_argument("--format", choices=("csv", "xlsx", "sav", "dta"), help="default: from the suffix of --out")
+    exp.add_argument("--long", action="store_true", help="one table per kind of record (xlsx or csv)")
+    exp.add_argument("--deidentify", action="store_true",
+                     help="no names, hospital numbers, birth dates or free text; coded IDs; shifted dates")
+    exp.add_argument("--days-from-time-zero", action="store_true",
+                     help="with --deidentify: dates as days from time zero instead of shifted dates")
+    ver = sub.add_parser("verify", help="check the audit trail's hash chain and the database's integrity")
+    ver.add_argument("--db", type=Path, required=True, help="database to check (opened read-only)")
+
+
+def _say(command: str, message: str) -> None:
+    print(f"casebook {command}: {message}", file=sys.stderr)
+
+
+def run(args: argparse.Namespace) -> int:
+    handlers = {"import": run_import, "export": run_export, "verify": run_verify}
+    try:
+        return handlers[args.command](args)
+    except KeyboardInterrupt:
+        _say(args.command, "interrupted; nothing was changed by the unfinished step")
+        return 130
+    except Exception as exc:  # the last line of defence: a message, never a traceback
+        _say(args.command, f"failed: {type(exc).__name__}: {exc}")
+        return 2
+
+
+def run_import(args: argparse.Namespace) -> int:
+    from storage.database import DatabaseError, create_database, open_database
+    from storage.importing import ImportOptions, import_file
+    from storage.lock import DatabaseLocked, acquire_lock
+
+    if not args.file.is_file():
+        _say("import", f"there is no file {args.file}")
+        return 1
+    if args.date_format is not None and "%" not in args.date_format:
+        _say("import", f"--date-format {args.date_format!r} has no % codes; write e.g. %d.%m.%Y")
+        return 1
+    options = ImportOptions(add_fields=args.add_fields, date_format=args.date_format,
+                            update_existing=args.update_existing, dry_run=args.dry_run)
+    try:
+        with acquire_lock(args.db):
+            db = open_database(args.db) if args.db.exists() else create_database(args.db)
+            try:
+                report = import_file(db, args.file, options)
+            finally:
+                db.close()
+    except (DatabaseError, DatabaseLocked) as exc:
+        _say("import", str(exc))
+        return 1
+    for problem in report.problems:
+        _say("import", str(problem))
+    if report.problems:
+        _say("import", report.summary())
+        return 1
+    print(report.summary())
+    for field in report.new_fields:
+        choices = f" ({', '.join(field.choices)})" if field.choices else ""
+        print(f"  new custom field {field.name}: {field.kind}{choices}")
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from storage.database import DatabaseError, head_revision, inspect_revision, open_database
+    from storage.exporting import ExportError, ExportOptions, export_database
+    from storage.lock import DatabaseLocked, Lock, acquire_lock, make_read_only
+
+    fmt = args.format or EXPORT_SUFFIXES.get(args.out.suffix.lower(), "csv")
+    options = ExportOptions(fmt=fmt, long=args.long, deidentify=args.deidentify,
+                            date_mode="days" if args.days_from_time_zero else "shift")
+    if args.days_from_time_zero and not args.deidentify:
+        _say("export", "--days-from-time-zero only applies with --deidentify")
+        return 1
+    if not args.db.exists():
+        _say("export", f"there is no database at {args.db}")
+        return 1
+    lock: Lock | None = None
+    try:
+        try:
+            lock = acquire_lock(args.db)
+        except DatabaseLocked as exc:
+            # Reading is safe while another window writes; writing keys or upgrading is not.
+            if args.deidentify or inspect_revision(args.db) != head_revision():
+                raise exc
+        db = open_database(args.db, backup=lock is not None)
+        if lock is None:
+            make_read_only(db.engine)
+        try:
+            with db.session() as session:
+                result = export_database(session, args.out, options)
+        finally:
+            db.close()
+    except (DatabaseError, DatabaseLocked, ExportError) as exc:
+        _say("export", str(exc))
+        return 1
+    finally:
+        if lock is not None:
+            lock.release()
+    print(f"Exported {result.cases} cases to {', '.join(str(p) for p in result.paths)}")
+    for line in result.about[1:]:
+        print(f"  {line}")
+    return 0
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    from storage.audit import verify_chain
+    from storage.database import DatabaseError, head_revision, inspect_revision
+
+    try:
+        revision = inspect_revision(args.db)
+    except DatabaseError as exc:
+        _say("verify", str(exc))
+        return 1
+    problems: list[str] = []
+    conn = sqlite3.connect(f"file:{args.db}?mode=ro", uri=True)
+    try:
+        print(f"{args.db}: Casebook database, schema {revision} (this app: {head_revision()})")
+        integrity = [r[0] for r in conn.execute("PRAGMA integrity_check")]
+        if integrity == ["ok"]:
+            print("SQLite integrity check: ok")
+        else:
+            problems += [f"SQLite integrity check: {line}" for line in integrity]
+        orphans = conn.execute("PRAGMA foreign_key_check").fetchall()
+        if orphans:
+            problems.append(f"{len(orphans)} record(s) point to records that do not exist (foreign keys)")
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if "audit_log" in tables:
+            chain = verify_chain(conn)
+            if chain.ok:
+                print(f"Audit trail: {chain.entries} entries, hash chain intact, append-only triggers in place")
+            problems += chain.problems
+        else:
+            print("Audit trail: none (schema before 0002; it starts when the database is next opened)")
+        cases = conn.execute("SELECT count(*) FROM cases").fetchone()[0]
+        print(f"Cases: {cases}")
+    except sqlite3.DatabaseError as exc:
+        problems.append(f"the database cannot be read: {exc}")
+    finally:
+        conn.close()
+    for problem in problems:
+        print(f"PROBLEM: {problem}", file=sys.stderr)
+    if problems:
+        print(f"casebook verify: {len(problems)} problem(s) found; the database may have been tampered with "
+              "or damaged. Restore a backup (File > Restore from backup) after checking.", file=sys.stderr)
+        return 1
+    print("No problems found.")
+    return 0

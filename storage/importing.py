@@ -1,0 +1,317 @@
+"""Importing the flat case template (CSV or XLSX): all rows or none, every problem reported.
+
+The rows are built into Case objects and checked with storage.rules.check_case, the same rules
+every flush runs, plus what only a file can get wrong (unreadable cells, unknown columns,
+repeated study IDs). Only when no row has a problem is anything written, in one transaction,
+after a backup. A dry run stops before writing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from storage import case_template as tpl
+from storage.audit import DIGESTS_KEY, REASON_KEY
+from storage.database import Database
+from storage.models import Case, CustomField, CustomValue, SalvageCourse
+from storage.rules import check_case, custom_value_problem
+from storage.table_files import Problem, RawTable, UnreadableFile, read_table
+
+Progress = Callable[[int, int, str], None]  # (done, total, what is happening)
+WORD_BOOLEANS = frozenset({"yes", "no", "y", "n", "true", "false", "ja", "nein"})
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    add_fields: bool = False  # unknown columns become custom fields (type inferred)
+    date_format: str | None = None  # e.g. "%d.%m.%Y"; ISO and real spreadsheet dates always work
+    update_existing: bool = False  # a study ID already in the database updates that case
+    dry_run: bool = False  # check and report only
+
+
+@dataclass(frozen=True)
+class NewField:
+    name: str
+    kind: str
+    choices: tuple[str, ...] = ()
+
+
+@dataclass
+class ImportReport:
+    path: Path
+    header: list[str] = field(default_factory=list)
+    rows: list[list[Any]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    new_fields: list[NewField] = field(default_factory=list)
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    written: bool = False
+    backup: Path | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def problem_cells(self) -> dict[tuple[int, str | None], list[str]]:
+        """Problems by (row, column) for a preview to highlight; row 0 is the header."""
+        cells: dict[tuple[int, str | None], list[str]] = {}
+        for p in self.problems:
+            cells.setdefault((p.row or 0, p.column), []).append(p.rule)
+        return cells
+
+    def summary(self) -> str:
+        if self.problems:
+            return f"{len(self.problems)} problem(s) in {self.path.name}; nothing was imported."
+        fields = f", {len(self.new_fields)} new custom field(s)" if self.new_fields else ""
+        verb = "imported" if self.written else "would be imported (dry run: nothing written)"
+        return f"{len(self.created)} new and {len(self.updated)} updated case(s) {verb}{fields}."
+
+
+@dataclass
+class _Columns:
+    template: dict[int, tpl.TemplateColumn] = field(default_factory=dict)
+    custom: dict[int, CustomField] = field(default_factory=dict)
+    study_id: int | None = None
+
+
+def _infer_kind(values: list[Any], date_format: str | None) -> NewField | None:
+    present = [v for v in values if not tpl.is_blank(v)]
+
+    def all_ok(parse: Callable[[Any], object]) -> bool:
+        try:
+            for v in present:
+                parse(v)
+        except ValueError:
+            return False
+        return True
+
+    if not present:
+        return None
+    if all(str(v).strip().lower() in WORD_BOOLEANS for v in present):
+        return NewField("", "yesno")
+    if all_ok(lambda v: tpl.parse_date(v, date_format)):
+        return NewField("", "date")
+    if all_ok(lambda v: tpl.parse_cell(tpl.BY_NAME["height_cm"], v, None)):
+        return NewField("", "number")
+    distinct = list(dict.fromkeys(str(v).strip() for v in present))
+    if len(distinct) <= 12 and len(present) >= 2 * len(distinct):
+        return NewField("", "choice", tuple(distinct))
+    return NewField("", "text")
+
+
+def _map_columns(session: Session, table: RawTable, options: ImportOptions, report: ImportReport) -> _Columns:
+    existing = {f.name.lower(): f for f in session.scalars(select(CustomField))}
+    mapped = _Columns()
+    seen: dict[str, int] = {}
+    for i, raw in enumerate(table.header):
+        name = raw.strip()
+        key = name.lower()
+        if not name:
+            if any(not tpl.is_blank(row[i]) for row in table.rows):
+                report.problems.append(Problem(None, f"#{i + 1}", None, "this column has values but no name"))
+            continue
+        if key in seen:
+            report.problems.append(Problem(None, name, None, f"the column appears twice (columns {seen[key] + 1} "
+                                           f"and {i + 1})"))
+            continue
+        seen[key] = i
+        if key in tpl.BY_NAME:
+            column = tpl.BY_NAME[key]
+            if column.name == "study_id":
+                mapped.study_id = i
+            if not column.derived:
+                mapped.template[i] = column
+        elif key in existing:
+            mapped.custom[i] = existing[key]
+        elif not options.add_fields:
+            report.problems.append(Problem(None, name, None, "unknown column: not in the case template and not a "
+                                           "custom field (rename it, or add it as a custom field: --add-fields)"))
+        elif len(name) > 60:
+            report.problems.append(Problem(None, name, None, "a custom field name can have at most 60 characters"))
+        else:
+            guess = _infer_kind([row[i] for row in table.rows], options.date_format) or NewField("", "text")
+            new = NewField(name, guess.kind, guess.choices)
+            report.new_fields.append(new)
+            mapped.custom[i] = CustomField(name=name, kind=new.kind, choices="\n".join(new.choices) or None)
+    if mapped.study_id is None and table.header:
+        report.problems.append(Problem(None, "study_id", None, "the file has no study_id column"))
+    return mapped
+
+
+def _custom_text(custom: CustomField, value: Any, date_format: str | None) -> str | None:
+    if tpl.is_blank(value):
+        return None
+    if custom.kind == "date":
+        return tpl.parse_date(value, date_format).isoformat()
+    if custom.kind == "number":
+        return tpl.number_text(tpl.parse_cell(tpl.BY_NAME["height_cm"], value, None))
+    if custom.kind == "yesno":
+        return "yes" if tpl.parse_yesno(value) else "no"
+    text = tpl.unneutralise(tpl.cell_text(value).strip())
+    problem = custom_value_problem(custom, text)
+    if problem:
+        raise ValueError(problem.removeprefix(f"{custom.name} "))
+    return text
+
+
+def _set_custom(case: Case, custom: CustomField, text: str | None) -> None:
+    current = next((v for v in case.custom_values if v.field is custom), None)
+    if current is not None:
+        if text is None:
+            case.custom_values.remove(current)
+        else:
+            current.value = text
+    elif text is not None:
+        case.custom_values.append(CustomValue(field=custom, value=text))
+
+
+def _shown(value: Any) -> str:
+    return tpl.cell_text(value)
+
+
+def _build_row(case: Case, number: int, row: list[Any], columns: _Columns, options: ImportOptions,
+               problems: list[Problem]) -> None:
+    for i, column in columns.template.items():
+        if column.name == "study_id":
+            continue
+        try:
+            value = tpl.parse_cell(column, row[i], options.date_format)
+        except ValueError as exc:
+            problems.append(Problem(number, column.name, _shown(row[i]), f"{_shown(row[i])!r} {exc}"))
+            continue
+        assert column.put is not None
+        column.put(case, value)
+    for i, custom in columns.custom.items():
+        try:
+            _set_custom(case, custom, _custom_text(custom, row[i], options.date_format))
+        except ValueError as exc:
+            problems.append(Problem(number, custom.name, _shown(row[i]), f"{_shown(row[i])!r} {exc}"))
+    names = {c.name: i for i, c in columns.template.items()}
+    if "prior_hsct_count" in names and "prior_hsct_dates" in names:
+        try:
+            stated = tpl.parse_cell(tpl.BY_NAME["prior_hsct_count"], row[names["prior_hsct_count"]], None)
+        except ValueError:
+            stated = None  # reported above
+        if stated is not None and len(case.prior_transplants) > stated:
+            problems.append(Problem(number, "prior_hsct_dates", _shown(row[names["prior_hsct_dates"]]),
+                                    f"lists more dates than prior_hsct_count ({stated})"))
+
+
+def _load_existing(session: Session, ids: list[str], full: bool) -> dict[str, Case]:
+    found: dict[str, Case] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        query = select(Case).where(Case.study_id.in_(chunk))
+        if full:
+            query = query.options(*(selectinload(getattr(Case, rel)) for rel in (
+                "identity", "findings", "prior_transplants", "assessments", "transplants", "complications",
+                "subsequent_therapies", "relapses", "death", "custom_values")),
+                selectinload(Case.courses).selectinload(SalvageCourse.drugs))
+        found.update({c.study_id: c for c in session.scalars(query)})
+    return found
+
+
+def plan_import(session: Session, path: Path, options: ImportOptions,
+                progress: Progress | None = None) -> tuple[ImportReport, list[Case], dict[int, str]]:
+    """Read, build and check every row without writing; returns the report, the cases and their digests."""
+    report = ImportReport(Path(path))
+    try:
+        table = read_table(report.path)
+    except UnreadableFile as exc:
+        report.problems.extend(exc.problems)
+        return report, [], {}
+    report.header, report.rows = table.header, table.rows
+    report.problems.extend(table.problems)
+    columns = _map_columns(session, table, options, report)
+    rows = [(i + 1, row) for i, row in enumerate(table.rows) if not all(tpl.is_blank(v) for v in row)]
+    if not rows:
+        report.problems.append(Problem(None, None, None, "the file has a header but no case rows"))
+    if columns.study_id is None or not rows:
+        return report, [], {}
+    sid_at = columns.study_id
+    first_row: dict[str, int] = {}
+    for number, row in rows:
+        sid = tpl.cell_text(row[sid_at]).strip()
+        if not sid:
+            report.problems.append(Problem(number, "study_id", "", "the study ID is required"))
+        elif sid in first_row:
+            report.problems.append(Problem(number, "study_id", sid, f"study ID {sid} is also in row {first_row[sid]}"))
+        else:
+            first_row[sid] = number
+    existing = _load_existing(session, list(first_row), options.update_existing)
+    cases: list[Case] = []
+    digests: dict[int, str] = {}
+    header = [h.strip() for h in table.header]
+    for done, (number, row) in enumerate(rows):
+        if progress and done % 250 == 0:
+            progress(done, len(rows), "checking rows")
+        sid = tpl.cell_text(row[sid_at]).strip()
+        if not sid or first_row.get(sid) != number:
+            continue
+        case = existing.get(sid)
+        if case is not None and not options.update_existing:
+            report.problems.append(Problem(number, "study_id", sid, f"study ID {sid} already exists in the database "
+                                           "(to change that case, choose to update existing cases)"))
+            continue
+        if case is None:
+            case = Case(study_id=sid)
+            content = json.dumps([header, [tpl.cell_text(v) for v in row]], ensure_ascii=False)
+            digests[id(case)] = hashlib.sha256(content.encode("utf-8")).hexdigest()
+            report.created.append(sid)
+        else:
+            report.updated.append(sid)
+        row_problems: list[Problem] = []
+        _build_row(case, number, row, columns, options, row_problems)
+        if not row_problems:
+            by_column = {c.name: row[i] for i, c in columns.template.items()}
+            by_column.update({f.name: row[i] for i, f in columns.custom.items()})
+            for violation in check_case(case):
+                name = tpl.column_for_path(violation.field)
+                value = by_column.get(name)
+                row_problems.append(Problem(number, name, None if value is None else _shown(value), violation.rule))
+        report.problems.extend(row_problems)
+        cases.append(case)
+    if progress:
+        progress(len(rows), len(rows), "checked")
+    report.problems.sort(key=lambda p: (p.row or 0))
+    return report, cases, digests
+
+
+def import_file(db: Database, path: Path, options: ImportOptions = ImportOptions(),
+                progress: Progress | None = None) -> ImportReport:
+    """Import a flat-template file: every row in one transaction, or nothing and a report of every problem."""
+    from storage.backup import backup_database
+
+    session = db.sessions()
+    try:
+        with session.no_autoflush:
+            report, cases, digests = plan_import(session, path, options, progress)
+        if report.problems or options.dry_run:
+            session.rollback()
+            return report
+        report.backup = backup_database(db.path, "before-import")
+        if progress:
+            progress(0, len(cases), "writing")
+        session.info[REASON_KEY] = f"import of {Path(path).name}"
+        session.info[DIGESTS_KEY] = digests
+        session.info["skip_rules"] = True  # every case was checked by check_case above, study IDs too
+        session.add_all(cases)
+        session.flush()
+        session.commit()
+        report.written = True
+        if progress:
+            progress(len(cases), len(cases), "done")
+        return report
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

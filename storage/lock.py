@@ -1,0 +1,127 @@
+"""One writer per database: a lock file beside it naming who holds it.
+
+SQLite alone would let two instances interleave their writes, each working from stale screens.
+So the app takes ``<database>.lock`` (created atomically, holding PID, host, user and start time)
+before it writes. A second instance is told who holds the database and may open it read-only.
+A lock whose process is gone on this host is stale and is taken over; a lock from another host
+(a shared drive) is never presumed stale, since its process cannot be checked from here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+
+from storage.audit import os_user
+
+
+class DatabaseLocked(Exception):
+    """Another instance holds the database; the message is for the user."""
+
+
+def lock_path(database: Path) -> Path:
+    database = Path(database)
+    return database.with_name(database.name + ".lock")
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, owned by someone else
+    except OSError:
+        return False
+    return True
+
+
+@dataclass
+class Lock:
+    database: Path
+    path: Path
+    owner: dict[str, Any]
+    released: bool = False
+
+    def release(self) -> None:
+        """Remove the lock file if it is still ours."""
+        if self.released:
+            return
+        self.released = True
+        try:
+            current = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return
+        if current.get("token") == self.owner["token"]:
+            self.path.unlink(missing_ok=True)
+
+    def __enter__(self) -> Lock:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.release()
+
+
+def holder(database: Path) -> dict[str, Any] | None:
+    """Who holds the lock, or None if nobody (or only a stale lock) does."""
+    path = lock_path(database)
+    try:
+        info: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        return {"pid": None, "host": "?", "user": "?", "since": "?", "unreadable": True}
+    if info.get("host") == socket.gethostname() and not _process_alive(int(info.get("pid") or 0)):
+        return None
+    return info
+
+
+def describe(info: dict[str, Any]) -> str:
+    return (f"user {info.get('user', '?')} on computer {info.get('host', '?')} "
+            f"(process {info.get('pid', '?')}, since {info.get('since', '?')})")
+
+
+def acquire_lock(database: Path) -> Lock:
+    """Take the write lock of a database, or raise DatabaseLocked naming who holds it."""
+    database = Path(database)
+    path = lock_path(database)
+    owner = {
+        "pid": os.getpid(), "host": socket.gethostname(), "user": os_user(),
+        "since": dt.datetime.now().isoformat(timespec="seconds"), "token": os.urandom(8).hex(),
+    }
+    for _attempt in range(3):
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            current = holder(database)
+            if current is not None:
+                raise DatabaseLocked(
+                    f"{database.name} is open in another Casebook window: {describe(current)}. "
+                    "You can look at it read-only; to change it, close it there first. If that program "
+                    f"is no longer running, delete {path.name}."
+                ) from None
+            path.unlink(missing_ok=True)  # stale: its process has gone
+            continue
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(owner, fh)
+        return Lock(database, path, owner)
+    raise DatabaseLocked(f"Could not take the lock {path.name}; another program keeps replacing it.")
+
+
+def make_read_only(engine: Any) -> None:
+    """Make every connection of an engine refuse writes (PRAGMA query_only), for a second instance."""
+
+    def _query_only(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA query_only=ON")
+        cursor.close()
+
+    event.listen(engine, "connect", _query_only)
+    engine.dispose()  # pooled connections opened before were writable
