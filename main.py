@@ -19,6 +19,9 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     demo = sub.add_parser("demo", help="write the published demo cohort into a new database file")
     demo.add_argument("--db", type=Path, required=True, help="new database file to create")
+    from analysis.command import add_parser as add_analyze_parser  # light: no numpy or Qt
+
+    add_analyze_parser(sub)
     return parser
 
 
@@ -36,13 +39,19 @@ def _run_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_analyze(args: argparse.Namespace) -> int:
+    from analysis.command import run
+
+    return run(args)
+
+
 def _run_gui(args: argparse.Namespace) -> int:
     from gui.app import run
 
     return int(run(args.db))
 
 
-COMMANDS = {"demo": _run_demo}
+COMMANDS = {"analyze": _run_analyze, "demo": _run_demo}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,6 +15,23 @@ from typing import Protocol
 TIME_UNITS: dict[str, float] = {"days": 1.0, "weeks": 7.0, "months": 30.4375, "years": 365.25}
 
 
+class StoredDefinition(Protocol):
+    """A stored endpoint definition (the ORM row or storage.endpoint_definitions' plain record)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def label(self) -> str: ...
+    @property
+    def death_is_event(self) -> bool: ...
+    @property
+    def relapse_is_event(self) -> bool: ...
+    @property
+    def treatment_failure_is_event(self) -> bool: ...
+    @property
+    def death_causes(self) -> str | Iterable[str] | None: ...
+
+
 class CaseDates(Protocol):
     """What derivation needs from a case (storage.summaries.CaseSummary provides it)."""
 
@@ -42,6 +59,19 @@ class EndpointRule:
     relapse_is_event: bool = False
     treatment_failure_is_event: bool = False
     death_causes: frozenset[str] | None = None  # None: death from any cause
+
+    @classmethod
+    def from_definition(cls, row: StoredDefinition) -> EndpointRule:
+        """The rule of a stored definition; death causes stored as "disease,therapy" or a sequence."""
+        raw = row.death_causes
+        parts = raw.split(",") if isinstance(raw, str) else list(raw or ())
+        causes = frozenset(p.strip() for p in parts if p.strip())
+        return cls(
+            name=row.name, label=row.label, death_is_event=bool(row.death_is_event),
+            relapse_is_event=bool(row.relapse_is_event),
+            treatment_failure_is_event=bool(row.treatment_failure_is_event),
+            death_causes=causes or None,
+        )
 
     def describe(self) -> str:
         events = []

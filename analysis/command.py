@@ -1,0 +1,204 @@
+"""The ``analyze`` subcommand: the Analysis tab's numbers on the command line, as a fixed JSON contract.
+
+    casebook analyze --db PATH --endpoint os|efs|NAME [--unit days|weeks|months|years]
+        [--group-by FIELD] [--where FIELD=VALUE ...] [--at T ...] [--conf-type log|log-log|plain] [--json]
+
+Numbers are rounded to 4 decimals; ``null`` stands for "not reached" / "not available". A bad
+argument exits with status 2 and one line on stderr, never a traceback. Only light modules are
+imported at module level: main.py builds its parser from here at every start-up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from analysis.cohort import CohortResult
+    from analysis.endpoints import EndpointRule
+    from storage.database import Database
+
+UNITS = ("days", "weeks", "months", "years")
+CONF_TYPES = ("log", "log-log", "plain")
+EXIT_BAD_ARGUMENT = 2
+
+
+class AnalyzeError(Exception):
+    """A bad request; the message is one line for the user."""
+
+
+def add_parser(sub: Any) -> None:
+    """Register ``analyze`` on main.py's subparsers (choices are checked here, for one-line errors)."""
+    p = sub.add_parser("analyze", help="survival analysis of an endpoint (Kaplan–Meier, log-rank), as text or JSON")
+    p.add_argument("--db", type=Path, default=argparse.SUPPRESS, help="database file")
+    p.add_argument("--endpoint", help="os, efs, efs-tf or the name of your own endpoint definition")
+    p.add_argument("--unit", default="months", help="days, weeks, months (default; 30.4375 days) or years")
+    p.add_argument("--group-by", dest="group_by", metavar="FIELD", help="compare the groups of a field")
+    p.add_argument("--where", action="extend", nargs="+", default=[], metavar="FIELD=VALUE",
+                   help="population filter, e.g. best_response=CR (several: all must hold; a,b: any of)")
+    p.add_argument("--at", action="extend", nargs="+", default=[], metavar="T", help="landmark time(s)")
+    p.add_argument("--conf-type", dest="conf_type", default="log", help="CI transform: log (R), log-log, plain")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+@dataclass(frozen=True)
+class AnalysisInputs:
+    """Everything an analysis reads from the database, loaded once (one query per table)."""
+
+    summaries: tuple[Any, ...]
+    rules: dict[str, EndpointRule]
+    custom_kinds: dict[str, str]
+    title: str | None = None
+
+
+def load_inputs(database: Database) -> AnalysisInputs:
+    from sqlalchemy import select
+
+    from analysis.endpoints import EndpointRule
+    from storage.endpoint_definitions import list_definitions
+    from storage.models import CustomField, StudyInfo
+    from storage.summaries import load_summaries
+
+    with database.session() as session:
+        summaries = tuple(load_summaries(session))
+        rules = {d.name: EndpointRule.from_definition(d) for d in list_definitions(session)}
+        kinds = {name: kind for name, kind in session.execute(select(CustomField.name, CustomField.kind))}
+        title = session.scalar(select(StudyInfo.value).where(StudyInfo.key == "title"))
+    return AnalysisInputs(summaries, rules, kinds, title)
+
+
+def _parse_times(raw: list[str]) -> list[float]:
+    out = []
+    for text in raw:
+        try:
+            value = float(text)
+        except ValueError:
+            raise AnalyzeError(f"--at takes times as numbers, not '{text}'.") from None
+        if not math.isfinite(value) or value < 0:
+            raise AnalyzeError(f"--at takes non-negative times, not '{text}'.")
+        out.append(value)
+    return out
+
+
+def _r(x: float | None) -> float | int | None:
+    """4 decimals; None for not reached / not available (never NaN or inf in JSON)."""
+    if x is None or not math.isfinite(x):
+        return None
+    return round(float(x), 4)
+
+
+def _time(x: float) -> float | int:
+    return int(x) if float(x).is_integer() else round(x, 4)
+
+
+def result_json(result: CohortResult) -> dict[str, Any]:
+    """The fixed JSON contract of issue 4."""
+    groups = []
+    for g in result.groups:
+        groups.append({
+            "label": g.label, "n": g.n, "events": g.events, "censored": g.censored,
+            "median": _r(g.median.median), "median_ci": [_r(g.median.ci_lower), _r(g.median.ci_upper)],
+            "at": [
+                {"time": _time(lm.time), "survival": _r(lm.survival), "ci": [_r(lm.ci_lower), _r(lm.ci_upper)],
+                 "at_risk": lm.n_at_risk, "events": lm.n_events, "censored": lm.n_censored}
+                for lm in g.landmarks
+            ],
+        })
+    logrank = None
+    if result.logrank is not None:
+        logrank = {"chisq": _r(result.logrank.chisq), "df": result.logrank.df, "p": _r(result.logrank.p)}
+    return {"endpoint": result.rule.name, "unit": result.unit, "conf_type": result.conf_type,
+            "conf_level": result.conf_level, "groups": groups, "logrank": logrank}
+
+
+def _fmt(x: float | None, digits: int = 2) -> str:
+    return "NR" if x is None else f"{x:.{digits}f}"
+
+
+def _pct(x: float | None) -> str:
+    return "n/a" if x is None else f"{100 * x:.1f}%"
+
+
+def result_text(result: CohortResult) -> str:
+    """The same numbers as a readable table that names its conventions."""
+    unit = result.unit
+    pct = f"{100 * result.conf_level:g}%"
+    lines = [result.rule.describe(), f"Population: {result.population_text()}", ""]
+    head = f"{'group':<16}{'n':>5}{'events':>8}{'censored':>10}  median ({pct} CI), {unit}"
+    lines += [head, "-" * len(head)]
+    for g in result.groups:
+        m = g.median
+        lines.append(f"{g.label:<16}{g.n:>5}{g.events:>8}{g.censored:>10}  "
+                     f"{_fmt(m.median)} ({_fmt(m.ci_lower)} to {_fmt(m.ci_upper)})")
+    if any(g.landmarks for g in result.groups):
+        lines += ["", f"{'group':<16}{'time':>8}{'S(t)':>9}  {pct + ' CI':<18}{'at risk':>8}{'events':>8}{'censored':>10}"]
+        for g in result.groups:
+            for lm in g.landmarks:
+                ci = f"{_pct(lm.ci_lower)} to {_pct(lm.ci_upper)}"
+                lines.append(f"{g.label:<16}{lm.time:>8g}{_pct(lm.survival):>9}  {ci:<18}"
+                             f"{lm.n_at_risk:>8}{lm.n_events:>8}{lm.n_censored:>10}")
+    if result.logrank is not None:
+        lr = result.logrank
+        lines += ["", f"Log-rank test ({result.group_by}): chi-square {lr.chisq:.3f}, df {lr.df}, p = {lr.p:.4f}"]
+    fu = result.overall.follow_up
+    lines += ["", f"Median follow-up (reverse Kaplan–Meier): {fu.as_text(digits=1, unit=unit)}"]
+    lines += ["", "NR = not reached. Conventions: " + result.conventions()]
+    lines += [f"Warning: {w}" for w in result.warnings]
+    lines += [f"Not analysed: {x.study_id}: {x.reason}" for x in result.excluded]
+    return "\n".join(lines)
+
+
+def analyze(args: argparse.Namespace) -> CohortResult:
+    """Validate the arguments, load the database once and run the analysis."""
+    from analysis.cohort import CohortError, Condition, analyze_cohort
+    from storage.database import DatabaseError, open_database
+
+    db_path = getattr(args, "db", None)
+    if db_path is None:
+        raise AnalyzeError("--db PATH is required (the database to analyse).")
+    if not args.endpoint:
+        raise AnalyzeError("--endpoint is required (os, efs, efs-tf or your own definition's name).")
+    if args.unit not in UNITS:
+        raise AnalyzeError(f"Unknown unit '{args.unit}'; use {', '.join(UNITS)}.")
+    if args.conf_type not in CONF_TYPES:
+        raise AnalyzeError(f"Unknown --conf-type '{args.conf_type}'; use {', '.join(CONF_TYPES)}.")
+    times = _parse_times(args.at)
+    try:
+        conditions = [Condition.parse(w) for w in args.where]
+        # an analysis only reads: no backup copy on opening
+        database = open_database(Path(db_path), backup=False)
+    except (CohortError, DatabaseError) as exc:
+        raise AnalyzeError(str(exc)) from None
+    try:
+        inputs = load_inputs(database)
+    finally:
+        database.close()
+    rule = inputs.rules.get(args.endpoint)
+    if rule is None:
+        known = ", ".join(inputs.rules)
+        raise AnalyzeError(f"Unknown endpoint '{args.endpoint}'; this database defines: {known}.")
+    try:
+        return analyze_cohort(
+            inputs.summaries, rule, unit=args.unit, where=conditions, group_by=args.group_by, at=times,
+            conf_type=args.conf_type, custom_kinds=inputs.custom_kinds,
+        )
+    except (CohortError, ValueError) as exc:
+        raise AnalyzeError(str(exc)) from None
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        result = analyze(args)
+    except AnalyzeError as exc:
+        print(f"casebook analyze: {exc}", file=sys.stderr)
+        return EXIT_BAD_ARGUMENT
+    if args.json:
+        print(json.dumps(result_json(result)))
+    else:
+        print(result_text(result))
+    return 0

@@ -1,0 +1,154 @@
+"""The cohort analysis on the demo database: the seed article's numbers, populations, groups, fields."""
+
+from __future__ import annotations
+
+import pytest
+
+from analysis.cohort import CohortError, Condition, analyze_cohort, fields_for
+from analysis.endpoints import EVENT_FREE_SURVIVAL, OVERALL_SURVIVAL, EndpointRule
+from storage.database import Database
+from storage.endpoint_definitions import (
+    EndpointDefinitionError,
+    create_definition,
+    get_definition,
+    list_definitions,
+    update_definition,
+)
+from storage.models import CustomField, CustomValue
+from storage.summaries import CaseSummary, load_summaries
+
+
+def summaries(db: Database) -> list[CaseSummary]:
+    with db.session() as s:
+        return load_summaries(s)
+
+
+def test_median_os_8_months_with_log_ci_3_to_not_reached(demo_db: Database) -> None:
+    g = analyze_cohort(summaries(demo_db), OVERALL_SURVIVAL).groups[0]
+    assert (g.n, g.events, g.censored) == (8, 6, 2)
+    # S = 0.5 on [4, 12.02) months: (4 + 12.02) / 2
+    assert g.median.median == pytest.approx(8.0, abs=0.05)
+    assert g.median.ci_lower == pytest.approx(3.0, abs=0.05)  # day 91 = 2.99 months
+    assert g.median.ci_upper is None
+
+
+def test_three_year_os_log_and_log_log_ci(demo_db: Database) -> None:
+    cases = summaries(demo_db)
+    log = analyze_cohort(cases, OVERALL_SURVIVAL, at=[36]).groups[0].landmarks[0]
+    assert log.survival == pytest.approx(0.375)
+    assert (log.ci_lower, log.ci_upper) == (pytest.approx(0.1533, abs=1e-4), pytest.approx(0.9174, abs=1e-4))
+    assert (log.n_at_risk, log.n_events, log.n_censored) == (3, 5, 0)
+    loglog = analyze_cohort(cases, OVERALL_SURVIVAL, at=[36], conf_type="log-log").groups[0].landmarks[0]
+    assert (loglog.ci_lower, loglog.ci_upper) == (pytest.approx(0.0870, abs=1e-4), pytest.approx(0.6744, abs=1e-4))
+
+
+def test_one_year_os_is_50_percent(demo_db: Database) -> None:
+    lm = analyze_cohort(summaries(demo_db), OVERALL_SURVIVAL, at=[12]).groups[0].landmarks[0]
+    assert lm.survival == pytest.approx(0.5)
+    assert lm.n_at_risk == 4
+
+
+def test_median_efs_among_responders_is_4_months(demo_db: Database) -> None:
+    result = analyze_cohort(summaries(demo_db), EVENT_FREE_SURVIVAL, where=[Condition.parse("best_response=CR")])
+    g = result.groups[0]
+    assert g.n == 5 and g.events == 5
+    assert g.median.median == pytest.approx(4.0, abs=0.05)
+    assert sorted(x.study_id for x in result.excluded) == ["P05", "P06", "P08"]
+    assert all("best_response is NR" in x.reason for x in result.excluded)
+
+
+def test_efs_treatment_failure_at_day_0_gives_2_months(demo_db: Database) -> None:
+    rule = EndpointRule("efs-tf", "EFS (TF at day 0)", relapse_is_event=True, treatment_failure_is_event=True)
+    assert analyze_cohort(summaries(demo_db), rule).groups[0].median.median == pytest.approx(2.0, abs=0.05)
+
+
+def test_responder_field_and_comma_means_any_of(demo_db: Database) -> None:
+    cases = summaries(demo_db)
+    assert analyze_cohort(cases, OVERALL_SURVIVAL, where=[Condition.parse("responder=yes")]).overall.n == 5
+    assert analyze_cohort(cases, OVERALL_SURVIVAL, where=[Condition.parse("diagnosis=aml,MPAL")]).overall.n == 3
+
+
+def test_group_by_gives_one_entry_per_value_and_logrank(demo_db: Database) -> None:
+    result = analyze_cohort(summaries(demo_db), OVERALL_SURVIVAL, group_by="prior_hsct")
+    assert [(g.label, g.n) for g in result.groups] == [("no", 4), ("yes", 4)]
+    assert result.logrank is not None and result.logrank.df == 1
+    assert 0 < result.logrank.p < 1
+    assert analyze_cohort(summaries(demo_db), OVERALL_SURVIVAL).logrank is None
+
+
+def test_few_events_warning_per_group(demo_db: Database) -> None:
+    result = analyze_cohort(summaries(demo_db), OVERALL_SURVIVAL, group_by="sex")
+    # men: P02 alive, P05 and P07 died; women: 4 deaths among 5
+    assert any(w.startswith("m: Only 2 events") for w in result.warnings)
+    assert any(w.startswith("f: Only 4 events") for w in result.warnings)
+
+
+def test_median_follow_up_by_reverse_km(demo_db: Database) -> None:
+    fu = analyze_cohort(summaries(demo_db), OVERALL_SURVIVAL).overall.follow_up
+    # censored at 50.0 (P06) and 75.0 (P02) months; reverse KM: S_c = 1/2 on [50, 75) -> midpoint 62.5
+    assert fu.median == pytest.approx(62.5, abs=0.05)
+
+
+def test_explanations_and_excluded_case_without_time_zero(demo_db: Database) -> None:
+    cases = summaries(demo_db)
+    cases[0] = CaseSummary(**{**cases[0].__dict__, "time_zero": None})
+    result = analyze_cohort(cases, OVERALL_SURVIVAL)
+    assert result.overall.n == 7
+    assert [(x.study_id, "time zero" in x.reason) for x in result.excluded] == [("P01", True)]
+    p04 = next(v for v in result.values if v.study_id == "P04")
+    assert "event (death)" in p04.explanation and "12.0 months" in p04.explanation
+
+
+def test_unknown_field_is_a_clear_error(demo_db: Database) -> None:
+    with pytest.raises(CohortError, match="Unknown field 'colour'.*best_response"):
+        analyze_cohort(summaries(demo_db), OVERALL_SURVIVAL, group_by="colour")
+    with pytest.raises(CohortError, match="Unknown field"):
+        analyze_cohort(summaries(demo_db), OVERALL_SURVIVAL, where=[Condition.parse("colour=red")])
+    with pytest.raises(CohortError, match="is a number"):
+        analyze_cohort(summaries(demo_db), OVERALL_SURVIVAL, group_by="age")
+    with pytest.raises(CohortError, match="FIELD=VALUE"):
+        Condition.parse("best_response")
+
+
+def test_empty_population_is_a_clear_error(demo_db: Database) -> None:
+    with pytest.raises(CohortError, match="No case"):
+        analyze_cohort(summaries(demo_db), OVERALL_SURVIVAL, where=[Condition.parse("diagnosis=CML")])
+
+
+def test_group_by_a_custom_field(demo_db: Database) -> None:
+    with demo_db.session() as s:
+        arm = CustomField(name="mrd_lab", kind="choice", choices="A\nB")
+        s.add(arm)
+        s.flush()
+        for i, cid in enumerate(sorted(c.case_id for c in load_summaries(s))):
+            s.add(CustomValue(case_id=cid, field_id=arm.id, value="A" if i % 2 else "B"))
+    result = analyze_cohort(summaries(demo_db), OVERALL_SURVIVAL, group_by="mrd_lab",
+                            custom_kinds={"mrd_lab": "choice"})
+    assert [(g.label, g.n) for g in result.groups] == [("A", 4), ("B", 4)]
+    assert "mrd_lab" in fields_for({"mrd_lab": "choice"})
+
+
+def test_conventions_name_ci_median_rule_and_unit(demo_db: Database) -> None:
+    text = analyze_cohort(summaries(demo_db), OVERALL_SURVIVAL, unit="weeks").conventions()
+    assert "Greenwood, log transform" in text and "midpoint" in text and "weeks" in text
+
+
+def test_endpoint_definitions_list_create_update(demo_db: Database) -> None:
+    with demo_db.session() as s:
+        assert [d.name for d in list_definitions(s)] == ["os", "efs", "efs-tf"]
+        made = create_definition(s, "nrm", "Non-relapse mortality-free survival", death_causes=["therapy"])
+        assert made.death_causes == ("therapy",)
+        with pytest.raises(EndpointDefinitionError, match="already exists"):
+            create_definition(s, "nrm", "again")
+        with pytest.raises(EndpointDefinitionError, match="cannot be changed"):
+            update_definition(s, "os", "OS", True, False, False)
+        with pytest.raises(EndpointDefinitionError, match="at least one event"):
+            create_definition(s, "none", "Nothing", death_is_event=False)
+        update_definition(s, "nrm", "Therapy-related death", True, False, False, ["therapy", "other"])
+    with demo_db.session() as s:
+        stored = get_definition(s, "nrm")
+    assert stored is not None and stored.death_causes == ("other", "therapy")
+    rule = EndpointRule.from_definition(stored)
+    assert rule.death_causes == frozenset({"other", "therapy"})
+    # only P01 and P04 died of therapy-related causes
+    assert analyze_cohort(summaries(demo_db), rule).overall.events == 2

@@ -1,0 +1,98 @@
+"""The analyze subcommand: the fixed JSON contract on the demo, the readable table, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from storage.demo import write_demo
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, str(ROOT / "main.py"), "analyze", *args],
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def demo_path(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("cli") / "demo.db"
+    write_demo(path).close()
+    return str(path)
+
+
+def test_json_contract_on_the_demo(demo_path: str) -> None:
+    result = run("--db", demo_path, "--endpoint", "os", "--at", "36", "--json")
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert list(out) == ["endpoint", "unit", "conf_type", "conf_level", "groups", "logrank"]
+    assert (out["endpoint"], out["unit"], out["conf_type"], out["conf_level"]) == ("os", "months", "log", 0.95)
+    assert out["logrank"] is None
+    (group,) = out["groups"]
+    assert list(group) == ["label", "n", "events", "censored", "median", "median_ci", "at"]
+    assert (group["label"], group["n"], group["events"], group["censored"]) == ("all", 8, 6, 2)
+    assert group["median"] == pytest.approx(8.0, abs=0.05)
+    assert group["median_ci"][0] == pytest.approx(3.0, abs=0.05) and group["median_ci"][1] is None
+    assert group["at"] == [{"time": 36, "survival": 0.375, "ci": [0.1533, 0.9174],
+                            "at_risk": 3, "events": 5, "censored": 0}]
+
+
+def test_json_is_the_only_output_and_rounded_to_4_decimals(demo_path: str) -> None:
+    result = run("--db", demo_path, "--endpoint", "os", "--json")
+    assert result.stdout.count("\n") == 1
+    assert json.loads(result.stdout)["groups"][0]["median"] == 8.0164  # (4 + 366 / 30.4375) / 2
+
+
+def test_group_by_and_where(demo_path: str) -> None:
+    result = run("--db", demo_path, "--endpoint", "efs", "--where", "best_response=CR", "--group-by",
+                 "prior_hsct", "--conf-type", "log-log", "--json")
+    out = json.loads(result.stdout)
+    assert [(g["label"], g["n"]) for g in out["groups"]] == [("no", 3), ("yes", 2)]
+    assert set(out["logrank"]) == {"chisq", "df", "p"} and out["logrank"]["df"] == 1
+    assert out["conf_type"] == "log-log"
+
+
+def test_median_efs_among_responders(demo_path: str) -> None:
+    out = json.loads(run("--db", demo_path, "--endpoint", "efs", "--where", "best_response=CR", "--json").stdout)
+    assert out["groups"][0]["n"] == 5 and out["groups"][0]["median"] == pytest.approx(4.0, abs=0.05)
+
+
+def test_readable_table_names_conventions(demo_path: str) -> None:
+    result = run("--db", demo_path, "--endpoint", "os", "--at", "12", "36", "--unit", "months")
+    assert result.returncode == 0
+    text = result.stdout
+    assert "Greenwood, log transform" in text and "midpoint rule" in text and "months" in text
+    assert "8.02 (2.99 to NR)" in text and "37.5%" in text and "50.0%" in text
+    assert "reverse Kaplan–Meier" in text
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--endpoint", "pfs"), "Unknown endpoint 'pfs'"),
+        (("--endpoint", "os", "--group-by", "colour"), "Unknown field 'colour'"),
+        (("--endpoint", "os", "--where", "colour=red"), "Unknown field 'colour'"),
+        (("--endpoint", "os", "--unit", "fortnights"), "Unknown unit"),
+        (("--endpoint", "os", "--conf-type", "arcsine"), "Unknown --conf-type"),
+        (("--endpoint", "os", "--at", "soon"), "--at takes"),
+        (("--endpoint", "os", "--where", "best_response"), "FIELD=VALUE"),
+        ((), "--endpoint is required"),
+    ],
+)
+def test_bad_argument_one_line_no_traceback(demo_path: str, args: tuple[str, ...], message: str) -> None:
+    result = run("--db", demo_path, *args)
+    assert result.returncode != 0
+    assert result.stdout == ""
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+def test_missing_database(tmp_path: Path) -> None:
+    result = run("--db", str(tmp_path / "none.db"), "--endpoint", "os")
+    assert result.returncode != 0 and "no database" in result.stderr and result.stderr.count("\n") == 1
+    assert not (tmp_path / "none.db").exists()
