@@ -37,7 +37,7 @@ def save_screenshots(out_dir: Path = DEFAULT_DIR) -> list[Path]:
                 tab.view.setCurrentText(view)
                 tab.refresh()
                 app.processEvents()
-                tab.canvas.draw()
+                tab.canvas.draw()  # type: ignore[no-untyped-call]
                 app.processEvents()
                 path = out_dir / name
                 tab.grab().save(str(path))

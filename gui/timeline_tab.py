@@ -13,7 +13,8 @@ from typing import Any, cast
 
 from matplotlib import rc_context
 from matplotlib.backend_bases import MouseEvent, PickEvent
-from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg, NavigationToolbar2QT
+from matplotlib.backends.backend_qt import NavigationToolbar2QT
+from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 from PySide6.QtCore import QSize, QTimer, Signal
@@ -59,7 +60,7 @@ class _DebouncedCanvas(FigureCanvasQTAgg):
     """A canvas that re-lays out its figure once the user stops resizing, not on every pixel."""
 
     def __init__(self, figure: Figure, delay_ms: int = 150) -> None:
-        super().__init__(figure)
+        super().__init__(figure)  # type: ignore[no-untyped-call]
         self._resize_timer = QTimer(self)
         self._resize_timer.setSingleShot(True)
         self._resize_timer.setInterval(delay_ms)
@@ -70,7 +71,7 @@ class _DebouncedCanvas(FigureCanvasQTAgg):
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt name)
         if self._applied is None:  # the first layout happens at once
             self._applied = event.size()
-            super().resizeEvent(event)
+            super().resizeEvent(event)  # type: ignore[no-untyped-call]
             return
         self._pending = event.size()
         self._resize_timer.start()
@@ -80,12 +81,12 @@ class _DebouncedCanvas(FigureCanvasQTAgg):
             return
         size, old = self._pending, self._applied or self._pending
         self._pending, self._applied = None, size
-        super().resizeEvent(QResizeEvent(size, old))
+        super().resizeEvent(QResizeEvent(size, old))  # type: ignore[no-untyped-call]
 
 
 class _Toolbar(NavigationToolbar2QT):
     # Zoom and pan only: saving goes through the journal-sized export, never the screen figure.
-    toolitems = [t for t in NavigationToolbar2QT.toolitems if t[0] in ("Home", "Back", "Forward", "Pan", "Zoom")]
+    toolitems: list[tuple[str, ...] | tuple[None, ...]] = [t for t in NavigationToolbar2QT.toolitems if t[0] in ("Home", "Back", "Forward", "Pan", "Zoom")]
 
 
 class TimelineTab(QWidget):
@@ -127,20 +128,20 @@ class TimelineTab(QWidget):
             controls.addWidget(text)
             controls.addWidget(widget)
         controls.addStretch(1)
-        self.toolbar = _Toolbar(self.canvas, self, coordinates=False)
+        self.toolbar = _Toolbar(self.canvas, self, coordinates=False)  # type: ignore[no-untyped-call]
         controls.addWidget(self.toolbar)
         controls.addWidget(self.export_button)
 
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setWidget(self.canvas)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setWidget(self.canvas)
         self.caption = QLabel()
         self.caption.setWordWrap(True)
         self.details = QLabel("Point at a marker for details; click it to open the record in the case form.")
         self.details.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addLayout(controls)
-        layout.addWidget(self.scroll, 1)
+        layout.addWidget(self.scroll_area, 1)
         layout.addWidget(self.caption)
         layout.addWidget(self.details)
         self._controls_changed()
@@ -201,7 +202,7 @@ class TimelineTab(QWidget):
                     transform=ax.transAxes)
         self.canvas.setMinimumHeight(160 + per_lane * len(self.drawn.lanes))
         self.caption.setText(self.drawn.caption + note)
-        self.canvas.draw_idle()
+        self.canvas.draw_idle()  # type: ignore[no-untyped-call]
 
     # -- hover and click -----------------------------------------------------------------------
 
