@@ -91,6 +91,9 @@ def _codes() -> dict[str, dict[str, str]]:
     }
 
 
+_STATUS_ORDER = {label: label for label in ("primary refractory", *(f"{o} relapse" for o in codes.ORDINALS))}
+
+
 def _builtin_fields() -> dict[str, Field]:
     c = _codes()
     yn = c["yes_no"]
@@ -101,7 +104,7 @@ def _builtin_fields() -> dict[str, Field]:
         Field("subtype", "Subtype / immunophenotype", "category", lambda s: s.subtype),
         Field("disease_status", "Disease status at salvage", "category", lambda s: s.disease_status,
               c["disease_status"]),
-        Field("status", "Status at salvage", "category", lambda s: s.status_label or None),
+        Field("status", "Status at salvage", "category", lambda s: s.status_label or None, _STATUS_ORDER),
         Field("relapse_number", "Relapse number", "category", lambda s: s.relapse_number),
         Field("high_risk_cytogenetics", "High-risk cytogenetics", "category",
               lambda s: _yes_no(s.high_risk_cytogenetics), yn),
