@@ -132,6 +132,7 @@ def _read_xlsx(path: Path) -> RawTable:
                 value = getattr(cell, "value", None)
                 if getattr(cell, "data_type", None) == "f" or (isinstance(value, str) and value.startswith("=")):
                     formulas.append((r, c, str(value)))
+                    value = None  # reported below as a formula, not again as a bad value
                 if isinstance(value, dt.time):
                     value = value.isoformat()
                 values.append(value)
