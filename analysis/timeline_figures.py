@@ -214,16 +214,19 @@ def draw_patient_timeline(ax: Axes, timelines: Sequence[CaseTimeline], unit: str
         first, last = timeline.events[0].date, timeline.last_date or timeline.events[-1].date
         x0, x1 = _position(timeline, first, unit, calendar), _position(timeline, last, unit, calendar)
         _bar(ax, drawn, x0, x1, y, 0.05, STRIP_COLOUR, _lane_target(timeline, unit), min_width, "lane")
+        therapy_rows: list[float] = []  # right end of the last bar in each row of the track
+        complication_rows: list[float] = []
         for event in timeline.events:
             x = _position(timeline, event.date, unit, calendar)
             target = _target(timeline, event, unit)
             if event.is_bar:
-                end = _position(timeline, event.end_date, unit, calendar) if event.end_date else x
-                if event.kind == tl.COMPLICATION:
-                    colour = GRADE_COLOURS.get(event.grade or 0, NO_GRADE_COLOUR)
-                    _bar(ax, drawn, x, end, y + 0.2, 0.16, colour, target, min_width)
-                else:
-                    _bar(ax, drawn, x, end, y - 0.2, 0.16, BARS[event.kind][0], target, min_width)
+                end = _position(timeline, _bar_end(timeline, event), unit, calendar)
+                below = event.kind == tl.COMPLICATION
+                track = complication_rows if below else therapy_rows
+                row = _free_row(track, x, max(end, x + min_width))
+                offset = (0.18 + 0.13 * row) * (1 if below else -1)
+                colour = GRADE_COLOURS.get(event.grade or 0, NO_GRADE_COLOUR) if below else BARS[event.kind][0]
+                _bar(ax, drawn, x, end, y + offset, 0.11, colour, target, min_width)
             elif event.kind == tl.DEATH:
                 deaths.setdefault(timeline.death_cause, []).append((x, y, target))
             else:
@@ -254,6 +257,27 @@ def draw_patient_timeline(ax: Axes, timelines: Sequence[CaseTimeline], unit: str
     drawn.caption = _timeline_caption(unit, calendar, drawn.skipped)
     _timeline_legend(ax, drawn)
     return drawn
+
+
+def _bar_end(timeline: CaseTimeline, event: TimelineEvent) -> dt.date:
+    if event.end_date is not None:
+        return event.end_date
+    # A fatal (grade 5) complication without a resolution date lasted until death.
+    if event.kind == tl.COMPLICATION and event.grade == 5 and not timeline.alive and timeline.end_of_observation:
+        return timeline.end_of_observation
+    return event.date
+
+
+def _free_row(rows: list[float], start: float, end: float) -> int:
+    """First row of a track whose last bar ends before ``start`` (overlapping bars stack; at most 3 rows)."""
+    for i, right in enumerate(rows):
+        if right <= start:
+            rows[i] = end
+            return i
+    if len(rows) < 3:
+        rows.append(end)
+        return len(rows) - 1
+    return len(rows) - 1
 
 
 def _strip_label(timeline: CaseTimeline, unit: str, calendar: bool) -> str:

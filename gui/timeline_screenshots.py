@@ -12,6 +12,10 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gui.timeline_tab import TimelineTab
 
 DEFAULT_DIR = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
 SIZE = (1280, 860)
@@ -39,6 +43,8 @@ def save_screenshots(out_dir: Path = DEFAULT_DIR) -> list[Path]:
                 app.processEvents()
                 tab.canvas.draw()  # type: ignore[no-untyped-call]
                 app.processEvents()
+                _point_at_relapse(tab)
+                app.processEvents()
                 path = out_dir / name
                 tab.grab().save(str(path))
                 written.append(path)
@@ -46,6 +52,21 @@ def save_screenshots(out_dir: Path = DEFAULT_DIR) -> list[Path]:
         finally:
             db.close()
     return written
+
+
+def _point_at_relapse(tab: TimelineTab) -> None:
+    """Hover over P02's relapse so the details line shows what pointing at a marker gives."""
+    from matplotlib.backend_bases import MouseEvent
+
+    from storage.timelines import RELAPSE
+
+    drawn = tab.drawn
+    p02 = next((t for t in tab.timelines if t.study_id == "P02"), None)
+    if drawn is None or p02 is None or p02.time_zero is None or "P02" not in drawn.lanes:
+        return
+    relapse = p02.of_kind(RELAPSE)[0]
+    x, y = drawn.ax.transData.transform(((relapse.date - p02.time_zero).days / 30.4375, drawn.lanes.index("P02")))
+    tab.canvas.callbacks.process("motion_notify_event", MouseEvent("motion_notify_event", tab.canvas, x, y))
 
 
 def main(argv: list[str] | None = None) -> int:
