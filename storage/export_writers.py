@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
+import textwrap
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -122,7 +123,7 @@ def _stats_frame(
             data[var] = [float(v) if v is not None else float("nan") for v in values]
             value_labels[var] = {0.0: "no", 1.0: "yes"}
         elif present and all(isinstance(v, dt.date) for v in present):
-            data[var] = pd.to_datetime(pd.Series(values, dtype="object"))
+            data[var] = pd.Series(values, dtype="object")  # date objects: written as dates, not datetimes
         elif present and all(isinstance(v, int | float) and not isinstance(v, bool) for v in present):
             data[var] = [float(v) if v is not None else float("nan") for v in values]
         else:
@@ -140,7 +141,8 @@ def _write_stats(path: Path, header: list[str], rows: list[list[Any]], fmt: str,
         try:
             if fmt == "sav":
                 pyreadstat.write_sav(frame, str(partial), file_label=file_label, column_labels=labels,
-                                     variable_value_labels=value_labels, note=about)
+                                     variable_value_labels=value_labels,
+                                     note=[part for line in about for part in textwrap.wrap(line, 80)])
             else:
                 pyreadstat.write_dta(frame, str(partial), file_label=file_label, column_labels=labels,
                                      variable_value_labels=value_labels)
