@@ -97,7 +97,7 @@ def test_an_unknown_column_is_refused_by_name(empty_db: Database, tmp_path: Path
 
 
 def test_unknown_columns_become_custom_fields_of_an_inferred_type(empty_db: Database, tmp_path: Path) -> None:
-    rows = [good_row(i) | {"ldh": str(200 + i), "cns": "yes" if i % 2 else "no", "echo": "2019-0%d-01" % i,
+    rows = [good_row(i) | {"ldh": str(200 + i), "cns": "yes" if i % 2 else "no", "echo": f"2019-0{i}-01",
                            "risk": "high" if i < 3 else "low", "comment": f"text {i}"} for i in range(1, 7)]
     report = import_file(empty_db, write_csv(tmp_path / "x.csv", rows), ImportOptions(add_fields=True))
     assert report.ok, report.problems
