@@ -253,6 +253,7 @@ def draw_patient_timeline(ax: Axes, timelines: Sequence[CaseTimeline], unit: str
         ax.set_xlim(min(spans) - 0.02 * width, max(spans) + 0.02 * width)
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
+    _long_plot_axis(ax, len(shown))
     drawn.lanes = [t.study_id for t in shown]
     drawn.caption = _timeline_caption(unit, calendar, drawn.skipped)
     _timeline_legend(ax, drawn)
@@ -278,6 +279,12 @@ def _free_row(rows: list[float], start: float, end: float) -> int:
         rows.append(end)
         return len(rows) - 1
     return len(rows) - 1
+
+
+def _long_plot_axis(ax: Axes, lanes: int) -> None:
+    # With many lanes the bottom axis scrolls out of sight: repeat the time scale on top.
+    if lanes > 20:
+        ax.tick_params(axis="x", top=True, labeltop=True)
 
 
 def _strip_label(timeline: CaseTimeline, unit: str, calendar: bool) -> str:
@@ -387,6 +394,7 @@ def draw_swimmer_plot(ax: Axes, timelines: Sequence[CaseTimeline], unit: str = "
     ax.set_xlabel(f"{unit.capitalize()} from time zero (day 1 of the first salvage course)")
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
+    _long_plot_axis(ax, len(shown))
     drawn.lanes = [t.study_id for t in shown]
     drawn.caption = swimmer_caption(unit, drawn.skipped)
     handles: list[Artist] = [Patch(facecolor=LANE_COLOURS[g], label=LANE_LABELS[g])

@@ -43,7 +43,7 @@ from analysis.timeline_figures import (
     timeline_figure,
 )
 from storage.database import Database
-from storage.timelines import CaseTimeline, load_timelines
+from storage.timelines import CaseTimeline, count_cases, load_timelines
 
 TIMELINE, SWIMMER = "Patient timeline", "Swimmer plot"
 MONTHS, CALENDAR = "Months from time zero", "Calendar dates"
@@ -101,6 +101,8 @@ class TimelineTab(QWidget):
         self.drawn: DrawnPlot | None = None
         self._last_pick: object = None
         self._loaded = False
+        self.case_ids: list[int] | None = None
+        self.total_cases = 0
         self.figure = Figure(layout=ConstrainedLayoutEngine(h_pad=0.06, w_pad=0.06))
         self.canvas = _DebouncedCanvas(self.figure)
         self.canvas.mpl_connect("pick_event", self._on_pick)
@@ -156,7 +158,8 @@ class TimelineTab(QWidget):
     def refresh(self) -> None:
         """Reload every case's timeline from the database and redraw."""
         with self.database.session() as session:
-            self.timelines = load_timelines(session)
+            self.total_cases = len(self.case_ids) if self.case_ids is not None else count_cases(session)
+            self.timelines = load_timelines(session, self.case_ids, limit=MAX_LANES)
         self._loaded = True
         self.redraw()
 
@@ -174,11 +177,15 @@ class TimelineTab(QWidget):
             return None
         return AROUND_SALVAGE_MONTHS
 
+    def show_cases(self, case_ids: list[int] | None) -> None:
+        """Restrict the plots to these cases (e.g. the case list's selection); None shows all."""
+        self.case_ids = list(case_ids) if case_ids is not None else None
+        self.refresh()
+
     def _shown(self) -> tuple[list[CaseTimeline], str]:
-        if len(self.timelines) <= MAX_LANES:
+        if self.total_cases <= len(self.timelines):
             return self.timelines, ""
-        return self.timelines[:MAX_LANES], (f" Showing the first {MAX_LANES} of {len(self.timelines)} cases "
-                                            "by study ID.")
+        return self.timelines, f" Showing the first {len(self.timelines)} of {self.total_cases} cases by study ID."
 
     def _controls_changed(self) -> None:
         self.axis.setEnabled(not self.showing_swimmer)

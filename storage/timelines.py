@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage import codes
@@ -182,8 +182,26 @@ class _Collector:
             self.undated[cid].append(what)
 
 
-def load_timelines(session: Session, case_ids: Sequence[int] | None = None) -> list[CaseTimeline]:
-    """Timelines of all cases (or of the given ids), ordered by study ID."""
+def count_cases(session: Session) -> int:
+    return int(session.scalar(select(func.count(Case.id))) or 0)
+
+
+def load_timelines(session: Session, case_ids: Sequence[int] | None = None,
+                   limit: int | None = None) -> list[CaseTimeline]:
+    """Timelines of all cases (or of the given ids), ordered by study ID; at most ``limit`` of them.
+
+    A plot of 50,000 lanes says nothing and takes seconds to load; callers showing a picture
+    ask for the first cases by study ID (or for a selection) and say what was left out.
+    """
+    if limit is not None:
+        in_order = select(Case.id).order_by(Case.study_id)
+        if case_ids is None or len(case_ids) <= _MAX_SQL_IDS:
+            if case_ids is not None:
+                in_order = in_order.where(Case.id.in_(list(case_ids)))
+            case_ids = list(session.scalars(in_order.limit(limit)))
+        else:
+            chosen = set(case_ids)
+            case_ids = [cid for cid in session.scalars(in_order) if cid in chosen][:limit]
     ids = list(case_ids) if case_ids is not None else None
     found = _Collector(set(ids) if ids is not None else None)
 

@@ -132,3 +132,22 @@ def test_resize_is_debounced(tab: TimelineTab, qtbot: QtBot) -> None:
     tab.resize(1000, 650)
     assert (tab.figure.get_size_inches() == before).all()  # not yet: the user may still be dragging
     qtbot.waitUntil(lambda: tab.figure.get_size_inches()[0] < before[0], timeout=2000)
+
+
+def test_large_cohorts_are_capped_and_the_caption_says_so(
+    tab: TimelineTab, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gui.timeline_tab as module
+
+    monkeypatch.setattr(module, "MAX_LANES", 5)
+    tab.refresh()
+    assert tab.drawn is not None and tab.drawn.lanes == ["P01", "P02", "P03", "P04", "P05"]
+    assert "first 5 of 8 cases" in tab.caption.text()
+
+
+def test_show_cases_restricts_the_plot_to_a_selection(tab: TimelineTab) -> None:
+    chosen = [t.case_id for t in tab.timelines if t.study_id in ("P03", "P07")]
+    tab.show_cases(chosen)
+    assert tab.drawn is not None and tab.drawn.lanes == ["P03", "P07"]
+    tab.show_cases(None)
+    assert len(tab.drawn.lanes) == 8

@@ -184,3 +184,11 @@ def test_demo_written_twice_gives_identical_timelines(tmp_path: object) -> None:
     finally:
         first.close()
         second.close()
+
+
+def test_limit_gives_the_first_cases_by_study_id(demo_db: Database) -> None:
+    with demo_db.session() as session:
+        assert tl.count_cases(session) == 8
+        assert [t.study_id for t in load_timelines(session, limit=3)] == ["P01", "P02", "P03"]
+        ids = list(session.scalars(select(Case.id).where(Case.study_id.in_(["P08", "P05", "P06"]))))
+        assert [t.study_id for t in load_timelines(session, ids, limit=2)] == ["P05", "P06"]
