@@ -1,0 +1,168 @@
+"""Figures of a cohort result: the KM panel (plot + aligned risk table), relapse vs non-relapse
+mortality, and journal-sized export (PNG, SVG, PDF, TIFF at a chosen dpi). No pyplot, no Qt:
+the caller passes a matplotlib Figure (a Qt canvas's, an Agg one, or a report page's subfigure).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+
+import numpy as np
+from matplotlib import rc_context
+from matplotlib.figure import Figure, SubFigure
+
+from analysis.cohort import CohortResult
+from analysis.competing_risks import CumulativeIncidence, cumulative_incidence
+from analysis.endpoints import TIME_UNITS
+from analysis.figures import (
+    FIGURE_RC,
+    draw_cumulative_incidence,
+    draw_kaplan_meier,
+    draw_risk_table,
+    journal_figsize,
+    kaplan_meier_figure,
+)
+from analysis.kaplan_meier import KaplanMeier
+
+EXPORT_FORMATS: tuple[str, ...] = ("png", "svg", "pdf", "tif", "tiff")
+RELAPSE, NON_RELAPSE_DEATH = 1, 2
+CIF_DEFINITION = (
+    "Relapse or progression: first relapse after salvage, or death from the disease without a recorded "
+    "relapse. Non-relapse mortality: death from a therapy-related or other cause without a prior relapse. "
+    "Censored at last follow-up. Over the analysed population."
+)
+
+
+def curves(result: CohortResult) -> list[tuple[str, KaplanMeier]]:
+    """(legend label, KM) per group; a single curve is "All cases"."""
+    if result.group_by is None:
+        return [("All cases", result.overall.km)]
+    return [(f"{result.group_by} = {g.label}", g.km) for g in result.groups]
+
+
+Rect = tuple[float, float, float, float]  # left, bottom, width, height in figure fractions
+
+
+def _split(rect: Rect, fig_height_in: float, table_rows: int) -> tuple[Rect, Rect]:
+    """Plot and table axes inside ``rect``, leaving room (in inches) for tick labels, the axis
+    label and the table's title."""
+    left, bottom, width, height = rect
+    inch = 1.0 / fig_height_in
+    x, w = left + 0.13 * width, 0.84 * width
+    table_h = (0.16 * table_rows) * inch if table_rows else 0.0
+    gap = 0.55 * inch if table_rows else 0.0
+    plot_bottom = bottom + table_h + gap + 0.35 * inch
+    plot = (x, plot_bottom, w, bottom + height - plot_bottom - 0.05 * inch)
+    return plot, (x, bottom + 0.05 * inch, w, table_h)
+
+
+def draw_km_panel(
+    target: Figure | SubFigure, result: CohortResult, show_ci: bool = True, risk_table: bool = True,
+    rect: Rect | None = None,
+) -> None:
+    """KM curves with censor ticks, optional CI bands, and the number at risk (cumulative events)
+    in a table whose columns sit under the x ticks; in ``rect`` of the figure, or filling it."""
+    with rc_context(cast(Any, FIGURE_RC)):
+        drawn = curves(result)
+        if rect is not None:
+            plot_rect, table_rect = _split(rect, float(target.figure.get_figheight()), len(drawn) if risk_table else 0)
+            ax = target.add_axes(plot_rect)
+            if risk_table:
+                ax_table = target.add_axes(table_rect, sharex=ax)
+        elif risk_table:
+            grid = target.add_gridspec(2, 1, height_ratios=[4.0, 0.45 + 0.35 * len(drawn)], hspace=0.3)
+            ax = target.add_subplot(grid[0])
+            ax_table = target.add_subplot(grid[1], sharex=ax)
+        else:
+            ax = target.add_subplot(1, 1, 1)
+        ticks = draw_kaplan_meier(ax, drawn, show_ci=show_ci, time_unit=result.unit, ylabel=result.rule.label)
+        if risk_table:
+            draw_risk_table(ax_table, drawn, ticks)
+            ax.tick_params(axis="x", labelbottom=True)
+
+
+def km_export_figure(
+    result: CohortResult, show_ci: bool = True, columns: int = 1, dpi: float = 300.0, risk_table: bool = True
+) -> Figure:
+    """The journal figure (85 mm single or 174 mm double column) of a result."""
+    return kaplan_meier_figure(curves(result), show_ci=show_ci, time_unit=result.unit, risk_table=risk_table,
+                               columns=columns, dpi=dpi)
+
+
+@dataclass(frozen=True)
+class RelapseMortality:
+    relapse: CumulativeIncidence
+    non_relapse_mortality: CumulativeIncidence
+    n: int
+    excluded: tuple[str, ...]
+    unit: str
+    definition: str = CIF_DEFINITION
+
+
+def relapse_and_nrm(cases: Sequence[Any], unit: str = "months", conf_level: float = 0.95) -> RelapseMortality | None:
+    """Aalen–Johansen cumulative incidence of relapse/progression and of non-relapse mortality."""
+    times: list[float] = []
+    causes: list[int] = []
+    excluded: list[str] = []
+    for c in cases:
+        zero = c.time_zero
+        if zero is None:
+            excluded.append(c.study_id)
+            continue
+        if c.first_relapse_date is not None and (c.death_date is None or c.first_relapse_date <= c.death_date):
+            when, cause = c.first_relapse_date, RELAPSE
+        elif c.death_date is not None:
+            when, cause = c.death_date, (RELAPSE if c.death_cause == "disease" else NON_RELAPSE_DEATH)
+        elif c.last_follow_up is not None:
+            when, cause = c.last_follow_up, 0
+        else:
+            excluded.append(c.study_id)
+            continue
+        times.append(max(0, (when - zero).days) / TIME_UNITS[unit])
+        causes.append(cause)
+    if not times:
+        return None
+    t = np.asarray(times, dtype=np.float64)
+    k = np.asarray(causes, dtype=np.int64)
+    return RelapseMortality(
+        relapse=cumulative_incidence(t, k, RELAPSE, conf_level=conf_level),
+        non_relapse_mortality=cumulative_incidence(t, k, NON_RELAPSE_DEATH, conf_level=conf_level),
+        n=len(times), excluded=tuple(excluded), unit=unit,
+    )
+
+
+def draw_cif_panel(
+    target: Figure | SubFigure, cif: RelapseMortality, show_ci: bool = True, rect: Rect | None = None
+) -> None:
+    with rc_context(cast(Any, FIGURE_RC)):
+        ax = target.add_subplot(1, 1, 1) if rect is None else target.add_axes(_split(rect, float(target.figure.get_figheight()), 0)[0])
+        draw_cumulative_incidence(
+            ax, [("Relapse or progression", cif.relapse), ("Non-relapse mortality", cif.non_relapse_mortality)],
+            show_ci=show_ci, time_unit=cif.unit,
+        )
+
+
+def cif_export_figure(cif: RelapseMortality, show_ci: bool = True, columns: int = 1, dpi: float = 300.0) -> Figure:
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    fig = Figure(figsize=journal_figsize(columns, aspect=0.75), dpi=dpi, layout=ConstrainedLayoutEngine())
+    draw_cif_panel(fig, cif, show_ci=show_ci)
+    return fig
+
+
+def export_figure(fig: Figure, path: Path, dpi: float = 300.0) -> Path:
+    """Save as PNG, SVG, PDF or TIFF (LZW) by the file's suffix, at ``dpi`` for raster formats."""
+    path = Path(path)
+    fmt = path.suffix.lower().lstrip(".")
+    if fmt not in EXPORT_FORMATS:
+        raise ValueError(f"Cannot export a figure as '.{fmt}'; use PNG, SVG, PDF or TIFF.")
+    if dpi <= 0:
+        raise ValueError("dpi must be positive")
+    if fmt in ("tif", "tiff"):
+        fig.savefig(path, dpi=dpi, format="tiff", facecolor="white", pil_kwargs={"compression": "tiff_lzw"})
+    else:
+        fig.savefig(path, dpi=dpi, format=fmt, facecolor="white")
+    return path

@@ -1,0 +1,119 @@
+"""The PDF report (what it says, read back with pdftotext) and figure export in every format."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from matplotlib.figure import Figure
+
+from analysis.cohort import CohortResult, analyze_cohort
+from analysis.command import load_inputs
+from analysis.figures import SINGLE_COLUMN_IN
+from analysis.report import ReportContext, current_freeze_label, results_table, write_report
+from analysis.result_figures import (
+    cif_export_figure,
+    draw_km_panel,
+    export_figure,
+    km_export_figure,
+    relapse_and_nrm,
+)
+from storage.database import Database
+
+
+@pytest.fixture
+def result(demo_db: Database) -> CohortResult:
+    inputs = load_inputs(demo_db)
+    return analyze_cohort(inputs.summaries, inputs.rules["os"], at=[12, 36], group_by="prior_hsct")
+
+
+def pdf_text(path: Path) -> str:
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) not installed")
+    out = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True)
+    return " ".join(out.stdout.split())
+
+
+def test_report_holds_figures_tables_definitions_explanations(
+    demo_db: Database, result: CohortResult, tmp_path: Path
+) -> None:
+    inputs = load_inputs(demo_db)
+    path = write_report(tmp_path / "report.pdf", result,
+                        ReportContext(title=inputs.title, definitions=tuple(inputs.rules.values())),
+                        generated=dt.datetime(2026, 1, 2, 3, 4))
+    assert path.read_bytes().startswith(b"%PDF")
+    text = pdf_text(path)
+    assert "Melphalan + cytarabine salvage" in text
+    assert "No data freeze" in text
+    assert "Greenwood, log transform" in text and "R/SAS midpoint rule" in text
+    assert "Log-rank test by prior_hsct" in text
+    assert "Table 1. Patient characteristics" in text and "9.0 (1.1–18.0)" in text
+    assert "5/8" in text and "24.5–91.5%" in text
+    assert "Per-patient characteristics and outcomes" in text and "75.0+" in text
+    assert "efs-tf:" in text  # every stored definition
+    assert "P04: event (death) on" in text
+    assert "Relapse and non-relapse mortality" in text
+
+
+def test_report_carries_the_data_freeze_label(demo_db: Database, tmp_path: Path) -> None:
+    from storage.freeze import freeze_dataset
+
+    assert current_freeze_label(demo_db) is None
+    with demo_db.session() as s:
+        info = freeze_dataset(s, dt.date(2022, 1, 1))
+    label = current_freeze_label(demo_db)
+    assert label is not None and info.label in label
+    inputs = load_inputs(demo_db)
+    res = analyze_cohort(inputs.summaries, inputs.rules["os"])
+    text = pdf_text(write_report(tmp_path / "r.pdf", res, ReportContext(freeze_label=label)))
+    assert f"Data freeze {info.label}" in text
+
+
+def test_results_table_rows(result: CohortResult) -> None:
+    table = results_table(result)
+    assert [r[:4] for r in table.rows] == [("no", "4", "2", "2"), ("yes", "4", "4", "0")]
+    assert "midpoint" in table.note
+
+
+@pytest.mark.parametrize("suffix", ["png", "svg", "pdf", "tiff", "tif"])
+def test_export_every_format(result: CohortResult, tmp_path: Path, suffix: str) -> None:
+    path = export_figure(km_export_figure(result, dpi=300), tmp_path / f"km.{suffix}", dpi=300)
+    head = path.read_bytes()[:8]
+    magic = {"png": b"\x89PNG", "pdf": b"%PDF", "tiff": b"II*\x00", "tif": b"II*\x00"}
+    if suffix == "svg":
+        assert b"<svg" in path.read_bytes()[:2000]
+    else:
+        assert head.startswith(magic[suffix])
+
+
+def test_png_export_is_single_column_at_300_dpi(result: CohortResult, tmp_path: Path) -> None:
+    from matplotlib.image import imread
+
+    image = imread(export_figure(km_export_figure(result), tmp_path / "km.png"))
+    assert image.shape[1] == round(SINGLE_COLUMN_IN * 300)
+
+
+def test_unknown_export_format_is_refused(result: CohortResult, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="PNG, SVG, PDF or TIFF"):
+        export_figure(km_export_figure(result), tmp_path / "km.jpg")
+
+
+def test_relapse_and_non_relapse_mortality(result: CohortResult) -> None:
+    cif = relapse_and_nrm(result.cases)
+    assert cif is not None and cif.n == 8
+    # relapse/progression: P03, P07 (2 mo), P05, P08 (disease deaths, 2 mo), P02 (4 mo) = 5/8 with no censoring
+    assert cif.relapse.estimate[-1] == pytest.approx(5 / 8)
+    # non-relapse mortality: P04 (12 mo), P01 (42 mo); P06 censored at 50
+    assert cif.non_relapse_mortality.estimate[-1] == pytest.approx(2 / 8)
+    assert cif_export_figure(cif).axes
+
+
+def test_km_panel_draws_plot_and_risk_table_on_a_given_figure(result: CohortResult) -> None:
+    fig = Figure()
+    draw_km_panel(fig, result, show_ci=False)
+    plot, table = fig.axes
+    assert len(plot.lines) >= 2 and not plot.collections  # no CI bands
+    assert {t.get_text() for t in table.texts} >= {"4 (0)", "0 (4)"}
