@@ -54,6 +54,7 @@ MARKERS: dict[str, tuple[str, str, str, float, str]] = {
     tl.LAST_FOLLOW_UP: ("|", "#000000", "#000000", 7.0, "last follow-up, alive"),
 }
 BARS = {tl.SALVAGE_COURSE: ("#009E73", "salvage course"), tl.SUBSEQUENT_THERAPY: ("#CC79A7", "subsequent therapy")}
+FINDINGS_MAX_DAYS = 3 * 365.25  # widest view (in days) that still prints blast/MRD values
 # Hover and click prefer a marker over a bar over a whole lane.
 PRIORITY = {"marker": 0, "bar": 1, "lane": 2}
 
@@ -208,6 +209,8 @@ def draw_patient_timeline(ax: Axes, timelines: Sequence[CaseTimeline], unit: str
     spans = [_position(t, d, unit, calendar) for t in shown for d in (t.events[0].date, t.last_date) if d]
     width = (max(spans) - min(spans)) if spans else 1.0
     view = (xlim[1] - xlim[0]) if xlim is not None else width
+    # Blast and MRD values are printed under their markers only where they do not pile up.
+    label_findings = view * (1.0 if calendar else TIME_UNITS[unit]) <= FINDINGS_MAX_DAYS
     min_width = max(view, 1e-9) * 0.004  # a bar stays visible however short
     labels = []
     for y, timeline in enumerate(shown):
@@ -216,6 +219,7 @@ def draw_patient_timeline(ax: Axes, timelines: Sequence[CaseTimeline], unit: str
         _bar(ax, drawn, x0, x1, y, 0.05, STRIP_COLOUR, _lane_target(timeline, unit), min_width, "lane")
         therapy_rows: list[float] = []  # right end of the last bar in each row of the track
         complication_rows: list[float] = []
+        findings: list[tuple[float, str]] = []
         for event in timeline.events:
             x = _position(timeline, event.date, unit, calendar)
             target = _target(timeline, event, unit)
@@ -232,6 +236,9 @@ def draw_patient_timeline(ax: Axes, timelines: Sequence[CaseTimeline], unit: str
             else:
                 key = "assessment_remission" if event.kind == tl.ASSESSMENT and event.is_remission else event.kind
                 points.setdefault(key, []).append((x, y, target))
+                if event.finding and label_findings:
+                    findings.append((x, event.finding))
+        _finding_labels(ax, findings, y, near=view * 0.08)
         labels.append(_strip_label(timeline, unit, calendar))
     for key in MARKERS:
         _plot_points(ax, drawn, key, points.get(key, []), count_as=tl.ASSESSMENT if "assess" in key else None)
@@ -281,6 +288,15 @@ def _free_row(rows: list[float], start: float, end: float) -> int:
     return len(rows) - 1
 
 
+def _finding_labels(ax: Axes, findings: list[tuple[float, str]], y: float, near: float) -> None:
+    """Blast/MRD values under a strip; two close values lean away from each other."""
+    for i, (x, text) in enumerate(findings):
+        close_before = i > 0 and x - findings[i - 1][0] < near
+        close_after = i + 1 < len(findings) and findings[i + 1][0] - x < near
+        ha = "left" if close_before else "right" if close_after else "center"
+        ax.text(x, y + 0.4, text, ha=ha, va="center", fontsize="small", color="#333333", clip_on=True, zorder=3)
+
+
 def _long_plot_axis(ax: Axes, lanes: int) -> None:
     # With many lanes the bottom axis scrolls out of sight: repeat the time scale on top.
     if lanes > 20:
@@ -318,7 +334,8 @@ def _plot_deaths(ax: Axes, drawn: DrawnPlot, deaths: dict[str | None, list[tuple
 def _timeline_caption(unit: str, calendar: bool, skipped: Sequence[str]) -> str:
     axis = "calendar dates" if calendar else f"time in {_unit_text(unit)} from {TIME_ZERO_TEXT}"
     text = (f"One strip per case from initial diagnosis to death or last follow-up; {axis}. "
-            "Bars above a strip: therapy; below: complications coloured by CTCAE grade.")
+            "Bars above a strip: therapy; below: complications coloured by CTCAE grade. "
+            "Numbers under assessments: marrow or blood blasts; MRD, minimal residual disease.")
     if skipped:
         text += f" Not shown ({'no dated events' if calendar else 'no salvage start date'}): {', '.join(skipped)}."
     return text

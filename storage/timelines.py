@@ -70,6 +70,7 @@ class TimelineEvent:
     end_date: dt.date | None = None  # bars: salvage courses, complications, subsequent therapies
     grade: int | None = None  # CTCAE grade of a complication
     response: str | None = None  # response code of an assessment
+    finding: str | None = None  # an assessment's number for the figure: "13%" blasts, "MRD 4%", "MRD neg."
 
     @property
     def is_bar(self) -> bool:
@@ -142,6 +143,14 @@ def _rows(session: Session, query: Any, case_column: Any, ids: Sequence[int] | N
 
 def _number(value: float) -> str:
     return f"{value:g}"
+
+
+def _finding(blast: float | None, mrd: float | None, mrd_negative: bool | None) -> str | None:
+    if blast is not None:
+        return f"{_number(blast)}%"
+    if mrd is not None:
+        return f"MRD {_number(mrd)}%"
+    return "MRD neg." if mrd_negative else None
 
 
 def _assessment_text(timing: str | None, specimen: str | None, blast: float | None, mrd: float | None,
@@ -344,7 +353,8 @@ def _load_assessments(session: Session, ids: Sequence[int] | None, found: _Colle
         out.dated[cid].append(when)
         found.add(cid, TimelineEvent(ASSESSMENT, when, label, f"{when.isoformat()}; {detail}"
                                      + (f"\n{note}" if note else ""),
-                                     RecordRef("response_assessments", rid), response=response))
+                                     RecordRef("response_assessments", rid), response=response,
+                                     finding=_finding(blast, mrd, mrd_neg)))
     return out
 
 

@@ -230,3 +230,12 @@ def test_figure_module_never_imports_pyplot_or_qt() -> None:
             "print(bad); sys.exit(1 if bad else 0)")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_blast_and_mrd_values_are_printed_only_in_a_close_view(cohort: list[CaseTimeline]) -> None:
+    close = draw_patient_timeline(Figure().add_subplot(), cohort, xlim=(-3.0, 15.0))
+    texts = [t.get_text() for t in close.ax.texts]
+    assert {"85%", "12%", "MRD 2%", "MRD 4%", "MRD 0.4%", "6%"} <= set(texts)
+    assert texts.count("MRD neg.") == 5
+    whole = draw_patient_timeline(Figure().add_subplot(), cohort)
+    assert not whole.ax.texts  # nine years of P01 would pile every value onto day 0

@@ -192,3 +192,9 @@ def test_limit_gives_the_first_cases_by_study_id(demo_db: Database) -> None:
         assert [t.study_id for t in load_timelines(session, limit=3)] == ["P01", "P02", "P03"]
         ids = list(session.scalars(select(Case.id).where(Case.study_id.in_(["P08", "P05", "P06"]))))
         assert [t.study_id for t in load_timelines(session, ids, limit=2)] == ["P05", "P06"]
+
+
+def test_assessment_findings_for_the_figure(demo_db: Database) -> None:
+    timelines = _load(demo_db)
+    assert [a.finding for a in timelines["P01"].of_kind(tl.ASSESSMENT)] == ["13%", None, "MRD neg."]
+    assert [a.finding for a in timelines["P08"].of_kind(tl.ASSESSMENT)] == ["MRD 0.4%", "6%"]
