@@ -96,3 +96,24 @@ def test_missing_database(tmp_path: Path) -> None:
     result = run("--db", str(tmp_path / "none.db"), "--endpoint", "os")
     assert result.returncode != 0 and "no database" in result.stderr and result.stderr.count("\n") == 1
     assert not (tmp_path / "none.db").exists()
+
+
+def test_aml_group_by_through_import_and_cli_matches_r(tmp_path: Path) -> None:
+    """R survival::aml imported from the flat template, then `analyze --group-by` (R: chisq 3.396, p 0.0653)."""
+    from storage.database import create_database
+    from storage.importing import ImportOptions, import_file
+
+    db = create_database(tmp_path / "aml.db")
+    try:
+        assert import_file(db, ROOT / "tests" / "fixtures" / "r_survival_aml.csv", ImportOptions(add_fields=True)).written
+    finally:
+        db.close()
+    result = run("--db", str(tmp_path / "aml.db"), "--endpoint", "os", "--unit", "weeks", "--group-by",
+                 "maintenance", "--json")
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert [(g["label"], g["n"], g["events"], g["median"], g["median_ci"]) for g in out["groups"]] == [
+        ("Maintained", 11, 7, 31.0, [18.0, None]),
+        ("Nonmaintained", 12, 11, 23.0, [8.0, None]),
+    ]
+    assert out["logrank"] == {"chisq": pytest.approx(3.396, abs=5e-4), "df": 1, "p": 0.0653}
