@@ -10,7 +10,8 @@ lightness alone orders them, so the figure survives colour-blindness and grey-sc
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import textwrap
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -54,6 +55,7 @@ MARKERS: dict[str, tuple[str, str, str, float, str]] = {
     tl.LAST_FOLLOW_UP: ("|", "#000000", "#000000", 7.0, "last follow-up, alive"),
 }
 BARS = {tl.SALVAGE_COURSE: ("#009E73", "salvage course"), tl.SUBSEQUENT_THERAPY: ("#CC79A7", "subsequent therapy")}
+UNIT_SHORT = {"months": "mo", "days": "d", "weeks": "wk", "years": "y"}
 FINDINGS_MAX_DAYS = 3 * 365.25  # widest view (in days) that still prints blast/MRD values
 # Hover and click prefer a marker over a bar over a whole lane.
 PRIORITY = {"marker": 0, "bar": 1, "lane": 2}
@@ -98,9 +100,7 @@ class DrawnPlot:
         return len(self.by_kind.get(kind, []))
 
     def target_for(self, artist: Artist, indices: Sequence[int] | None = None) -> PickTarget | None:
-        targets = self.targets.get(artist)
-        if not targets:
-            return None
+        targets = self.targets.get(artist, [])
         index = int(indices[0]) if indices is not None and len(indices) else 0
         return targets[index] if index < len(targets) else None
 
@@ -126,9 +126,7 @@ def style(font_size: float = 7.0) -> dict[str, Any]:
 
 
 def _unit_text(unit: str) -> str:
-    if unit == "months":
-        return "months (1 month = 30.4375 days)"
-    return unit
+    return "months (1 month = 30.4375 days)" if unit == "months" else unit
 
 
 def _position(timeline: CaseTimeline, when: dt.date, unit: str, calendar: bool) -> float:
@@ -243,9 +241,7 @@ def draw_patient_timeline(ax: Axes, timelines: Sequence[CaseTimeline], unit: str
     for key in MARKERS:
         _plot_points(ax, drawn, key, points.get(key, []), count_as=tl.ASSESSMENT if "assess" in key else None)
     _plot_deaths(ax, drawn, deaths)
-    ax.set_yticks(range(len(shown)), labels)
-    ax.set_ylim(max(len(shown), 1) - 0.5, -0.5)
-    ax.tick_params(axis="y", length=0)
+    _lane_axis(ax, drawn, [t.study_id for t in shown], labels, ("top", "right", "left"))
     if calendar:
         locator = AutoDateLocator()  # type: ignore[no-untyped-call]
         ax.xaxis.set_major_locator(locator)
@@ -258,11 +254,7 @@ def draw_patient_timeline(ax: Axes, timelines: Sequence[CaseTimeline], unit: str
         ax.set_xlim(*xlim)
     elif spans:
         ax.set_xlim(min(spans) - 0.02 * width, max(spans) + 0.02 * width)
-    for side in ("top", "right", "left"):
-        ax.spines[side].set_visible(False)
-    _long_plot_axis(ax, len(shown))
-    drawn.lanes = [t.study_id for t in shown]
-    drawn.caption = _timeline_caption(unit, calendar, drawn.skipped)
+    drawn.caption = _timeline_caption(unit, calendar, drawn.skipped, label_findings)
     _timeline_legend(ax, drawn)
     return drawn
 
@@ -278,14 +270,9 @@ def _bar_end(timeline: CaseTimeline, event: TimelineEvent) -> dt.date:
 
 def _free_row(rows: list[float], start: float, end: float) -> int:
     """First row of a track whose last bar ends before ``start`` (overlapping bars stack; at most 3 rows)."""
-    for i, right in enumerate(rows):
-        if right <= start:
-            rows[i] = end
-            return i
-    if len(rows) < 3:
-        rows.append(end)
-        return len(rows) - 1
-    return len(rows) - 1
+    row = next((i for i, right in enumerate(rows) if right <= start), min(len(rows), 2))
+    rows[row:row + 1] = [max(end, rows[row]) if row < len(rows) else end]
+    return row
 
 
 def _finding_labels(ax: Axes, findings: list[tuple[float, str]], y: float, near: float) -> None:
@@ -297,9 +284,15 @@ def _finding_labels(ax: Axes, findings: list[tuple[float, str]], y: float, near:
         ax.text(x, y + 0.4, text, ha=ha, va="center", fontsize="small", color="#333333", clip_on=True, zorder=3)
 
 
-def _long_plot_axis(ax: Axes, lanes: int) -> None:
-    # With many lanes the bottom axis scrolls out of sight: repeat the time scale on top.
-    if lanes > 20:
+def _lane_axis(ax: Axes, drawn: DrawnPlot, lanes: list[str], labels: list[str], hidden: tuple[str, ...]) -> None:
+    """First lane on top, labelled; with many lanes the time scale is repeated on top (it scrolls away)."""
+    drawn.lanes = lanes
+    ax.set_yticks(range(len(lanes)), labels)
+    ax.set_ylim(max(len(lanes), 1) - 0.5, -0.5)
+    ax.tick_params(axis="y", length=0)
+    for side in hidden:
+        ax.spines[side].set_visible(False)
+    if len(lanes) > 20:
         ax.tick_params(axis="x", top=True, labeltop=True)
 
 
@@ -310,15 +303,11 @@ def _strip_label(timeline: CaseTimeline, unit: str, calendar: bool) -> str:
     if end is None:
         return f"{first}\nno follow-up recorded"
     days = timeline.days_from_zero(end)
-    when = end.isoformat() if calendar or days is None else f"{days / TIME_UNITS[unit]:.1f} {_short(unit)}"
+    when = end.isoformat() if calendar or days is None else f"{days / TIME_UNITS[unit]:.1f} {UNIT_SHORT[unit]}"
     if not timeline.alive:
         cause = codes.DEATH_CAUSE.get(timeline.death_cause or "", "cause not recorded")
         return f"{first}\ndied {when}, {cause}"
     return f"{first}\n{_outcome(timeline)}, {when}"
-
-
-def _short(unit: str) -> str:
-    return {"months": "mo", "days": "d", "weeks": "wk", "years": "y"}[unit]
 
 
 def _plot_deaths(ax: Axes, drawn: DrawnPlot, deaths: dict[str | None, list[tuple[float, float, PickTarget]]]
@@ -331,11 +320,12 @@ def _plot_deaths(ax: Axes, drawn: DrawnPlot, deaths: dict[str | None, list[tuple
         _plot_points(ax, drawn, "death", found, count_as=tl.DEATH, colour=DEATH_COLOURS[cause], label=label)
 
 
-def _timeline_caption(unit: str, calendar: bool, skipped: Sequence[str]) -> str:
+def _timeline_caption(unit: str, calendar: bool, skipped: Sequence[str], findings: bool) -> str:
     axis = "calendar dates" if calendar else f"time in {_unit_text(unit)} from {TIME_ZERO_TEXT}"
     text = (f"One strip per case from initial diagnosis to death or last follow-up; {axis}. "
-            "Bars above a strip: therapy; below: complications coloured by CTCAE grade. "
-            "Numbers under assessments: marrow or blood blasts; MRD, minimal residual disease.")
+            "Bars above a strip: therapy; below: complications coloured by CTCAE grade.")
+    if findings:
+        text += " Numbers under assessments: marrow or blood blasts; MRD, minimal residual disease."
     if skipped:
         text += f" Not shown ({'no dated events' if calendar else 'no salvage start date'}): {', '.join(skipped)}."
     return text
@@ -404,15 +394,9 @@ def draw_swimmer_plot(ax: Axes, timelines: Sequence[CaseTimeline], unit: str = "
     for key, shift in (("response", -0.14), (tl.TRANSPLANT, 0.14), (tl.RELAPSE, 0.0)):
         _plot_points(ax, drawn, key, [(x, y + shift, target) for x, y, target in points.get(key, [])])
     _plot_deaths(ax, drawn, deaths)
-    ax.set_yticks(range(len(shown)), [t.study_id for t in shown])
-    ax.set_ylim(max(len(shown), 1) - 0.5, -0.5)
+    _lane_axis(ax, drawn, [t.study_id for t in shown], [t.study_id for t in shown], ("top", "right"))
     ax.set_xlim(0.0, longest * 1.08)
-    ax.tick_params(axis="y", length=0)
     ax.set_xlabel(f"{unit.capitalize()} from time zero (day 1 of the first salvage course)")
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    _long_plot_axis(ax, len(shown))
-    drawn.lanes = [t.study_id for t in shown]
     drawn.caption = swimmer_caption(unit, drawn.skipped)
     handles: list[Artist] = [Patch(facecolor=LANE_COLOURS[g], label=LANE_LABELS[g])
                              for g in ("remission", "PR", "NR", None) if g in lane_groups]
@@ -443,36 +427,31 @@ def swimmer_caption(unit: str = "months", skipped: Sequence[str] = ()) -> str:
 
 def add_caption(fig: Figure, caption: str, font_size: float = 6.0) -> None:
     """The conventions line under the whole figure, kept inside the layout."""
-    import textwrap
-
     width_chars = max(40, int(fig.get_figwidth() * 72 / (font_size * 0.52)))
     fig.supxlabel("\n".join(textwrap.wrap(caption, width_chars)), x=0.01, ha="left",
                   fontsize=font_size, color="#333333")
 
 
-def _figure(lanes: float, extra_in: float) -> Figure:
-    height = min(9.0, 1.2 + extra_in + 0.3 * max(lanes, 1))
-    return Figure(figsize=(DOUBLE_COLUMN_IN, round(height, 2)), dpi=300,
-                  layout=ConstrainedLayoutEngine(h_pad=0.04, w_pad=0.04))
+def _journal_figure(draw: Callable[[Axes], DrawnPlot], height_in: float) -> tuple[Figure, DrawnPlot]:
+    """A 174 mm wide figure in the journal style, drawn by ``draw``, with its caption underneath."""
+    with rc_context(cast(Any, style())):
+        fig = Figure(figsize=(DOUBLE_COLUMN_IN, round(min(9.0, height_in), 2)), dpi=300,
+                     layout=ConstrainedLayoutEngine(h_pad=0.04, w_pad=0.04))
+        drawn = draw(fig.add_subplot(1, 1, 1))
+        add_caption(fig, drawn.caption)
+    return fig, drawn
 
 
 def swimmer_figure(timelines: Sequence[CaseTimeline], unit: str = "months") -> tuple[Figure, DrawnPlot]:
-    """A journal-sized (174 mm wide) swimmer plot with its caption, ready for :func:`save_figure`."""
-    with rc_context(cast(Any, style())):
-        fig = _figure(len(timelines), 0.0)
-        drawn = draw_swimmer_plot(fig.add_subplot(1, 1, 1), timelines, unit)
-        add_caption(fig, drawn.caption)
-    return fig, drawn
+    """A journal-sized swimmer plot with its caption, ready for :func:`save_figure`."""
+    return _journal_figure(lambda ax: draw_swimmer_plot(ax, timelines, unit), 1.2 + 0.3 * max(len(timelines), 1))
 
 
 def timeline_figure(timelines: Sequence[CaseTimeline], unit: str = "months", calendar: bool = False,
                     xlim: tuple[float, float] | None = None) -> tuple[Figure, DrawnPlot]:
-    """A journal-sized patient timeline figure with its caption."""
-    with rc_context(cast(Any, style())):
-        fig = _figure(len(timelines) * 1.3, 0.8)
-        drawn = draw_patient_timeline(fig.add_subplot(1, 1, 1), timelines, unit, calendar, xlim)
-        add_caption(fig, drawn.caption)
-    return fig, drawn
+    """A journal-sized patient timeline with its caption."""
+    return _journal_figure(lambda ax: draw_patient_timeline(ax, timelines, unit, calendar, xlim),
+                           2.0 + 0.39 * max(len(timelines), 1))
 
 
 def save_figure(fig: Figure, path: Path | str, dpi: float = 300.0) -> Path:

@@ -239,3 +239,13 @@ def test_blast_and_mrd_values_are_printed_only_in_a_close_view(cohort: list[Case
     assert texts.count("MRD neg.") == 5
     whole = draw_patient_timeline(Figure().add_subplot(), cohort)
     assert not whole.ax.texts  # nine years of P01 would pile every value onto day 0
+
+
+def test_overlapping_complications_are_stacked_not_hidden(cohort: list[CaseTimeline]) -> None:
+    """P02's fever (grade 2) and SIRS (grade 3) ran on the same days: both bars must stay visible."""
+    drawn = draw_patient_timeline(Figure().add_subplot(), cohort, xlim=(-3.0, 15.0))
+    rows = [artist.get_y() for artist, targets in drawn.targets.items()  # type: ignore[attr-defined]
+            if targets[0].kind == tl.COMPLICATION and targets[0].study_id == "P02"]
+    assert len(rows) == 2 and rows[0] != rows[1]
+    assert "Numbers under assessments" in drawn.caption
+    assert "Numbers under" not in draw_patient_timeline(Figure().add_subplot(), cohort).caption
