@@ -124,7 +124,7 @@ class TimelineTab(QWidget):
         self.export_button.clicked.connect(self.export_dialog)
 
         controls = QHBoxLayout()
-        for label, widget in (("&Show:", self.view), ("&Axis:", self.axis), ("&Range:", self.range)):
+        for label, widget in (("&Show:", self.view), ("A&xis:", self.axis), ("&Range:", self.range)):
             text = QLabel(label)
             text.setBuddy(widget)
             controls.addWidget(text)
