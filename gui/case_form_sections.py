@@ -12,7 +12,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
-    QGroupBox,
     QLabel,
     QPlainTextEdit,
     QVBoxLayout,
@@ -48,16 +47,21 @@ class NotesField(QPlainTextEdit):
         return self.toPlainText().strip() or None
 
 
-class Section(QGroupBox):
+class Section(QFrame):
     """A titled part of the form: scalar editors by document path, tables by list key."""
 
     def __init__(self, title: str, parent: QWidget | None = None) -> None:
-        super().__init__(title, parent)
+        super().__init__(parent)
+        self.setObjectName("formSection")
+        self.setStyleSheet("#formSection { background: palette(base); border: 1px solid #d0d4da; border-radius: 6px; }")
         self.fields: dict[str, Any] = {}
         self.errors: dict[str, FieldError] = {}
         self.tables: dict[str, RecordTable] = {}
         self.body = QVBoxLayout(self)
         self.body.setSpacing(8)
+        heading = QLabel(title)
+        heading.setStyleSheet("font-size: 12pt; font-weight: 600; color: #1f3a5f;")
+        self.body.addWidget(heading)
         self.form = self.new_form()
         self.body.addLayout(self.form)
 
@@ -105,7 +109,7 @@ def identification_section() -> Section:
         "#identifyingData { background: #fff4e0; border: 1px solid #e0a040; border-radius: 4px; }"
     )
     inner = QVBoxLayout(frame)
-    mark = QLabel("🔒 <b>Identifying data</b> — direct identifiers, kept in their own table and left out of every export")
+    mark = QLabel("<b>IDENTIFYING DATA</b> — direct identifiers: kept in their own table and left out of every export")
     mark.setWordWrap(True)
     inner.addWidget(mark)
     form = Section.new_form()

@@ -28,19 +28,20 @@ Index = QModelIndex | QPersistentModelIndex
 (STUDY_ID, AGE, SEX, DIAGNOSIS, STATUS, BEST_RESPONSE, TRANSPLANT, OS, EFS, LAST_FOLLOW_UP, PROBLEMS) = range(11)
 HEADERS = {
     STUDY_ID: "Study ID",
-    AGE: "Age at time zero",
+    AGE: "Age (years)",
     SEX: "Sex",
     DIAGNOSIS: "Diagnosis",
     STATUS: "Status at salvage",
     BEST_RESPONSE: "Best response",
-    TRANSPLANT: "HSCT after salvage",
+    TRANSPLANT: "HSCT after",
     OS: "OS (months)",
     EFS: "EFS (months)",
     LAST_FOLLOW_UP: "Last follow-up",
     PROBLEMS: "Data problems",
 }
 HEADER_TIPS = {
-    AGE: "Years from the date of birth to day 1 of the first salvage course",
+    TRANSPLANT: "Allogeneic HSCT after salvage (donor of the first)",
+    AGE: "Age at time zero: years from the date of birth to day 1 of the first salvage course",
     OS: "Overall survival from time zero: event = death from any cause; '+' = censored at last follow-up",
     EFS: "Event-free survival from time zero: event = relapse or death; '+' = censored at last follow-up",
     PROBLEMS: "Missing or stale items to chase (hover a cell for the list)",

@@ -272,9 +272,12 @@ class RecordTable(QWidget):
         self._loading = False
 
     def _fit_height(self) -> None:
+        """Show every row (up to eight; more scroll) so that the form, not each table, scrolls."""
         rows = max(self.table.rowCount(), 1)
         header = self.table.horizontalHeader().sizeHint().height()
-        self.table.setFixedHeight(header + 26 * min(rows, 8) + 6)
+        scrollbar = self.table.horizontalScrollBar().sizeHint().height()
+        frame = 2 * self.table.frameWidth()
+        self.table.setFixedHeight(header + 26 * min(rows, 8) + frame + scrollbar + 2)
 
     # --- problems -----------------------------------------------------------------------
     def show_problems(self, problems: dict[tuple[int, str], list[str]]) -> None:

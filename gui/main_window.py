@@ -1,0 +1,395 @@
+"""The main window: menus, toolbar, status bar, and the Cases / Timeline / Analysis tabs.
+
+Every change goes through the undo stack as one command that calls storage; the window only
+reloads what changed. The Timeline and Analysis tabs are imported when first shown, so their
+heavy dependencies (matplotlib, lifelines) never slow the start.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QInputDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QTabWidget,
+    QWidget,
+)
+
+from gui.case_form import CaseForm
+from gui.case_list import CaseListWidget
+from gui.commands import CreateCaseCommand, DeleteCaseCommand
+from gui.settings import Settings
+from storage.case_documents import empty_document, study_id_exists
+from storage.database import Database, DatabaseError, create_database, open_database
+
+FILE_FILTER = "Casebook databases (*.db *.sqlite);;All files (*)"
+LAZY_TABS = {1: ("Timeline", "gui.timeline_tab", "TimelineTab"), 2: ("Analysis", "gui.analysis_tab", "AnalysisTab")}
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, db: Database | None, settings: Settings | None = None) -> None:
+        super().__init__()
+        self.db = db
+        self.settings = settings or Settings()
+        self.undo_stack = QUndoStack(self)
+        self.case_list = CaseListWidget()
+        self.form: CaseForm | None = None
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.case_list)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.splitter, "Cases")
+        self._lazy: dict[int, QWidget | None] = {}
+        self._stale: set[int] = set()
+        for index, (title, _module, _cls) in LAZY_TABS.items():
+            self.tabs.insertTab(index, QLabel(f"{title} opens when shown."), title)
+        self.tabs.currentChanged.connect(self._tab_shown)
+        self.setCentralWidget(self.tabs)
+        self._make_actions()
+        self._make_menus()
+        self.case_list.set_actions(self.new_case_action, self.delete_case_action)
+        self.case_list.case_selected.connect(self._case_selected)
+        self.case_list.view.doubleClicked.connect(lambda _i: self.form.focus_first_field() if self.form else None)
+        self.undo_stack.indexChanged.connect(self._update_status)
+        self.resize(1500, 900)
+        geometry = self.settings.get("geometry")
+        if not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        self.set_database(db)
+        splitter_state = self.settings.get("splitter_state")
+        if not splitter_state.isEmpty():
+            self.splitter.restoreState(splitter_state)
+        else:
+            self.splitter.setSizes([640, 860])
+
+    # --- actions and menus -------------------------------------------------------------------
+    def _action(self, text: str, slot: object, shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        return action
+
+    def _make_actions(self) -> None:
+        keys = QKeySequence.StandardKey
+        self.new_db_action = self._action("&New database…", self.new_database, tip="Create an empty database file")
+        self.open_db_action = self._action("&Open database…", self.open_database_dialog, keys.Open)
+        self.quit_action = self._action("&Quit", self.close, keys.Quit)
+        self.undo_action = self._action("&Undo", self.undo, keys.Undo)
+        self.redo_action = self._action("&Redo", self.redo, "Ctrl+Shift+Z")
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        self.undo_stack.canUndoChanged.connect(self.undo_action.setEnabled)
+        self.undo_stack.canRedoChanged.connect(self.redo_action.setEnabled)
+        self.undo_stack.undoTextChanged.connect(self._undo_text)
+        self.undo_stack.redoTextChanged.connect(self._redo_text)
+        self.undo_action.setEnabled(False)
+        self.redo_action.setEnabled(False)
+        self.new_case_action = self._action("New case", lambda: self.new_case(), "Ctrl+N", "Add a case (Ctrl+N)")
+        self.delete_case_action = self._action("Delete case", lambda: self.delete_case(), None,
+                                               "Delete the selected case (undoable)")
+        self.delete_case_action.setShortcuts([QKeySequence("Ctrl+Delete")])
+        self.save_case_action = self._action("&Save case", self.save_case, keys.Save, "Save the case form (Ctrl+S)")
+        self.find_action = self._action("&Filter cases", self.focus_filter, keys.Find, "Type to filter (Ctrl+F)")
+
+    def _undo_text(self, text: str) -> None:
+        self.undo_action.setText(f"&Undo {text}".strip())
+
+    def _redo_text(self, text: str) -> None:
+        self.redo_action.setText(f"&Redo {text}".strip())
+
+    def _make_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addActions([self.new_db_action, self.open_db_action])
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        edit_menu = bar.addMenu("&Edit")
+        edit_menu.addActions([self.undo_action, self.redo_action])
+        edit_menu.addSeparator()
+        edit_menu.addActions([self.new_case_action, self.save_case_action, self.delete_case_action])
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.find_action)
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self._action("&About Casebook", self._about))
+        toolbar = self.addToolBar("Main")
+        toolbar.setObjectName("mainToolbar")
+        toolbar.setMovable(False)
+        toolbar.addActions([self.new_case_action, self.save_case_action, self.delete_case_action])
+        toolbar.addSeparator()
+        toolbar.addActions([self.undo_action, self.redo_action])
+        self.status_label = QLabel()
+        self.statusBar().addPermanentWidget(self.status_label)
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        recent = [p for p in self.settings.get("recent_files") if Path(p).exists()]
+        for path in recent:
+            action = self.recent_menu.addAction(path)
+            action.triggered.connect(lambda _c=False, p=path: self.open_path(Path(p)))
+        if not recent:
+            self.recent_menu.addAction("(no recent databases)").setEnabled(False)
+
+    # --- the database ----------------------------------------------------------------------
+    def set_database(self, db: Database | None) -> None:
+        if self.db is not None and self.db is not db:
+            self.db.close()
+        self.db = db
+        self.undo_stack.clear()
+        if self.form is not None:
+            self.form.setParent(None)
+            self.form.deleteLater()
+            self.form = None
+        if db is not None:
+            self.form = CaseForm(db, self.undo_stack, self.cases_changed)
+            self.form.dirty_changed.connect(self._update_title)
+            self.splitter.addWidget(self.form)
+            self.settings.add_recent_file(str(db.path))
+        for index in list(self._lazy):
+            self._drop_lazy_tab(index)
+        for action in (self.new_case_action, self.delete_case_action, self.save_case_action, self.find_action):
+            action.setEnabled(db is not None)
+        self.case_list.reload(db)
+        self._update_title()
+        self._update_status()
+        if db is not None and db.upgraded_from:
+            self.statusBar().showMessage(f"Upgraded the database; the old version was kept as {db.backup_path}", 15000)
+
+    def _confirm_leave_form(self) -> bool:
+        return self.form is None or self.form.maybe_leave()
+
+    def new_database(self) -> None:
+        if not self._confirm_leave_form():
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "New Casebook database", "casebook.db", FILE_FILTER)
+        if not path:
+            return
+        try:
+            self.set_database(create_database(Path(path)))
+        except DatabaseError as exc:
+            QMessageBox.critical(self, "Cannot create the database", str(exc))
+
+    def open_database_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open a Casebook database", "", FILE_FILTER)
+        if path:
+            self.open_path(Path(path))
+
+    def open_path(self, path: Path) -> bool:
+        if not self._confirm_leave_form():
+            return False
+        try:
+            db = open_database(path)
+        except DatabaseError as exc:
+            QMessageBox.critical(self, "Cannot open the database", str(exc))
+            return False
+        self.set_database(db)
+        return True
+
+    # --- cases -----------------------------------------------------------------------------
+    def cases_changed(self, case_id: int | None) -> None:
+        """Called by the undo commands after storage changed: reload the list, form and tabs."""
+        self.case_list.reload(self.db)
+        if self.form is not None and self.form.case_id is not None:
+            if self.case_list.model.row_of_case(self.form.case_id) is None:
+                self.form.clear()
+            elif not self.form.is_dirty():
+                self.form.load(self.form.case_id)
+        if case_id is not None:
+            self.show_case(case_id)
+        self._mark_tabs_stale()
+        self._update_status()
+
+    def show_case(self, case_id: int) -> None:
+        """Select a case in the list and open it in the form (asks first if the form has edits)."""
+        if self.form is not None and self.form.case_id != case_id and not self.form.maybe_leave():
+            return
+        self.tabs.setCurrentIndex(0)
+        self.case_list.select_case(case_id, emit=False)
+        if self.form is not None and self.form.case_id != case_id:
+            self.form.load(case_id)
+
+    def _case_selected(self, case_id: int | None) -> None:
+        if self.form is None or case_id == self.form.case_id:
+            return
+        if not self.form.maybe_leave():
+            self.case_list.select_case(self.form.case_id, emit=False)  # stay on the edited case
+            return
+        if case_id is None:
+            self.form.clear()
+        else:
+            self.form.load(case_id)
+
+    def _next_study_id(self) -> str:
+        numbers = [int(s.study_id[1:]) for s in self.case_list.model._summaries
+                   if s.study_id[:1] == "P" and s.study_id[1:].isdigit()]
+        return f"P{(max(numbers) + 1 if numbers else 1):02d}"
+
+    def new_case(self, study_id: str | None = None) -> int | None:
+        """Add a case with a unique study ID (asked for unless given); undoable."""
+        if self.db is None or not self._confirm_leave_form():
+            return None
+        suggestion = self._next_study_id()
+        while True:
+            if study_id is None:
+                text, ok = QInputDialog.getText(self, "New case", "Study ID (pseudonym) of the new case:",
+                                                text=suggestion)
+                if not ok:
+                    return None
+            else:
+                text = study_id
+            text = text.strip()
+            problem = ""
+            if not text:
+                problem = "The study ID is required."
+            else:
+                with self.db.session() as s:
+                    if study_id_exists(s, text):
+                        problem = f"Study ID {text} already exists; choose another."
+            if not problem:
+                break
+            QMessageBox.warning(self, "New case", problem)
+            if study_id is not None:
+                return None
+            suggestion = text
+        command = CreateCaseCommand(self.db, empty_document(text), self.cases_changed)
+        self.undo_stack.push(command)
+        if self.form is not None:
+            self.form.focus_first_field()
+        self.statusBar().showMessage(f"Added case {text}. Undo with Ctrl+Z.", 8000)
+        return command.case_id
+
+    def delete_case(self, ask: bool = True) -> bool:
+        case_id = self.case_list.current_case_id()
+        if self.db is None or case_id is None:
+            return False
+        row = self.case_list.model.row_of_case(case_id)
+        study_id = self.case_list.model.summary(row).study_id if row is not None else str(case_id)
+        if ask:
+            answer = QMessageBox.question(
+                self, "Delete case",
+                f"Delete case {study_id} with all its courses, assessments and outcomes?\n"
+                "You can undo this with Edit ▸ Undo (Ctrl+Z).",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Cancel,
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return False
+        if self.form is not None and self.form.case_id == case_id:
+            self.form.clear()  # its unsaved edits go with the case
+        self.undo_stack.push(DeleteCaseCommand(self.db, case_id, study_id, self.cases_changed))
+        self.statusBar().showMessage(f"Deleted case {study_id}. Undo with Ctrl+Z.", 8000)
+        return True
+
+    def save_case(self) -> None:
+        if self.form is not None and self.form.case_id is not None:
+            if self.form.save():
+                self.statusBar().showMessage("Case saved.", 5000)
+            else:
+                self.statusBar().showMessage("Not saved: fix the marked fields first.", 8000)
+
+    def undo(self) -> None:
+        if self._confirm_leave_form():
+            self.undo_stack.undo()
+
+    def redo(self) -> None:
+        if self._confirm_leave_form():
+            self.undo_stack.redo()
+
+    def focus_filter(self) -> None:
+        self.tabs.setCurrentIndex(0)
+        self.case_list.filter_edit.setFocus()
+        self.case_list.filter_edit.selectAll()
+
+    # --- lazy tabs -------------------------------------------------------------------------
+    def _tab_shown(self, index: int) -> None:
+        if index not in LAZY_TABS or self.db is None:
+            return
+        widget = self._lazy.get(index)
+        if widget is None and index not in self._lazy:
+            self._create_lazy_tab(index)
+        elif index in self._stale and widget is not None:
+            self._stale.discard(index)
+            widget.refresh()  # type: ignore[attr-defined]
+
+    def _create_lazy_tab(self, index: int) -> None:
+        title, module_name, class_name = LAZY_TABS[index]
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            self._lazy[index] = None
+            self._replace_tab(index, QLabel(f"The {title.lower()} is not part of this build yet."), title)
+            return
+        widget = getattr(module, class_name)(self.db, self)
+        if hasattr(widget, "openRecord"):  # the timeline: (case id, table, record id) of a clicked event
+            widget.openRecord.connect(lambda case_id, _table, _record: self.show_case(case_id))
+        self._lazy[index] = widget
+        self._replace_tab(index, widget, title)
+
+    def _replace_tab(self, index: int, widget: QWidget, title: str) -> None:
+        old = self.tabs.widget(index)
+        self.tabs.blockSignals(True)
+        self.tabs.removeTab(index)
+        self.tabs.insertTab(index, widget, title)
+        self.tabs.setCurrentIndex(index)
+        self.tabs.blockSignals(False)
+        if old is not None:
+            old.deleteLater()
+
+    def _drop_lazy_tab(self, index: int) -> None:
+        title = LAZY_TABS[index][0]
+        current = self.tabs.currentIndex()
+        self._lazy.pop(index, None)
+        self._replace_tab(index, QLabel(f"{title} opens when shown."), title)
+        self.tabs.setCurrentIndex(current)
+
+    def _mark_tabs_stale(self) -> None:
+        for index, widget in self._lazy.items():
+            if widget is None:
+                continue
+            if self.tabs.currentIndex() == index:
+                widget.refresh()  # type: ignore[attr-defined]
+            else:
+                self._stale.add(index)
+
+    # --- title, status, closing -----------------------------------------------------------
+    def _update_title(self, *_args: object) -> None:
+        name = self.db.path.name if self.db is not None else "no database open"
+        self.setWindowTitle(f"Casebook — {name}[*]")
+        # "*" means the form holds edits not yet in the database; every saved action is
+        # committed at once (and undoable), so there is nothing else left unsaved.
+        self.setWindowModified(bool(self.form is not None and self.form._dirty))
+
+    def _update_status(self, *_args: object) -> None:
+        if self.db is None:
+            self.status_label.setText("Open or create a database (File menu).")
+            return
+        steps = self.undo_stack.index()
+        undo = f" · {steps} change(s) can be undone" if steps else ""
+        self.status_label.setText(f"{self.db.path}{undo}")
+
+    def _about(self) -> None:
+        QMessageBox.about(self, "About Casebook", "Casebook: case records and survival analysis for a "
+                          "retrospective clinical case cohort. Works offline; your data stays in the database file.")
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._confirm_leave_form():
+            event.ignore()
+            return
+        self.settings.set("geometry", self.saveGeometry())
+        self.settings.set("splitter_state", self.splitter.saveState())
+        self.settings.sync()
+        if self.db is not None:
+            self.db.close()
+        event.accept()

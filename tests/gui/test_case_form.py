@@ -1,0 +1,156 @@
+"""The case form, driven like a clinician would: read, type, get told a rule, save, undo."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QUndoStack
+from PySide6.QtWidgets import QMessageBox
+from sqlalchemy import select
+
+from gui.case_form import CaseForm
+from gui.form_widgets import DateField
+from storage.case_documents import load_document
+from storage.database import Database
+from storage.models import Case
+
+
+def _case_id(db: Database, study_id: str) -> int:
+    with db.session() as s:
+        cid = s.scalar(select(Case.id).where(Case.study_id == study_id))
+    assert cid is not None
+    return cid
+
+
+@pytest.fixture
+def form(qtbot, demo_db: Database) -> CaseForm:  # type: ignore[no-untyped-def]
+    widget = CaseForm(demo_db, QUndoStack(), lambda _cid: None)
+    qtbot.addWidget(widget)
+    widget.resize(1000, 900)
+    widget.show()
+    return widget
+
+
+def _field(form: CaseForm, path: str):  # type: ignore[no-untyped-def]
+    for section in form.sections:
+        if path in section.fields:
+            return section.fields[path]
+    raise KeyError(path)
+
+
+def _error_text(form: CaseForm, path: str) -> str:
+    for section in form.sections:
+        if path in section.errors:
+            error = section.errors[path]
+            return error.text() if error.isVisibleTo(form) else ""
+    raise KeyError(path)
+
+
+def test_p04_reads_back_like_the_article(form: CaseForm, demo_db: Database) -> None:
+    form.load(_case_id(demo_db, "P04"))
+    assert _field(form, "study_id").text() == "P04"
+    assert _field(form, "diagnosis").currentText() == "AML — acute myeloid leukemia"
+    assert _field(form, "subtype").text() == "AML M2"
+    assert _field(form, "disease_status").currentText() == "relapse"
+    assert _field(form, "relapse_number").text() == "2"
+    drugs = form.courses.drugs.table
+    melphalan = [drugs.item(0, c).text() for c in range(5)]
+    assert melphalan == ["melphalan", "33", "mg/m²", "2", "intravenous"]
+    assert "second relapse" in form.endpoints_line.text()
+    assert form.outcome.os_label.text() == (
+        "Overall survival — P04: event (death) on 2019-01-16, 12.0 months after time zero"
+    )
+    assert not form.is_dirty()
+
+
+def test_impossible_death_date_is_named_next_to_the_field_and_not_saved(
+    qtbot, form: CaseForm, demo_db: Database  # type: ignore[no-untyped-def]
+) -> None:
+    cid = _case_id(demo_db, "P04")
+    form.load(cid)
+    with demo_db.session() as s:
+        before = load_document(s, cid)
+    death = _field(form, "death.death_date")
+    death.clear()
+    qtbot.keyClicks(death, "01.01.2017")  # German style, before day 1 of salvage (2018-01-15)
+    assert form.save() is False
+    message = _error_text(form, "death.death_date")
+    assert "date of death (2017-01-01) is before day 1 of salvage (2018-01-15)" in message
+    assert form.save_button.isEnabled()
+    with demo_db.session() as s:
+        assert load_document(s, cid) == before  # the database is unchanged
+
+
+def test_unreadable_date_is_refused_with_the_expected_format(qtbot, form: CaseForm, demo_db: Database) -> None:  # type: ignore[no-untyped-def]
+    form.load(_case_id(demo_db, "P04"))
+    field = _field(form, "last_follow_up")
+    field.clear()
+    qtbot.keyClicks(field, "16/01/2019")
+    assert form.save() is False
+    assert "type 2019-03-14 or 14.03.2019" in _error_text(form, "last_follow_up")
+
+
+def test_german_date_is_shown_in_iso(qtbot, form: CaseForm, demo_db: Database) -> None:  # type: ignore[no-untyped-def]
+    form.load(_case_id(demo_db, "P02"))
+    field: DateField = _field(form, "last_follow_up")
+    field.clear()
+    qtbot.keyClicks(field, "14.03.2021")
+    field.editingFinished.emit()
+    assert field.text() == "2021-03-14"
+
+
+def test_bsa_and_total_dose_follow_height_and_weight(form: CaseForm, demo_db: Database) -> None:
+    form.load(_case_id(demo_db, "P04"))
+    courses = form.courses.courses.table
+    courses.item(0, 2).setText("150")  # height cm
+    courses.item(0, 3).setText("40")  # weight kg
+    assert courses.item(0, 4).text() == "1.29 m²"  # sqrt(150 * 40 / 3600)
+    drugs = form.courses.drugs.table
+    assert drugs.item(0, 6).text() == "85.2 mg"  # melphalan 2 x 33 mg/m² x 1.29 m²
+    assert drugs.item(1, 6).text() == "5.2 g"  # cytarabine 4 x 1 g/m²
+
+
+def test_rule_on_a_table_cell_marks_the_cell_and_names_the_row(form: CaseForm, demo_db: Database) -> None:
+    form.load(_case_id(demo_db, "P04"))
+    table = form.sections[6].tables["complications"]
+    table.table.item(0, 1).setText("7")  # CTCAE grade
+    problems = form.validate()
+    assert problems["complications[0].grade"] == ["CTCAE grade must be between 1 and 5 (got 7)"]
+    assert "complication 1, CTCAE grade: CTCAE grade must be between 1 and 5" in table.error.text()
+    assert table.table.item(0, 1).toolTip() == "CTCAE grade must be between 1 and 5 (got 7)"
+
+
+def test_leaving_with_unsaved_changes_asks(monkeypatch, qtbot, form: CaseForm, demo_db: Database) -> None:  # type: ignore[no-untyped-def]
+    cid = _case_id(demo_db, "P04")
+    form.load(cid)
+    qtbot.keyClicks(_field(form, "subtype"), " (FAB)")
+    asked: list[str] = []
+
+    def answer(button: QMessageBox.StandardButton):  # type: ignore[no-untyped-def]
+        def fake(*args, **kwargs):  # type: ignore[no-untyped-def]
+            asked.append(args[2])
+            return button
+        return fake
+
+    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.Cancel))
+    assert form.maybe_leave() is False
+    assert "Case P04 has changes that are not saved" in asked[0]
+    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.Save))
+    assert form.maybe_leave() is True
+    with demo_db.session() as s:
+        assert load_document(s, cid)["subtype"] == "AML M2 (FAB)"
+    assert form.undo_stack.count() == 1
+
+
+def test_tab_order_follows_the_form(form: CaseForm, demo_db: Database) -> None:
+    form.load(_case_id(demo_db, "P04"))
+    order = []
+    widget = _field(form, "study_id")
+    for _ in range(6):
+        order.append(widget)
+        widget = widget.nextInFocusChain()
+        while not (widget.focusPolicy() & Qt.FocusPolicy.TabFocus):
+            widget = widget.nextInFocusChain()
+    expected = [_field(form, p) for p in ("study_id", "sex", "identity.name", "identity.hospital_number",
+                                           "identity.birth_date", "diagnosis")]
+    assert order == expected

@@ -1,0 +1,49 @@
+"""Starting the real program in a subprocess, with a clean user profile."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _start(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "CASEBOOK_QUIT_AFTER_START": "1",
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "HOME": str(tmp_path),
+    }
+    return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_db_pointing_to_a_new_file_creates_it_without_questions(tmp_path: Path) -> None:
+    target = tmp_path / "new.db"
+    result = _start(tmp_path, "--db", str(target))
+    assert result.returncode == 0, result.stderr
+    assert "started: Casebook — new.db" in result.stdout
+    assert target.exists()
+
+
+def test_a_file_that_is_not_a_database_gets_a_clear_message(tmp_path: Path) -> None:
+    target = tmp_path / "notes.db"
+    target.write_text("not a database")
+    result = _start(tmp_path, "--db", str(target))
+    assert result.returncode == 1
+    assert "notes.db is not a Casebook database" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert target.read_text() == "not a database"
+
+
+def test_gui_start_does_not_import_heavy_libraries() -> None:
+    code = ("import sys; import gui.app, gui.main_window; "
+            "print(sorted(m for m in ('matplotlib', 'pandas', 'lifelines', 'scipy') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert result.stdout.strip() == "[]", result.stderr
