@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from gui import case_table_model as m
 from storage.database import Database
 from storage.quality import problems_by_case
-from storage.summaries import CaseSummary, load_summaries
+from storage.summaries import load_summaries
 
 
 def _model(db: Database) -> m.CaseTableModel:
