@@ -77,7 +77,7 @@ def load_cases(session: Session) -> list[Case]:
 
 def flat_table(session: Session, cases: list[Case], deid: Deidentifier | None = None) -> Table:
     """The flat case template: header and one row of typed values per case."""
-    fields = list(session.scalars(select(CustomField).order_by(CustomField.id)))
+    fields = list(session.scalars(select(CustomField).order_by(CustomField.name)))
     if deid:
         fields = [f for f in fields if f.kind != "text"]
     columns = [c for c in tpl.COLUMNS if not (deid and (c.identifying or c.free_text))]
