@@ -73,7 +73,10 @@ def draw_km_panel(
             if risk_table:
                 ax_table = target.add_axes(table_rect, sharex=ax)
         elif risk_table:
-            grid = target.add_gridspec(2, 1, height_ratios=[4.0, 0.45 + 0.35 * len(drawn)], hspace=0.3)
+            # the table keeps its height in inches (one line a curve) however tall the figure is
+            table_in = 0.3 + 0.22 * len(drawn)
+            plot_in = max(1.0, float(target.figure.get_figheight()) - table_in - 0.7)
+            grid = target.add_gridspec(2, 1, height_ratios=[plot_in, table_in], hspace=0.05)
             ax = target.add_subplot(grid[0])
             ax_table = target.add_subplot(grid[1], sharex=ax)
         else:

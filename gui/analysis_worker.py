@@ -1,0 +1,139 @@
+"""Runs the Analysis tab's computation off the GUI thread and hands back plain results.
+
+The database is read once per ``refresh()`` (cases changed) and the inputs are cached, so
+changing the endpoint, population or grouping only recomputes from the cached summaries.
+A result that arrives after a newer request was made is dropped (its generation is stale).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+from analysis.cohort import CohortError, CohortResult, Condition, analyze_cohort
+from analysis.command import AnalysisInputs, load_inputs
+from analysis.result_figures import RelapseMortality, relapse_and_nrm
+from analysis.tables import Table, characteristics_table, patient_table, rates_table
+from storage.database import Database
+
+
+@dataclass(frozen=True)
+class AnalysisRequest:
+    endpoint: str = "os"
+    where: tuple[str, ...] = ()  # "FIELD=VALUE"
+    group_by: str | None = None
+    at: tuple[float, ...] = (12.0, 36.0)
+    conf_type: str = "log"
+    unit: str = "months"
+
+
+@dataclass(frozen=True)
+class AnalysisOutcome:
+    request: AnalysisRequest
+    inputs: AnalysisInputs
+    result: CohortResult
+    cif: RelapseMortality | None
+    table1: Table
+    rates: Table
+    patients: Table
+
+
+def compute(inputs: AnalysisInputs, request: AnalysisRequest) -> AnalysisOutcome:
+    """Everything the tab shows, from plain inputs (no Qt, callable from any thread)."""
+    rule = inputs.rules.get(request.endpoint)
+    if rule is None:
+        raise CohortError(f"Unknown endpoint '{request.endpoint}'.")
+    result = analyze_cohort(
+        inputs.summaries, rule, unit=request.unit, where=[Condition.parse(w) for w in request.where],
+        group_by=request.group_by, at=request.at, conf_type=request.conf_type, custom_kinds=inputs.custom_kinds,
+    )
+    cases = result.cases
+    return AnalysisOutcome(
+        request=request, inputs=inputs, result=result, cif=relapse_and_nrm(cases, request.unit, result.conf_level),
+        table1=characteristics_table(cases, group_by=request.group_by, custom_kinds=inputs.custom_kinds),
+        rates=rates_table(cases, result.conf_level), patients=patient_table(cases, unit=request.unit),
+    )
+
+
+class _Signals(QObject):
+    finished = Signal(int, object)  # generation, AnalysisOutcome
+    failed = Signal(int, str)  # generation, message for the user
+
+
+class _Job(QRunnable):
+    def __init__(self, generation: int, database: Database, inputs: AnalysisInputs | None,
+                 request: AnalysisRequest, signals: _Signals) -> None:
+        super().__init__()
+        self.generation = generation
+        self.database = database
+        self.inputs = inputs
+        self.request = request
+        self.signals = signals
+
+    def run(self) -> None:
+        try:
+            inputs = self.inputs if self.inputs is not None else load_inputs(self.database)
+            outcome = compute(inputs, self.request)
+        except (CohortError, ValueError) as exc:
+            self.signals.failed.emit(self.generation, str(exc))
+        except Exception as exc:  # noqa: BLE001 - shown to the user instead of killing the worker thread
+            self.signals.failed.emit(self.generation, f"The analysis failed: {exc}")
+        else:
+            self.signals.finished.emit(self.generation, outcome)
+
+
+class AnalysisRunner(QObject):
+    """Starts jobs on a private thread pool; emits only the newest job's result."""
+
+    finished = Signal(object)  # AnalysisOutcome
+    failed = Signal(str)
+    busy = Signal(bool)
+
+    def __init__(self, database: Database, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.database = database
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(1)  # one analysis at a time; newer requests queue behind it
+        self.generation = 0
+        self.inputs: AnalysisInputs | None = None
+        self._invalidated_at = 0  # jobs up to this generation may have read outdated cases
+        self._signals: list[_Signals] = []
+
+    def invalidate(self) -> None:
+        """The cases changed: the next run reads the database again."""
+        self.inputs = None
+        self._invalidated_at = self.generation
+
+    def start(self, request: AnalysisRequest) -> int:
+        self.generation += 1
+        signals = _Signals()
+        signals.finished.connect(self._on_finished)
+        signals.failed.connect(self._on_failed)
+        self._signals.append(signals)
+        self.busy.emit(True)
+        self.pool.start(_Job(self.generation, self.database, self.inputs, request, signals))
+        return self.generation
+
+    def _done(self, generation: int) -> bool:
+        sender: Any = self.sender()
+        if sender in self._signals:
+            self._signals.remove(sender)
+        if generation != self.generation:
+            return False
+        self.busy.emit(False)
+        return True
+
+    def _on_finished(self, generation: int, outcome: AnalysisOutcome) -> None:
+        if generation > self._invalidated_at:
+            self.inputs = outcome.inputs
+        if self._done(generation):
+            self.finished.emit(outcome)
+
+    def _on_failed(self, generation: int, message: str) -> None:
+        if self._done(generation):
+            self.failed.emit(message)
+
+    def wait(self, msecs: int = 30000) -> bool:
+        return bool(self.pool.waitForDone(msecs))

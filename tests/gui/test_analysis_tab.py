@@ -1,0 +1,192 @@
+"""The Analysis tab driven as a user would: endpoint, population, grouping, CI bands, exports.
+
+The computation runs on a worker thread; each step waits for the tab's ``computed`` signal.
+Image checks: the tab's exported KM figure must match the inspected seed baseline of
+tests/analysis (drawn there from hand-entered months, here from the demo database), and the
+on-screen grouped plot must match tests/gui/baseline/analysis_km_prior_hsct.png.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from matplotlib.testing.compare import compare_images
+from pytestqt.qtbot import QtBot
+
+from gui.analysis_tab import AnalysisTab
+from gui.analysis_views import EndpointDialog
+from storage.database import Database
+
+ROOT = Path(__file__).resolve().parents[2]
+SEED_BASELINE = ROOT / "tests" / "analysis" / "baseline" / "km_seed_os.png"
+GROUPED_BASELINE = Path(__file__).parent / "baseline" / "analysis_km_prior_hsct.png"
+TOLERANCE_RMS = 0.5
+
+
+def wait(qtbot: QtBot, tab: AnalysisTab) -> None:
+    with qtbot.waitSignal(tab.computed, timeout=30000):
+        pass
+
+
+def choose(combo: object, data: object) -> None:
+    combo.setCurrentIndex(combo.findData(data))  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def tab(qtbot: QtBot, demo_db: Database) -> AnalysisTab:
+    widget = AnalysisTab(demo_db)
+    qtbot.addWidget(widget)
+    widget.resize(1280, 900)
+    widget.show()
+    qtbot.waitExposed(widget)
+    if widget.outcome is None:
+        wait(qtbot, widget)
+    return widget
+
+
+def km_rows(tab: AnalysisTab) -> list[tuple[str, ...]]:
+    return list(tab.km_table.model.table.rows)
+
+
+def test_creating_the_tab_does_not_wait_for_the_computation(qtbot: QtBot, demo_db: Database) -> None:
+    widget = AnalysisTab(demo_db)
+    qtbot.addWidget(widget)
+    assert widget.outcome is None  # the constructor returned before any result: it runs off the GUI thread
+    wait(qtbot, widget)
+    assert widget.outcome is not None
+
+
+def test_overall_survival_median_and_landmarks(tab: AnalysisTab) -> None:
+    (row,) = km_rows(tab)
+    assert row[:5] == ("all", "8", "6", "2", "8.0 (3.0 to not reached)")
+    assert row[5] == "50.0% (25.0% to 100.0%); 4 / 4 / 0"
+    assert row[6] == "37.5% (15.3% to 91.7%); 3 / 5 / 0"
+    assert "Greenwood, log transform" in tab.km.caption.text()
+    assert "R/SAS midpoint rule" in tab.km.caption.text() and "months" in tab.km.caption.text()
+    assert "midpoint" in tab.km_table.note.text()
+    assert "No group comparison" in tab.logrank.text() and "62.5 months" in tab.logrank.text()
+
+
+def test_log_log_ci(qtbot: QtBot, tab: AnalysisTab) -> None:
+    tab.conf_type.setCurrentText("log-log")
+    wait(qtbot, tab)
+    assert km_rows(tab)[0][6].startswith("37.5% (8.7% to 67.4%)")
+
+
+def test_responders_efs_median_is_4_months(qtbot: QtBot, tab: AnalysisTab) -> None:
+    choose(tab.endpoint, "efs")
+    choose(tab.where_field, "best_response")
+    choose(tab.where_value, "CR")
+    wait(qtbot, tab)
+    (row,) = km_rows(tab)
+    assert row[1] == "5" and row[4].startswith("4.0 (")
+    assert "best_response = CR" in tab.status.text() and "3 not analysed" in tab.status.text()
+    assert "P05: not analysed" in tab.explanations.toPlainText()
+
+
+def test_group_by_shows_curves_risk_table_and_logrank(qtbot: QtBot, tab: AnalysisTab) -> None:
+    choose(tab.group_by, "prior_hsct")
+    wait(qtbot, tab)
+    assert [r[0] for r in km_rows(tab)] == ["no", "yes"]
+    assert "chi-square 1.507" in tab.logrank.text() and "p = 0.2196" in tab.logrank.text()
+    plot, table = tab.km.figure.axes
+    assert len(plot.get_legend().get_texts()) == 2
+    # the number at risk sits under the x ticks: one column per tick, same x
+    ticks = sorted(float(t) for t in plot.get_xticks())
+    assert sorted({round(t.get_position()[0], 6) for t in table.texts}) == [round(t, 6) for t in ticks]
+    assert {t.get_text() for t in table.texts} >= {"4 (0)", "0 (4)"}
+    assert "Table 1" in tab.table1.title.text()
+    assert tab.table1.model.table.columns[1:] == ("prior_hsct = no (n = 4)", "prior_hsct = yes (n = 4)",
+                                                  "All (n = 8)")
+
+
+def test_ci_bands_can_be_turned_off(qtbot: QtBot, tab: AnalysisTab) -> None:
+    plot = tab.km.figure.axes[0]
+    assert plot.collections  # bands
+    tab.show_ci.setChecked(False)
+    plot = tab.km.figure.axes[0]
+    assert not plot.collections
+    assert "CI" not in tab.km.caption.text().split(";")[1]
+
+
+def test_rates_and_cumulative_incidence(tab: AnalysisTab) -> None:
+    rows = {r[0]: r for r in tab.rates.model.table.rows}
+    assert rows["Complete remission (CR or CRi)"][1:] == ("5/8", "62.5%", "24.5–91.5%")
+    assert rows["Complication: fever or SIRS"][1] == "2/8"
+    assert "Clopper–Pearson" in tab.rates.note.text()
+    assert tab.cif.figure.axes and "Aalen–Johansen" in tab.cif.caption.text()
+
+
+def test_recomputes_are_debounced(qtbot: QtBot, tab: AnalysisTab) -> None:
+    before = tab.runner.generation
+    for text in ("1", "12", "12,", "12, 2", "12, 24"):
+        tab.landmarks.setText(text)
+    wait(qtbot, tab)
+    assert tab.runner.generation == before + 1
+    assert len(km_rows(tab)[0]) == 7
+
+
+def test_refresh_reads_new_cases(qtbot: QtBot, tab: AnalysisTab, demo_db: Database) -> None:
+    import datetime as dt
+
+    from storage.models import Case, SalvageCourse
+
+    with demo_db.session() as s:
+        s.add(Case(study_id="P09", last_follow_up=dt.date(2020, 1, 1),
+                   courses=[SalvageCourse(course_number=1, start_date=dt.date(2019, 1, 1))]))
+    tab.refresh()
+    wait(qtbot, tab)
+    assert km_rows(tab)[0][1] == "9"
+
+
+def test_define_an_endpoint_in_the_dialog(qtbot: QtBot, tab: AnalysisTab, monkeypatch: pytest.MonkeyPatch) -> None:
+    def fill(dialog: EndpointDialog) -> int:
+        dialog.name.setText("trm")
+        dialog.label.setText("Therapy-related mortality-free survival")
+        dialog.causes["therapy"].setChecked(True)
+        return 1
+
+    monkeypatch.setattr(EndpointDialog, "exec", fill)
+    tab.define_endpoint()
+    wait(qtbot, tab)
+    assert tab.endpoint.currentData() == "trm"
+    assert km_rows(tab)[0][2] == "2"  # P01 and P04 died of therapy-related causes
+
+
+@pytest.mark.parametrize("suffix", ["png", "svg", "pdf", "tiff"])
+def test_export_figure_formats(tab: AnalysisTab, tmp_path: Path, suffix: str) -> None:
+    path = tab.export_figure_to(tmp_path / f"km.{suffix}")
+    assert path.stat().st_size > 1000
+
+
+def test_export_tables_and_report(tab: AnalysisTab, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    tab.export_tables_to(tmp_path / "tables.xlsx")
+    assert len(load_workbook(tmp_path / "tables.xlsx").sheetnames) == 4
+    tab.views.setCurrentWidget(tab.rates)
+    tab.export_tables_to(tmp_path / "rates.csv")
+    assert "Complete remission" in (tmp_path / "rates.csv").read_text(encoding="utf-8-sig")
+    assert tab.write_report_to(tmp_path / "report.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_exported_figure_matches_the_seed_baseline(tab: AnalysisTab, tmp_path: Path) -> None:
+    """The demo database's OS figure equals the baseline drawn from the hand-entered months."""
+    actual = tab.export_figure_to(tmp_path / "km.png", dpi=150)
+    assert compare_images(str(SEED_BASELINE), str(actual), tol=TOLERANCE_RMS) is None
+
+
+def render_grouped(tab: AnalysisTab, path: Path) -> Path:
+    tab.km.figure.set_size_inches(7.0, 5.0)
+    tab.km.redraw()
+    tab.km.figure.savefig(path, dpi=100, facecolor="white")
+    return path
+
+
+def test_on_screen_grouped_plot_matches_baseline(qtbot: QtBot, tab: AnalysisTab, tmp_path: Path) -> None:
+    choose(tab.group_by, "prior_hsct")
+    wait(qtbot, tab)
+    actual = render_grouped(tab, tmp_path / "grouped.png")
+    assert GROUPED_BASELINE.exists(), "baseline missing: render, inspect, then commit it"
+    assert compare_images(str(GROUPED_BASELINE), str(actual), tol=TOLERANCE_RMS) is None
