@@ -256,14 +256,17 @@ class CaseForm(QWidget):
     def _refresh_derived(self, doc: Document) -> None:
         dates = document_dates(doc)
         sid = doc.get("study_id") or "new case"
-        self.title.setText(f"Case {sid}" + ("  — unsaved changes" if self._dirty else ""))
         os_value = derive(dates, OVERALL_SURVIVAL)
         efs_value = derive(dates, EVENT_FREE_SURVIVAL)
-        self.outcome.os_label.setText(f"Overall survival — {os_value.explanation}")
-        self.outcome.efs_label.setText(f"Event-free survival — {efs_value.explanation}")
         parts = [codes.status_label(doc.get("disease_status"), doc.get("relapse_number"))]
-        parts += [f"OS {v.time():.1f} mo{'' if v.event else '+'}" for v in (os_value,) if v.available]
-        parts += [f"EFS {v.time():.1f} mo{'' if v.event else '+'}" for v in (efs_value,) if v.available]
+        for name, label, value in (("OS", "Overall survival", os_value), ("EFS", "Event-free survival", efs_value)):
+            target = self.outcome.os_label if name == "OS" else self.outcome.efs_label
+            if value.days is not None and value.days < 0:  # dates in an impossible order, marked above
+                target.setText(f"{label} — {sid}: no value until the dates marked in red are fixed")
+                continue
+            target.setText(f"{label} — {value.explanation}")
+            if value.available:
+                parts.append(f"{name} {value.time():.1f} mo{'' if value.event else '+'}")
         self.endpoints_line.setText(" · ".join(p for p in [doc.get("subtype") or doc.get("diagnosis") or "", *parts] if p))
         best = dates.best_response
         label = f"{best} — {codes.RESPONSE.get(best, '')}" if best else "none recorded"
@@ -279,7 +282,7 @@ class CaseForm(QWidget):
         self.revert_button.setEnabled(dirty)
         if self.case_id is not None and self._original is not None:
             sid = self._original.get("study_id") or "new case"
-            self.title.setText(f"Case {sid}" + ("  — unsaved changes" if dirty else ""))
+            self.title.setText(f"Case {sid}" + (" — unsaved changes" if dirty else ""))
 
     def is_dirty(self) -> bool:
         if self.case_id is None or self._loading:

@@ -26,20 +26,17 @@ class OutcomeSection(Section):
             ),
             "Relapse or progression after salvage",
         )
-        self.body.addWidget(QLabel("<b>Death</b>"))
-        death = Section.new_form()
-        self.body.addLayout(death)
-        self.add_field("Date of death", "death.death_date", DateField(), death)
-        self.add_field("Cause", "death.cause", CodeCombo(codes.DEATH_CAUSE), death).setMaximumWidth(220)
-        self.add_field("Cause in words", "death.cause_detail", TextField(), death)
-        self.body.addWidget(QLabel("<b>Last follow-up</b>"))
-        follow_up = Section.new_form()
-        self.body.addLayout(follow_up)
-        self.add_field("Date of last contact", "last_follow_up", DateField(), follow_up,
+        # One form for death and follow-up, so their labels line up; headings span the rows.
+        self.body.addLayout(self.form)
+        self.form.addRow(QLabel("<b>Death</b>"))
+        self.add_field("Date of death", "death.death_date", DateField())
+        self.add_field("Cause", "death.cause", CodeCombo(codes.DEATH_CAUSE)).setMaximumWidth(220)
+        self.add_field("Cause in words", "death.cause_detail", TextField())
+        self.form.addRow(QLabel("<b>Last follow-up</b>"))
+        self.add_field("Date of last contact", "last_follow_up", DateField(),
                        tip="For a patient who died: the date of death, never later")
         self.add_field("Status at last contact", "last_follow_up_status", CodeCombo(codes.FOLLOW_UP_STATUS),
-                       follow_up, tip="Leave empty for a patient who died").setMaximumWidth(220)
-        self.body.addLayout(self.form)
+                       tip="Leave empty for a patient who died").setMaximumWidth(220)
         frame = QFrame()
         frame.setObjectName("derivedEndpoints")
         frame.setStyleSheet("#derivedEndpoints { background: #eef2f7; border-radius: 4px; }")

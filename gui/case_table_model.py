@@ -89,7 +89,7 @@ class _Row:
             _endpoint_text(os_value),
             _endpoint_text(efs_value),
             s.last_follow_up.isoformat() if s.last_follow_up else NO_VALUE,
-            f"{len(problems)} missing" if problems else "",
+            (f"{len(problems)} problem" + ("s" if len(problems) > 1 else "")) if problems else "",
         )
         never = float("inf")
         self.sort: tuple[Any, ...] = (

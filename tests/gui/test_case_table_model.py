@@ -50,7 +50,7 @@ def test_censored_survival_and_problems_column(demo_db: Database) -> None:
     model = _model(demo_db)
     row = _row(model, "P02")
     assert row[m.OS] == "75.0+ (censored)"
-    assert row[m.PROBLEMS] == "1 missing"
+    assert row[m.PROBLEMS] == "1 problem"
     r = next(r for r in range(model.rowCount()) if model.data(model.index(r, 0)) == "P02")
     assert "six months" in model.data(model.index(r, m.PROBLEMS), Qt.ItemDataRole.ToolTipRole)
     assert model.data(model.index(r, m.OS), Qt.ItemDataRole.ToolTipRole).startswith("P02: censored at last follow-up")
