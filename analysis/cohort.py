@@ -15,10 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 
+from analysis.endpoint_arrays import endpoint_arrays
 from analysis.endpoints import TIME_UNITS, EndpointRule, EndpointValue, derive
 from analysis.kaplan_meier import (
     MEDIAN_RULE,
@@ -218,10 +220,15 @@ class CohortResult:
     groups: tuple[GroupResult, ...]
     overall: GroupResult
     logrank: LogRank | None
-    values: tuple[EndpointValue, ...]  # the analysed cases, with their explanations
     excluded: tuple[Excluded, ...]
     warnings: tuple[str, ...]
     cases: tuple[Any, ...] = ()  # the population's case summaries (for tables and competing risks)
+    analysed: tuple[Any, ...] = ()  # the cases with a value, in the order of the estimates
+
+    @cached_property
+    def values(self) -> tuple[EndpointValue, ...]:
+        """Each analysed case's endpoint with its one-line explanation (derived when first asked)."""
+        return tuple(derive(c, self.rule, self.unit) for c in self.analysed)
 
     def population_text(self) -> str:
         return "all cases" if not self.population else "; ".join(c.describe() for c in self.population)
@@ -292,26 +299,32 @@ def analyze_cohort(
     fields = fields_for(custom_kinds)
     grouping = resolve_field(group_by, fields) if group_by else None
     population, excluded = select_population(summaries, where, fields)
-    values: list[EndpointValue] = []
+    days, event = endpoint_arrays(population, rule)
+    with np.errstate(invalid="ignore"):
+        keep = days >= 0  # NaN (no value) and a date before time zero are both left out, with the reason
     labels: list[str] = []
-    for case in population:
-        value = derive(case, rule, unit)
-        if not value.available:
-            excluded.append(Excluded(case.study_id, value.explanation.split(": ", 1)[-1]))
-            continue
-        if grouping is not None:
-            g = grouping.value(case)
-            if g is None:
-                excluded.append(Excluded(case.study_id, f"{grouping.name} not recorded (needed for the grouping)"))
-                continue
-            labels.append(g)
-        values.append(value)
-    if not values:
+    if grouping is not None:
+        raw = [grouping.value(c) for c in population]
+        missing = np.array([g is None for g in raw], dtype=bool)
+        labels = [g for g, k in zip(raw, keep, strict=True) if k and g is not None]
+    else:
+        missing = np.zeros(len(population), dtype=bool)
+    for i in np.flatnonzero(~keep | missing):
+        case = population[int(i)]
+        if np.isnan(days[i]):
+            reason = derive(case, rule, unit).explanation.split(": ", 1)[-1]
+        elif not keep[i]:
+            reason = "the event or censoring date is before time zero (check the record)"
+        else:
+            reason = f"{grouping.name if grouping else ''} not recorded (needed for the grouping)"
+        excluded.append(Excluded(case.study_id, reason))
+    chosen = keep & ~missing
+    analysed = [c for c, k in zip(population, chosen, strict=True) if k]
+    if not analysed:
         raise CohortError(f"No case in the population ({len(population)} selected) has a value for {rule.name}.")
-    scale = TIME_UNITS[unit]
-    t = np.array([v.days for v in values], dtype=np.float64) / scale
-    e = np.array([v.event for v in values], dtype=np.int64)
-    ids = [v.study_id for v in values]
+    t = days[chosen] / TIME_UNITS[unit]
+    e = event[chosen].astype(np.int64)
+    ids = [c.study_id for c in analysed]
     overall = _group("all", t, e, ids, at, ct, conf_level)
     warnings: list[str] = []
     logrank: LogRank | None = None
@@ -337,6 +350,6 @@ def analyze_cohort(
     return CohortResult(
         rule=rule, unit=unit, conf_type=conf_type, conf_level=conf_level, population=tuple(where),
         group_by=grouping.name if grouping else None, groups=groups, overall=overall, logrank=logrank,
-        values=tuple(values), excluded=tuple(excluded), warnings=tuple(warnings),
-        cases=tuple(population),
+        excluded=tuple(excluded), warnings=tuple(warnings), cases=tuple(population),
+        analysed=tuple(analysed),
     )

@@ -42,7 +42,7 @@ def save_screenshot(out_dir: Path = DEFAULT_DIR, timeout_s: float = 60.0) -> Pat
             for _ in range(30):  # let the debounced canvas resize and draw
                 app.processEvents()
                 time.sleep(0.01)
-            tab.km.canvas.draw()
+            tab.km.canvas.draw()  # type: ignore[no-untyped-call]
             tab.grab().save(str(path))
             tab.runner.wait()
             tab.close()

@@ -152,3 +152,12 @@ def test_endpoint_definitions_list_create_update(demo_db: Database) -> None:
     assert rule.death_causes == frozenset({"other", "therapy"})
     # only P01 and P04 died of therapy-related causes
     assert analyze_cohort(summaries(demo_db), rule).overall.events == 2
+
+
+def test_date_before_time_zero_is_excluded_with_reason(demo_db: Database) -> None:
+    import datetime as dt
+
+    cases = summaries(demo_db)
+    cases[1] = CaseSummary(**{**cases[1].__dict__, "last_follow_up": dt.date(2000, 1, 1)})
+    result = analyze_cohort(cases, OVERALL_SURVIVAL)
+    assert [(x.study_id, "before time zero" in x.reason) for x in result.excluded] == [("P02", True)]
