@@ -45,24 +45,29 @@ def logrank_test(
     k = len(labels)
     if k < 2:
         raise ValueError("the log-rank test needs at least two groups")
-    gidx = np.array([labels.index(x) for x in g_raw], dtype=np.int64)
+    index = {label: i for i, label in enumerate(labels)}
+    gidx = np.array([index[x] for x in g_raw], dtype=np.int64)
 
-    observed = np.zeros(k)
-    expected = np.zeros(k)
-    var = np.zeros((k, k))
-    for tj in np.unique(t[e == 1]):
-        at_risk = t >= tj
-        dying = (t == tj) & (e == 1)
-        n_g = np.bincount(gidx[at_risk], minlength=k).astype(np.float64)
-        d_g = np.bincount(gidx[dying], minlength=k).astype(np.float64)
-        n_tot = n_g.sum()
-        d_tot = d_g.sum()
-        observed += d_g
-        expected += d_tot * n_g / n_tot
-        if n_tot > 1:
-            factor = d_tot * (n_tot - d_tot) / (n_tot - 1.0)
-            frac = n_g / n_tot
-            var += factor * (np.diag(frac) - np.outer(frac, frac))
+    # All distinct event times at once (O(n log n), not one pass over the data per time):
+    # n_risk[j, g] = subjects of group g with time >= t_j, d[j, g] = their events at t_j.
+    event_times = np.unique(t[e == 1])
+    m = event_times.size
+    n_risk = np.empty((m, k))
+    for gi in range(k):
+        tg = np.sort(t[gidx == gi])
+        n_risk[:, gi] = tg.size - np.searchsorted(tg, event_times, side="left")
+    d = np.zeros((m, k))
+    dead = e == 1
+    np.add.at(d, (np.searchsorted(event_times, t[dead]), gidx[dead]), 1.0)
+    n_tot = n_risk.sum(axis=1)
+    d_tot = d.sum(axis=1)
+    frac = n_risk / n_tot[:, None]
+    observed = d.sum(axis=0)
+    expected = (d_tot[:, None] * frac).sum(axis=0)
+    several = n_tot > 1
+    factor = np.where(several, d_tot * (n_tot - d_tot) / np.where(several, n_tot - 1.0, 1.0), 0.0)
+    weighted = frac * factor[:, None]
+    var = np.diag(weighted.sum(axis=0)) - weighted.T @ frac
     diff = (observed - expected)[: k - 1]
     v = var[: k - 1, : k - 1]
     stat = float(diff @ np.linalg.pinv(v) @ diff)
