@@ -3,7 +3,7 @@
     casebook analyze --db PATH --endpoint os|efs|NAME [--unit days|weeks|months|years]
         [--group-by FIELD] [--where FIELD=VALUE ...] [--at T ...] [--conf-type log|log-log|plain] [--json]
 
-Numbers are rounded to 4 decimals; ``null`` stands for "not reached" / "not available". A bad
+Numbers are rounded to 4 decimals (a p below 0.0001 to 4 significant digits); ``null`` stands for "not reached" / "not available". A bad
 argument exits with status 2 and one line on stderr, never a traceback. Only light modules are
 imported at module level: main.py builds its parser from here at every start-up.
 """
@@ -92,6 +92,17 @@ def _r(x: float | None) -> float | int | None:
     return round(float(x), 4)
 
 
+def _p(x: float) -> float | None:
+    """4 decimals, but a p below 0.0001 keeps 4 significant digits (never a misleading 0.0)."""
+    if not math.isfinite(x):
+        return None
+    return round(x, 4) if x >= 1e-4 else float(f"{x:.4g}")
+
+
+def p_text(x: float) -> str:
+    return "p < 0.0001" if x < 1e-4 else f"p = {x:.4f}"
+
+
 def _time(x: float) -> float | int:
     return int(x) if float(x).is_integer() else round(x, 4)
 
@@ -111,7 +122,7 @@ def result_json(result: CohortResult) -> dict[str, Any]:
         })
     logrank = None
     if result.logrank is not None:
-        logrank = {"chisq": _r(result.logrank.chisq), "df": result.logrank.df, "p": _r(result.logrank.p)}
+        logrank = {"chisq": _r(result.logrank.chisq), "df": result.logrank.df, "p": _p(result.logrank.p)}
     return {"endpoint": result.rule.name, "unit": result.unit, "conf_type": result.conf_type,
             "conf_level": result.conf_level, "groups": groups, "logrank": logrank}
 
@@ -144,7 +155,7 @@ def result_text(result: CohortResult) -> str:
                              f"{lm.n_at_risk:>8}{lm.n_events:>8}{lm.n_censored:>10}")
     if result.logrank is not None:
         lr = result.logrank
-        lines += ["", f"Log-rank test ({result.group_by}): chi-square {lr.chisq:.3f}, df {lr.df}, p = {lr.p:.4f}"]
+        lines += ["", f"Log-rank test ({result.group_by}): chi-square {lr.chisq:.3f}, df {lr.df}, {p_text(lr.p)}"]
     fu = result.overall.follow_up
     lines += ["", f"Median follow-up (reverse Kaplan–Meier): {fu.as_text(digits=1, unit=unit)}"]
     lines += ["", "NR = not reached. Conventions: " + result.conventions()]

@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from analysis.cohort import CohortResult
+from analysis.command import p_text
 from analysis.endpoints import EndpointRule
-from analysis.figures import caption_for, cif_caption
-from analysis.result_figures import draw_cif_panel, draw_km_panel, relapse_and_nrm
+from analysis.figures import cif_caption
+from analysis.result_figures import draw_cif_panel, draw_km_panel, km_panel_caption, relapse_and_nrm
 from analysis.tables import Table, characteristics_table, patient_table, rates_table
 
 #: Explanations beyond this many cases are left to the CSV export (the report says so).
@@ -70,7 +71,7 @@ def logrank_text(result: CohortResult) -> str:
         return "No group comparison." if result.group_by is None else "Log-rank test not available (one group)."
     lr = result.logrank
     return (f"Log-rank test by {result.group_by} ({lr.method}): chi-square {lr.chisq:.3f}, "
-            f"{lr.df} degree(s) of freedom, p = {lr.p:.4f}.")
+            f"{lr.df} degree(s) of freedom, {p_text(lr.p)}.")
 
 
 def write_report(
@@ -104,7 +105,7 @@ def write_report(
         pages.paragraph("Conventions: " + result.conventions())
         pages.heading("Kaplan–Meier estimate", 10)
         pages.panel(4.6, lambda page, rect: draw_km_panel(page, result, show_ci=show_ci, rect=rect), width=5.4)
-        pages.paragraph(caption_for(result.overall.km, result.unit, show_ci=show_ci), size=7, color="#333333")
+        pages.paragraph(km_panel_caption(result, show_ci=show_ci), size=7, color="#333333")
         pages.table(results_table(result))
         pages.paragraph(logrank_text(result))
         fu = result.overall.follow_up
@@ -132,10 +133,10 @@ def write_report(
         for rule in context.definitions or (result.rule,):
             pages.paragraph(f"{rule.name}: {rule.describe()}")
         pages.heading(f"Per-patient endpoint explanations ({result.rule.label})", 10)
-        for value in result.values[:MAX_EXPLANATIONS]:
-            pages.paragraph(value.explanation, size=7)
-        if len(result.values) > MAX_EXPLANATIONS:
-            pages.paragraph(f"... and {len(result.values) - MAX_EXPLANATIONS} more cases: export the "
+        for line in result.explanations(MAX_EXPLANATIONS)[: len(result.analysed[:MAX_EXPLANATIONS])]:
+            pages.paragraph(line, size=7)
+        if len(result.analysed) > MAX_EXPLANATIONS:
+            pages.paragraph(f"... and {len(result.analysed) - MAX_EXPLANATIONS} more cases: export the "
                             "per-patient table for all of them.", size=7)
         if result.excluded:
             pages.heading("Cases not analysed", 10)

@@ -19,6 +19,7 @@ from analysis.competing_risks import CumulativeIncidence, cumulative_incidence
 from analysis.endpoints import TIME_UNITS
 from analysis.figures import (
     FIGURE_RC,
+    caption_for,
     draw_cumulative_incidence,
     draw_kaplan_meier,
     draw_risk_table,
@@ -27,6 +28,8 @@ from analysis.figures import (
 )
 from analysis.kaplan_meier import KaplanMeier
 
+#: Above this many censored times in one figure the "+" marks merge into a bar and are left out.
+MAX_CENSOR_MARKS = 300
 EXPORT_FORMATS: tuple[str, ...] = ("png", "svg", "pdf", "tif", "tiff")
 RELAPSE, NON_RELAPSE_DEATH = 1, 2
 CIF_DEFINITION = (
@@ -59,6 +62,18 @@ def _split(rect: Rect, fig_height_in: float, table_rows: int) -> tuple[Rect, Rec
     return plot, (x, bottom + 0.05 * inch, w, table_h)
 
 
+def censor_marks_shown(result: CohortResult) -> bool:
+    return sum(int(km.censor_times.size) for _, km in curves(result)) <= MAX_CENSOR_MARKS
+
+
+def km_panel_caption(result: CohortResult, show_ci: bool = True) -> str:
+    """The conventions under the KM panel (names what the marks mean, or that they were left out)."""
+    text = caption_for(result.overall.km, result.unit, show_ci=show_ci)
+    if not censor_marks_shown(result):
+        text = text.replace("+ = censored", f"censor marks omitted (over {MAX_CENSOR_MARKS} censored times)")
+    return f"{text}; 1 month = 30.4375 days. Population: {result.population_text()}."
+
+
 def draw_km_panel(
     target: Figure | SubFigure, result: CohortResult, show_ci: bool = True, risk_table: bool = True,
     rect: Rect | None = None,
@@ -81,7 +96,8 @@ def draw_km_panel(
             ax_table = target.add_subplot(grid[1], sharex=ax)
         else:
             ax = target.add_subplot(1, 1, 1)
-        ticks = draw_kaplan_meier(ax, drawn, show_ci=show_ci, time_unit=result.unit, ylabel=result.rule.label)
+        ticks = draw_kaplan_meier(ax, drawn, show_ci=show_ci, time_unit=result.unit, ylabel=result.rule.label,
+                                  show_censors=censor_marks_shown(result))
         if risk_table:
             draw_risk_table(ax_table, drawn, ticks)
             ax.tick_params(axis="x", labelbottom=True)
@@ -91,6 +107,13 @@ def km_export_figure(
     result: CohortResult, show_ci: bool = True, columns: int = 1, dpi: float = 300.0, risk_table: bool = True
 ) -> Figure:
     """The journal figure (85 mm single or 174 mm double column) of a result."""
+    if not censor_marks_shown(result):  # a large cohort: the same panel without the merged "+" marks
+        from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+        size = journal_figsize(columns, aspect=0.95 if risk_table else 0.75)
+        fig = Figure(figsize=size, dpi=dpi, layout=ConstrainedLayoutEngine(h_pad=0.03, w_pad=0.03))
+        draw_km_panel(fig, result, show_ci=show_ci, risk_table=risk_table)
+        return fig
     return kaplan_meier_figure(curves(result), show_ci=show_ci, time_unit=result.unit, risk_table=risk_table,
                                columns=columns, dpi=dpi)
 

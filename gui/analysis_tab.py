@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from analysis.cohort import Field, fields_for
-from analysis.figures import caption_for, cif_caption
+from analysis.figures import cif_caption
 from analysis.report import ReportContext, current_freeze_label, logrank_text, results_table, write_report
 from analysis.result_figures import (
     cif_export_figure,
@@ -40,6 +40,7 @@ from analysis.result_figures import (
     draw_km_panel,
     export_figure,
     km_export_figure,
+    km_panel_caption,
 )
 from analysis.tables import write_csv, write_xlsx
 from gui.analysis_views import EndpointDialog, FigurePanel, TablePanel
@@ -244,9 +245,7 @@ class AnalysisTab(QWidget):
         self.table1.set_table(outcome.table1)
         self.rates.set_table(outcome.rates)
         self.patients.set_table(outcome.patients)
-        lines = [v.explanation for v in result.values[:5000]]
-        lines += [f"{x.study_id}: not analysed: {x.reason}" for x in result.excluded[:5000]]
-        self.explanations.setPlainText("\n".join(lines))
+        self.explanations.setPlainText("\n".join(outcome.explanations))
         self._redraw()
         self.computed.emit()
 
@@ -264,8 +263,7 @@ class AnalysisTab(QWidget):
         def km(fig: Figure) -> None:
             draw_km_panel(fig, result, show_ci=ci)
 
-        self.km.show_drawing(km, f"{caption_for(result.overall.km, result.unit, show_ci=ci)}; 1 month = 30.4375 days. "
-                                 f"Population: {result.population_text()}.")
+        self.km.show_drawing(km, km_panel_caption(result, show_ci=ci))
         if cif is None:
             self.cif.show_drawing(None, "No case has the dates needed for cumulative incidence.")
         else:

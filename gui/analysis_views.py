@@ -31,6 +31,7 @@ from analysis.tables import Table
 from storage import codes
 
 SCREEN_DPI = 130  # the figures use 7-pt journal fonts; a larger dpi makes them legible on screen
+FIT_COLUMNS_MAX_ROWS = 500
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 Index = QModelIndex | QPersistentModelIndex
 
@@ -89,7 +90,7 @@ class TablePanel(QWidget):
         self.view.setModel(self.model)
         self.view.setAlternatingRowColors(True)
         self.view.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
-        self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.view.verticalHeader().setVisible(False)
         self.note = QLabel()
         self.note.setWordWrap(True)
@@ -103,6 +104,9 @@ class TablePanel(QWidget):
         self.title.setText(table.title)
         self.model.set_table(table)
         self.note.setText(table.note)
+        # fitting columns measures every cell: only for tables a person would read row by row
+        if len(table.rows) <= FIT_COLUMNS_MAX_ROWS:
+            self.view.resizeColumnsToContents()
 
 
 class FigurePanel(QWidget):

@@ -38,10 +38,23 @@ class AnalysisOutcome:
     table1: Table
     rates: Table
     patients: Table
+    explanations: tuple[str, ...]
+
+    def population_key(self) -> tuple[object, ...]:
+        """What the population tables depend on (not the endpoint, CI, landmarks)."""
+        r = self.request
+        return (id(self.inputs), r.where, r.group_by, r.unit)
 
 
-def compute(inputs: AnalysisInputs, request: AnalysisRequest) -> AnalysisOutcome:
-    """Everything the tab shows, from plain inputs (no Qt, callable from any thread)."""
+MAX_EXPLANATIONS = 5000  # lines in the Patients view; the report and exports are not limited by this
+
+
+def compute(inputs: AnalysisInputs, request: AnalysisRequest, previous: AnalysisOutcome | None = None
+            ) -> AnalysisOutcome:
+    """Everything the tab shows, from plain inputs (no Qt, callable from any thread).
+
+    The population's tables are reused from ``previous`` when only the endpoint, the CI or the
+    landmarks changed, so such a change recomputes the survival numbers only."""
     rule = inputs.rules.get(request.endpoint)
     if rule is None:
         raise CohortError(f"Unknown endpoint '{request.endpoint}'.")
@@ -50,10 +63,17 @@ def compute(inputs: AnalysisInputs, request: AnalysisRequest) -> AnalysisOutcome
         group_by=request.group_by, at=request.at, conf_type=request.conf_type, custom_kinds=inputs.custom_kinds,
     )
     cases = result.cases
+    explanations = tuple(result.explanations(MAX_EXPLANATIONS))
+    same = previous is not None and previous.population_key() == (id(inputs), request.where, request.group_by,
+                                                                  request.unit)
+    if same and previous is not None:
+        return AnalysisOutcome(request, inputs, result, previous.cif, previous.table1, previous.rates,
+                               previous.patients, explanations)
     return AnalysisOutcome(
         request=request, inputs=inputs, result=result, cif=relapse_and_nrm(cases, request.unit, result.conf_level),
         table1=characteristics_table(cases, group_by=request.group_by, custom_kinds=inputs.custom_kinds),
         rates=rates_table(cases, result.conf_level), patients=patient_table(cases, unit=request.unit),
+        explanations=explanations,
     )
 
 
@@ -64,8 +84,9 @@ class _Signals(QObject):
 
 class _Job(QRunnable):
     def __init__(self, generation: int, database: Database, inputs: AnalysisInputs | None,
-                 request: AnalysisRequest, signals: _Signals) -> None:
+                 request: AnalysisRequest, signals: _Signals, previous: AnalysisOutcome | None) -> None:
         super().__init__()
+        self.previous = previous
         self.generation = generation
         self.database = database
         self.inputs = inputs
@@ -75,7 +96,7 @@ class _Job(QRunnable):
     def run(self) -> None:
         try:
             inputs = self.inputs if self.inputs is not None else load_inputs(self.database)
-            outcome = compute(inputs, self.request)
+            outcome = compute(inputs, self.request, self.previous if inputs is self.inputs else None)
         except (CohortError, ValueError) as exc:
             self.signals.failed.emit(self.generation, str(exc))
         except Exception as exc:  # noqa: BLE001 - shown to the user instead of killing the worker thread
@@ -98,6 +119,7 @@ class AnalysisRunner(QObject):
         self.pool.setMaxThreadCount(1)  # one analysis at a time; newer requests queue behind it
         self.generation = 0
         self.inputs: AnalysisInputs | None = None
+        self.last: AnalysisOutcome | None = None
         self._invalidated_at = 0  # jobs up to this generation may have read outdated cases
         self._signals: list[_Signals] = []
 
@@ -113,7 +135,7 @@ class AnalysisRunner(QObject):
         signals.failed.connect(self._on_failed)
         self._signals.append(signals)
         self.busy.emit(True)
-        self.pool.start(_Job(self.generation, self.database, self.inputs, request, signals))
+        self.pool.start(_Job(self.generation, self.database, self.inputs, request, signals, self.last))
         return self.generation
 
     def _done(self, generation: int) -> bool:
@@ -128,6 +150,7 @@ class AnalysisRunner(QObject):
     def _on_finished(self, generation: int, outcome: AnalysisOutcome) -> None:
         if generation > self._invalidated_at:
             self.inputs = outcome.inputs
+            self.last = outcome
         if self._done(generation):
             self.finished.emit(outcome)
 

@@ -117,3 +117,26 @@ def test_km_panel_draws_plot_and_risk_table_on_a_given_figure(result: CohortResu
     plot, table = fig.axes
     assert len(plot.lines) >= 2 and not plot.collections  # no CI bands
     assert {t.get_text() for t in table.texts} >= {"4 (0)", "0 (4)"}
+
+
+def test_large_cohort_leaves_out_merged_censor_marks_and_says_so() -> None:
+    import datetime as dt
+
+    from analysis.endpoints import OVERALL_SURVIVAL
+    from analysis.result_figures import MAX_CENSOR_MARKS, km_panel_caption
+
+    class Case:
+        def __init__(self, i: int) -> None:
+            self.study_id = f"S{i}"
+            self.time_zero = dt.date(2015, 1, 1)
+            self.first_relapse_date = None
+            self.death_date = None if i % 2 else self.time_zero + dt.timedelta(days=1 + i % 900)
+            self.death_cause = "disease" if self.death_date else None
+            self.last_follow_up = self.death_date or self.time_zero + dt.timedelta(days=1 + i % 1000)
+            self.treatment_failure = False
+
+    res = analyze_cohort([Case(i) for i in range(2 * MAX_CENSOR_MARKS + 400)], OVERALL_SURVIVAL)
+    assert "censor marks omitted" in km_panel_caption(res) and "+ = censored" not in km_panel_caption(res)
+    fig = km_export_figure(res)
+    plot = fig.axes[0]
+    assert not [line for line in plot.lines if line.get_marker() == "+"]
