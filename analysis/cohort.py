@@ -156,8 +156,8 @@ def resolve_field(name: str, fields: Mapping[str, Field], purpose: str = "group 
     f = fields.get(name)
     if f is None:
         raise CohortError(f"Unknown field '{name}'. Fields: {field_names_text(fields)}.")
-    if purpose == "group by" and f.kind != "category":
-        raise CohortError(f"Cannot group by '{name}': it is a number; group by a categorical field.")
+    if f.kind != "category":
+        raise CohortError(f"Cannot {purpose} '{name}': it is a number; use a categorical field.")
     return f
 
 
@@ -230,6 +230,13 @@ class CohortResult:
         """Each analysed case's endpoint with its one-line explanation (derived when first asked)."""
         return tuple(derive(c, self.rule, self.unit) for c in self.analysed)
 
+    def explanations(self, limit: int | None = None) -> list[str]:
+        """The first ``limit`` analysed cases' explanations, then why each excluded case is left out."""
+        shown = self.analysed if limit is None else self.analysed[:limit]
+        lines = [derive(c, self.rule, self.unit).explanation for c in shown]
+        excluded = self.excluded if limit is None else self.excluded[:limit]
+        return lines + [f"{x.study_id}: not analysed: {x.reason}" for x in excluded]
+
     def population_text(self) -> str:
         return "all cases" if not self.population else "; ".join(c.describe() for c in self.population)
 
@@ -247,7 +254,7 @@ def select_population(
     summaries: Sequence[Any], conditions: Sequence[Condition], fields: Mapping[str, Field]
 ) -> tuple[list[Any], list[Excluded]]:
     """Cases meeting every condition; the others are listed with the condition they fail."""
-    resolved = [(c, resolve_field(c.field, fields, purpose="filter")) for c in conditions]
+    resolved = [(c, resolve_field(c.field, fields, purpose="filter on")) for c in conditions]
     kept: list[Any] = []
     out: list[Excluded] = []
     for case in summaries:

@@ -24,6 +24,17 @@ if TYPE_CHECKING:
     from storage.database import Database
 
 UNITS = ("days", "weeks", "months", "years")
+# The fields of analysis.cohort.FIELDS, written out here so that --help needs no numpy
+# (tests/cli/test_cli_analyze.py keeps the two lists equal).
+FIELD_HELP = (
+    "Fields for --group-by and --where: sex (f, m), age (a number: Table 1 only), diagnosis (ALL, AML, MPAL, "
+    "T-LBL, other), subtype, disease_status (refractory, relapse), status (e.g. 'first relapse'), "
+    "relapse_number, high_risk_cytogenetics, prior_hsct, best_response (CR, CRi, PR, NR), responder "
+    "(CR or CRi), treatment_failure, transplant_after_salvage, transplant_donor, relapse_after_salvage, "
+    "vital_status (alive, dead), death_cause (disease, therapy, other); yes/no fields take yes or no. "
+    "Your custom fields by their name (or custom:NAME). --where best_response=CR,CRi means either value; "
+    "several --where conditions must all hold."
+)
 CONF_TYPES = ("log", "log-log", "plain")
 EXIT_BAD_ARGUMENT = 2
 
@@ -34,7 +45,9 @@ class AnalyzeError(Exception):
 
 def add_parser(sub: Any) -> None:
     """Register ``analyze`` on main.py's subparsers (choices are checked here, for one-line errors)."""
-    p = sub.add_parser("analyze", help="survival analysis of an endpoint (Kaplan–Meier, log-rank), as text or JSON")
+    p = sub.add_parser("analyze", help="survival analysis of an endpoint (Kaplan–Meier, log-rank), as text or JSON",
+                       description="Kaplan–Meier medians and landmarks (R survfit conventions), log-rank by group.",
+                       epilog=FIELD_HELP)
     p.add_argument("--db", type=Path, default=argparse.SUPPRESS, help="database file")
     p.add_argument("--endpoint", help="os, efs, efs-tf or the name of your own endpoint definition")
     p.add_argument("--unit", default="months", help="days, weeks, months (default; 30.4375 days) or years")

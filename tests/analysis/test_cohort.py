@@ -106,6 +106,8 @@ def test_unknown_field_is_a_clear_error(demo_db: Database) -> None:
         analyze_cohort(summaries(demo_db), OVERALL_SURVIVAL, where=[Condition.parse("colour=red")])
     with pytest.raises(CohortError, match="is a number"):
         analyze_cohort(summaries(demo_db), OVERALL_SURVIVAL, group_by="age")
+    with pytest.raises(CohortError, match="Cannot filter on 'age'"):
+        analyze_cohort(summaries(demo_db), OVERALL_SURVIVAL, where=[Condition.parse("age=9")])
     with pytest.raises(CohortError, match="FIELD=VALUE"):
         Condition.parse("best_response")
 

@@ -117,3 +117,27 @@ def test_aml_group_by_through_import_and_cli_matches_r(tmp_path: Path) -> None:
         ("Nonmaintained", 12, 11, 23.0, [8.0, None]),
     ]
     assert out["logrank"] == {"chisq": pytest.approx(3.396, abs=5e-4), "df": 1, "p": 0.0653}
+
+
+def test_help_documents_every_field() -> None:
+    from analysis.cohort import FIELDS
+
+    result = subprocess.run([sys.executable, str(ROOT / "main.py"), "analyze", "--help"],
+                            capture_output=True, text=True, timeout=120)
+    text = " ".join(result.stdout.split())
+    missing = [name for name in FIELDS if f"{name} " not in text and f"{name}," not in text]
+    assert not missing
+
+
+def test_building_the_parser_imports_no_heavy_module() -> None:
+    code = ("import sys, argparse; from analysis.command import add_parser; "
+            "add_parser(argparse.ArgumentParser().add_subparsers()); "
+            "print(sorted(m for m in ('numpy', 'scipy', 'matplotlib', 'pandas', 'sqlalchemy') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert out.stdout.strip() == "[]", out.stderr
+
+
+def test_landmark_beyond_follow_up_is_null(demo_path: str) -> None:
+    out = json.loads(run("--db", demo_path, "--endpoint", "os", "--at", "100", "--json").stdout)
+    assert out["groups"][0]["at"] == [{"time": 100, "survival": None, "ci": [None, None],
+                                       "at_risk": 0, "events": 6, "censored": 2}]
