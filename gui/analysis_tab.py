@@ -110,7 +110,7 @@ class AnalysisTab(QWidget):
         self.status.setWordWrap(True)
 
         self.km = FigurePanel()
-        self.km_table = TablePanel()
+        self.km_table = TablePanel(compact=True)
         self.logrank = QLabel()
         self.logrank.setWordWrap(True)
         self.warnings = QLabel()
@@ -121,6 +121,7 @@ class AnalysisTab(QWidget):
         side.setContentsMargins(0, 0, 0, 0)
         for w in (self.km_table, self.logrank, self.warnings):
             side.addWidget(w)
+        side.addStretch(1)
         km_page = QSplitter(Qt.Orientation.Vertical)
         km_page.addWidget(self.km)
         km_page.addWidget(km_side)

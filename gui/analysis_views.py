@@ -81,8 +81,9 @@ class AnalysisTableModel(QAbstractTableModel):
 class TablePanel(QWidget):
     """A titled table with its conventions note underneath."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, compact: bool = False) -> None:
         super().__init__(parent)
+        self.compact = compact  # a few rows: the view is only as tall as they are
         self.model = AnalysisTableModel()
         self.title = QLabel()
         self.title.setStyleSheet("font-weight: bold")
@@ -107,6 +108,12 @@ class TablePanel(QWidget):
         # fitting columns measures every cell: only for tables a person would read row by row
         if len(table.rows) <= FIT_COLUMNS_MAX_ROWS:
             self.view.resizeColumnsToContents()
+        if self.compact:
+            rows = min(len(table.rows), 8)
+            height = self.view.horizontalHeader().sizeHint().height() + 2 * self.view.frameWidth() + 2
+            height += sum(self.view.rowHeight(r) for r in range(rows)) or self.view.verticalHeader().defaultSectionSize()
+            scroll = self.view.horizontalScrollBar().sizeHint().height()
+            self.view.setFixedHeight(height + scroll)
 
 
 class FigurePanel(QWidget):

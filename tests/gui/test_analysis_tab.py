@@ -190,3 +190,22 @@ def test_on_screen_grouped_plot_matches_baseline(qtbot: QtBot, tab: AnalysisTab,
     actual = render_grouped(tab, tmp_path / "grouped.png")
     assert GROUPED_BASELINE.exists(), "baseline missing: render, inspect, then commit it"
     assert compare_images(str(GROUPED_BASELINE), str(actual), tol=TOLERANCE_RMS) is None
+
+
+def test_main_window_opens_the_tab_and_refreshes_it(qtbot: QtBot, demo_db: Database, tmp_path: Path) -> None:
+    """Shown from the main window (lazily created with (database, parent)), the tab computes the demo OS."""
+    from PySide6.QtCore import QSettings
+
+    from gui.main_window import MainWindow
+    from gui.settings import Settings
+
+    window = MainWindow(demo_db, Settings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)))
+    qtbot.addWidget(window)
+    window.show()
+    window.tabs.setCurrentIndex(2)
+    tab = window.tabs.widget(2)
+    assert isinstance(tab, AnalysisTab)
+    if tab.outcome is None:
+        wait(qtbot, tab)
+    assert km_rows(tab)[0][4] == "8.0 (3.0 to not reached)"
+    window.grab().save(str(tmp_path / "window.png"))
