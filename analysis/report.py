@@ -89,11 +89,11 @@ def write_report(
     path = Path(path)
     when = (generated or dt.datetime.now()).strftime("%Y-%m-%d %H:%M")
     freeze = context.freeze_label or "No data freeze recorded: the numbers reflect the database as it was on " + when
-    footer = f"Casebook report, {when}. {context.freeze_label or 'No data freeze.'}"
+    footer = f"Casebook report, {when}. {(context.freeze_label or 'No data freeze').split(';')[0]}."
     metadata: dict[str, Any] = {"Title": context.title or "Casebook survival analysis", "Creator": "Casebook"}
     cases: Sequence[Any] = result.cases
     with PdfPages(path, metadata=metadata) as pdf:
-        pages = FlowingPages(pdf, footer=footer[:160])
+        pages = FlowingPages(pdf, footer=footer)
         pages.new_page()
         pages.heading(context.title or "Survival analysis")
         pages.paragraph(f"Report generated {when}.")

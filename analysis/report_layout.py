@@ -44,7 +44,8 @@ class FlowingPages:
         if self.fig is None:
             return
         w, h = self.size
-        self.fig.text(MARGIN / w, 0.35 / h, self.footer, fontsize=6.5, color="#555555", va="bottom")
+        footer = textwrap.shorten(self.footer, int((self.width - 0.8) * POINTS_PER_INCH / (6.5 * CHAR_WIDTH)))
+        self.fig.text(MARGIN / w, 0.35 / h, footer, fontsize=6.5, color="#555555", va="bottom")
         self.fig.text(1 - MARGIN / w, 0.35 / h, f"page {self.page}", fontsize=6.5, color="#555555",
                       ha="right", va="bottom")
         self.pdf.savefig(self.fig)  # type: ignore[no-untyped-call]
@@ -141,10 +142,11 @@ class FlowingPages:
                 self._text(x, line, size, dy=i * line_h, weight="bold" if bold else "normal")
             x += width
         self.y += height
-        if bold:
+        if bold:  # a rule under the header, with room before the first row
             assert self.fig is not None
             w, h = self.size
-            self.fig.add_artist(_rule(self.fig, MARGIN / w, (MARGIN + self.width) / w, 1 - (self.y - 0.01) / h))
+            self.fig.add_artist(_rule(self.fig, MARGIN / w, (MARGIN + self.width) / w, 1 - self.y / h))
+            self.y += 0.05
 
 
 def _rule(fig: Figure, x0: float, x1: float, y: float) -> Any:
