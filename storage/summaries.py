@@ -9,8 +9,9 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, case, func, select
 from sqlalchemy.orm import Session
 
 from storage import codes
@@ -81,67 +82,80 @@ def best_response(responses: Sequence[str | None]) -> str | None:
     return max(ranked, key=lambda r: codes.RESPONSE_RANK[r]) if ranked else None
 
 
-def _first_by_case(session: Session, date_column: object, case_column: object) -> dict[int, dt.date]:
-    rows = session.execute(select(case_column, func.min(date_column)).group_by(case_column))  # type: ignore[call-overload]
-    return {cid: when for cid, when in rows if when is not None}
+def _per_case(conn: Connection, case_column: Any, aggregate: Any, where: Any = None) -> dict[int, Any]:
+    """{case id: aggregate} for the cases that have the record, grouped inside SQLite."""
+    query = select(case_column, aggregate).group_by(case_column)
+    if where is not None:
+        query = query.where(where)
+    return {cid: value for cid, value in conn.execute(query) if value is not None}
+
+
+_BY_RANK = {value: code for code, value in codes.RESPONSE_RANK.items()}
 
 
 def load_summaries(session: Session, case_ids: Sequence[int] | None = None) -> list[CaseSummary]:
-    """Summaries of all cases (or of the given ids), ordered by study ID."""
-    case_rows = session.execute(
+    """Summaries of all cases (or of the given ids), ordered by study ID.
+
+    One query per table, aggregated by SQLite where one value per case is needed (GROUP BY over
+    the case_id indexes), executed on the session's connection: Core rows, no ORM row processing.
+    """
+    session.flush()  # the connection must see what the session holds, as session.execute would
+    conn = session.connection()
+    rows = conn.execute(
         select(
             Case.id, Case.study_id, Case.sex, Case.diagnosis, Case.subtype, Case.disease_status,
             Case.relapse_number, Case.high_risk_cytogenetics, Case.best_response_override,
-            Case.last_follow_up, Case.last_follow_up_status,
-        ).order_by(Case.study_id)
+            Case.last_follow_up, Case.last_follow_up_status, Identity.birth_date, Death.death_date, Death.cause,
+        )
+        .outerjoin(Identity, Identity.case_id == Case.id)
+        .outerjoin(Death, Death.case_id == Case.id)
+        .order_by(Case.study_id)
     ).all()
     wanted = set(case_ids) if case_ids is not None else None
-    births = {cid: born for cid, born in session.execute(select(Identity.case_id, Identity.birth_date))}
-    zeros = _first_by_case(session, SalvageCourse.start_date, SalvageCourse.case_id)
-    relapses = _first_by_case(session, Relapse.relapse_date, Relapse.case_id)
-    prior = {
-        cid: n for cid, n in session.execute(select(PriorTransplant.case_id, func.count()).group_by(PriorTransplant.case_id))
-    }
-    deaths = {cid: (d, c) for cid, d, c in session.execute(select(Death.case_id, Death.death_date, Death.cause))}
-    responses: dict[int, list[str | None]] = defaultdict(list)
-    for cid, resp in session.execute(
-        select(ResponseAssessment.case_id, ResponseAssessment.response).where(
-            (ResponseAssessment.timing != "pre") | ResponseAssessment.timing.is_(None)
-        )
-    ):
-        responses[cid].append(resp)
+    zeros = _per_case(conn, SalvageCourse.case_id, func.min(SalvageCourse.start_date))
+    relapses = _per_case(conn, Relapse.case_id, func.min(Relapse.relapse_date))
+    prior = _per_case(conn, PriorTransplant.case_id, func.count())
+    # Best response: the highest rank among coded responses of assessments not marked "pre".
+    rank = case(*((ResponseAssessment.response == code, value) for code, value in codes.RESPONSE_RANK.items()))
+    best = _per_case(conn, ResponseAssessment.case_id, func.max(rank),
+                     (ResponseAssessment.timing != "pre") | ResponseAssessment.timing.is_(None))
     transplants: dict[int, tuple[dt.date | None, str | None]] = {}
-    for cid, when, donor in session.execute(
+    for cid, when, donor in conn.execute(
         select(Transplant.case_id, Transplant.transplant_date, Transplant.donor_type).order_by(
             Transplant.case_id, Transplant.transplant_date
         )
     ):
         transplants.setdefault(cid, (when, donor))
     terms: dict[int, set[str]] = defaultdict(set)
-    for cid, term in session.execute(select(Complication.case_id, Complication.term)):
+    for cid, term in conn.execute(select(Complication.case_id, Complication.term)):
         terms[cid].add(term)
     custom: dict[int, dict[str, str | None]] = defaultdict(dict)
-    for cid, name, value in session.execute(
+    for cid, name, value in conn.execute(
         select(CustomValue.case_id, CustomField.name, CustomValue.value).join(CustomField)
     ):
         custom[cid][name] = value
+    no_transplant: tuple[None, None] = (None, None)
+    no_terms: frozenset[str] = frozenset()
     out = []
-    for (cid, sid, sex, diag, subtype, status, rel_no, high_risk, override, lfu, lfu_status) in case_rows:
+    for cid, sid, sex, diag, subtype, status, rel_no, high_risk, override, lfu, lfu_status, born, death_date, \
+            death_cause in rows:
         if wanted is not None and cid not in wanted:
             continue
-        death_date, death_cause = deaths.get(cid, (None, None))
-        transplant_date, donor = transplants.get(cid, (None, None))
+        transplant_date, donor = transplants.get(cid, no_transplant)
+        complication_terms = terms.get(cid)
+        best_rank = best.get(cid)
         out.append(
             CaseSummary(
-                case_id=cid, study_id=sid, sex=sex, birth_date=births.get(cid), diagnosis=diag, subtype=subtype,
+                case_id=cid, study_id=sid, sex=sex, birth_date=born, diagnosis=diag, subtype=subtype,
                 disease_status=status, relapse_number=rel_no, high_risk_cytogenetics=high_risk,
                 prior_transplants=prior.get(cid, 0), time_zero=zeros.get(cid),
-                best_response=override or best_response(responses.get(cid, [])),
+                best_response=override or (_BY_RANK[best_rank] if best_rank is not None else None),
                 best_response_overridden=override is not None,
                 first_transplant_date=transplant_date, first_transplant_donor=donor,
                 first_relapse_date=relapses.get(cid), death_date=death_date, death_cause=death_cause,
                 last_follow_up=lfu, last_follow_up_status=lfu_status,
-                complication_terms=frozenset(terms.get(cid, ())), custom=custom.get(cid, {}),
+                complication_terms=frozenset(complication_terms) if complication_terms else no_terms,
+                custom=custom.get(cid, {}),
             )
         )
     return out
