@@ -156,7 +156,8 @@ class CaseForm(QWidget):
             for path, editor in section.fields.items():
                 editor.set_value(self._get(doc, path))
             for key, table in section.tables.items():
-                table.set_rows(doc.get(key) or [])
+                if key != "courses":  # courses come with their drugs, below
+                    table.set_rows(doc.get(key) or [])
         self.courses.load(doc.get("courses") or [])
         self._base = copy.deepcopy(doc)
         self._loading = False

@@ -80,7 +80,7 @@ class CoursesSection(Section):
 
     def _store_drugs(self) -> None:
         r = self._shown_course
-        if 0 <= r < self.courses.table.rowCount():
+        if 0 <= r < self.courses.table.rowCount() and self.drugs.isEnabled():
             rows, _unreadable = self.drugs.rows()
             self.courses.set_hidden(r, "drugs", rows)
 

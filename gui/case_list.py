@@ -17,8 +17,9 @@ from PySide6.QtWidgets import (
 )
 
 from gui import case_table_model as m
+from storage.case_documents import load_document, summary_from_document
 from storage.database import Database
-from storage.quality import problems_by_case
+from storage.quality import document_problems, problems_by_case
 from storage.summaries import load_summaries
 
 # Above this many cases, columns get fixed widths: sizing to contents would read every row.
@@ -46,8 +47,8 @@ class CaseListWidget(QWidget):
         self.count_label = QLabel()
         self.view = QTableView()
         self.view.setModel(self.proxy)
+        self.view.horizontalHeader().setSortIndicator(m.STUDY_ID, Qt.SortOrder.AscendingOrder)
         self.view.setSortingEnabled(True)
-        self.view.sortByColumn(m.STUDY_ID, Qt.SortOrder.AscendingOrder)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -89,7 +90,11 @@ class CaseListWidget(QWidget):
             with db.session() as s:
                 summaries = load_summaries(s)
                 problems = problems_by_case(s, summaries)
-            self.model.set_cases(summaries, problems)
+            self.model.set_cases(summaries, problems)  # in study ID order, from the query
+            header = self.view.horizontalHeader()
+            column, order = header.sortIndicatorSection(), header.sortIndicatorOrder()
+            if (column, order) != (m.STUDY_ID, Qt.SortOrder.AscendingOrder):
+                self.model.sort(column, order)
             if len(summaries) <= FIT_COLUMNS_UP_TO:
                 self.view.resizeColumnsToContents()
                 for column in (m.DIAGNOSIS, m.STATUS):  # long texts: the tooltip and filter see all
@@ -97,6 +102,17 @@ class CaseListWidget(QWidget):
         self._update_count()
         if keep is not None:
             self.select_case(keep, emit=False)
+
+    def update_case(self, db: Database, case_id: int) -> None:
+        """Refresh one case's row after a change (or drop it if the case is gone): no full reload."""
+        try:
+            with db.session() as s:
+                doc = load_document(s, case_id)
+        except KeyError:
+            self.model.remove_case(case_id)
+        else:
+            self.model.upsert_case(summary_from_document(doc), document_problems(doc))
+        self._update_count()
 
     def _apply_filter(self) -> None:
         self.proxy.set_filter_text(self.filter_edit.text())

@@ -14,7 +14,7 @@ from PySide6.QtGui import QUndoCommand
 from storage.case_documents import Document, delete_case, save_document
 from storage.database import Database
 
-Notify = Callable[[int | None], None]
+Notify = Callable[[int | None], None]  # the id of the case that changed (gone after a deletion)
 
 
 def _nothing(_case_id: int | None) -> None:
@@ -65,7 +65,7 @@ class CreateCaseCommand(QUndoCommand):
         assert self.case_id is not None
         with self._db.session() as s:
             self._doc = delete_case(s, self.case_id)
-        self._notify(None)
+        self._notify(self.case_id)
 
 
 class DeleteCaseCommand(QUndoCommand):
@@ -79,7 +79,7 @@ class DeleteCaseCommand(QUndoCommand):
     def redo(self) -> None:
         with self._db.session() as s:
             self._doc = delete_case(s, self.case_id)
-        self._notify(None)
+        self._notify(self.case_id)
 
     def undo(self) -> None:
         assert self._doc is not None

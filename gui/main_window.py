@@ -197,14 +197,23 @@ class MainWindow(QMainWindow):
 
     # --- cases -----------------------------------------------------------------------------
     def cases_changed(self, case_id: int | None) -> None:
-        """Called by the undo commands after storage changed: reload the list, form and tabs."""
-        self.case_list.reload(self.db)
+        """Called by the undo commands after storage changed: update the list, form and tabs.
+
+        With a case id only that row is re-read (one case, not 50,000); None reloads everything.
+        """
+        if self.db is None:
+            return
+        if case_id is None:
+            self.case_list.reload(self.db)
+        else:
+            self.case_list.update_case(self.db, case_id)
+        exists = case_id is not None and self.case_list.model.row_of_case(case_id) is not None
         if self.form is not None and self.form.case_id is not None:
             if self.case_list.model.row_of_case(self.form.case_id) is None:
                 self.form.clear()
-            elif not self.form.is_dirty():
-                self.form.load(self.form.case_id)
-        if case_id is not None:
+            elif self.form.case_id == case_id and not self.form.is_dirty():
+                self.form.load(case_id)
+        if exists and case_id is not None:
             self.show_case(case_id)
         self._mark_tabs_stale()
         self._update_status()
@@ -230,7 +239,7 @@ class MainWindow(QMainWindow):
             self.form.load(case_id)
 
     def _next_study_id(self) -> str:
-        numbers = [int(s.study_id[1:]) for s in self.case_list.model._summaries
+        numbers = [int(s.study_id[1:]) for s in self.case_list.model.summaries()
                    if s.study_id[:1] == "P" and s.study_id[1:].isdigit()]
         return f"P{(max(numbers) + 1 if numbers else 1):02d}"
 

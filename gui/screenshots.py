@@ -70,7 +70,7 @@ def take(out: Path) -> list[Path]:
         window.splitter.setSizes([WINDOW_SIZE[0], 0])
         save(window, "case_list.png")
 
-        p04 = next(s.case_id for s in window.case_list.model._summaries if s.study_id == "P04")
+        p04 = next(s.case_id for s in window.case_list.model.summaries() if s.study_id == "P04")
         window.splitter.setSizes([520, WINDOW_SIZE[0] - 520])
         window.show_case(p04)
         save(window, "case_form.png")

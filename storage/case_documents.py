@@ -38,7 +38,7 @@ from storage.models import (
     Transplant,
 )
 from storage.rules import RecordRejected, Violation
-from storage.summaries import best_response
+from storage.summaries import CaseSummary, best_response
 
 Document = dict[str, Any]
 
@@ -307,4 +307,33 @@ def document_dates(doc: Document) -> DocumentDates:
         death_cause=death.get("cause"),
         last_follow_up=_iso(doc.get("last_follow_up")),
         best_response=doc.get("best_response_override") or best_response(responses),
+    )
+
+
+def summary_from_document(doc: Document) -> CaseSummary:
+    """The case-list summary of one saved case, read from its document without a query.
+
+    Lets the list update one row after an edit instead of reloading every case; a test keeps
+    it equal to storage.summaries.load_summaries for the demo cohort.
+    """
+    dates = document_dates(doc)
+    identity = doc.get("identity") or {}
+    death = doc.get("death") or {}
+    dated_transplants = sorted(
+        (t for t in doc.get("transplants") or []),
+        key=lambda t: (t.get("transplant_date") is not None, t.get("transplant_date") or ""),
+    )  # undated first, as SQLite orders NULL in load_summaries
+    first = dated_transplants[0] if dated_transplants else {}
+    return CaseSummary(
+        case_id=int(doc["id"]), study_id=doc.get("study_id") or "", sex=doc.get("sex"),
+        birth_date=_iso(identity.get("birth_date")), diagnosis=doc.get("diagnosis"), subtype=doc.get("subtype"),
+        disease_status=doc.get("disease_status"), relapse_number=doc.get("relapse_number"),
+        high_risk_cytogenetics=doc.get("high_risk_cytogenetics"),
+        prior_transplants=len(doc.get("prior_transplants") or []), time_zero=dates.time_zero,
+        best_response=dates.best_response, best_response_overridden=doc.get("best_response_override") is not None,
+        first_transplant_date=_iso(first.get("transplant_date")), first_transplant_donor=first.get("donor_type"),
+        first_relapse_date=dates.first_relapse_date, death_date=dates.death_date, death_cause=death.get("cause"),
+        last_follow_up=dates.last_follow_up, last_follow_up_status=doc.get("last_follow_up_status"),
+        complication_terms=frozenset(c["term"] for c in doc.get("complications") or [] if c.get("term")),
+        custom=dict(doc.get("custom") or {}),
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -84,7 +85,18 @@ def problems_by_case(
     """Missing items for every given case, keyed by case id (cases with none map to [])."""
     undated = undated_responses(session)
     dead = dead_case_ids(session)
+    today = today or dt.date.today()
     return {
         s.case_id: case_problems(s, dead=s.case_id in dead, undated_response=s.case_id in undated, today=today)
         for s in summaries
     }
+
+
+def document_problems(doc: dict[str, Any], today: dt.date | None = None) -> list[str]:
+    """Missing items of one case from its document (storage.case_documents), without a query."""
+    from storage.case_documents import summary_from_document
+
+    undated = any(a.get("response") and not a.get("assessed_on") for a in doc.get("assessments") or [])
+    return case_problems(
+        summary_from_document(doc), dead=doc.get("death") is not None, undated_response=undated, today=today
+    )

@@ -102,3 +102,27 @@ def test_fifty_thousand_cases_stay_responsive(demo_db: Database) -> None:
     assert proxy.rowCount() == 1
     print(f"load {loaded:.3f}s, first filter {filtered:.3f}s, second {again:.3f}s")
     assert filtered < 5.0 and again < 0.5  # the first pass formats every row once, then it is cached
+
+
+def test_sorting_moves_persistent_indexes_and_passes_the_model_tester(qtmodeltester, demo_db: Database) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QPersistentModelIndex
+
+    model = _model(demo_db)
+    p02 = QPersistentModelIndex(model.index(1, m.STUDY_ID))
+    model.sort(m.OS, Qt.SortOrder.DescendingOrder)
+    assert model.data(model.index(0, m.STUDY_ID)) == "P02"  # 75 months, the longest
+    assert p02.row() == 0 and p02.data() == "P02"
+    qtmodeltester.check(model)
+
+
+def test_one_row_is_updated_added_and_removed_without_a_reset(demo_db: Database) -> None:
+    model = _model(demo_db)
+    resets: list[bool] = []
+    model.modelReset.connect(lambda: resets.append(True))
+    p04 = next(s for s in model.summaries() if s.study_id == "P04")
+    model.upsert_case(dataclasses.replace(p04, subtype="AML M2 (FAB)"), [])
+    assert _row(model, "P04")[m.DIAGNOSIS] == "AML M2 (FAB)"
+    model.upsert_case(dataclasses.replace(p04, case_id=99, study_id="P09"), ["no last follow-up date"])
+    assert model.rowCount() == 9 and _row(model, "P09")[m.PROBLEMS] == "1 problem"
+    model.remove_case(99)
+    assert model.rowCount() == 8 and not resets

@@ -89,7 +89,7 @@ def test_new_case_refuses_a_duplicate_study_id(monkeypatch, window: MainWindow, 
 
 
 def test_undo_and_redo_an_edit_and_the_database_follows(qtbot, window: MainWindow, demo_db: Database) -> None:  # type: ignore[no-untyped-def]
-    summary = next(s for s in window.case_list.model._summaries if s.study_id == "P04")
+    summary = next(s for s in window.case_list.model.summaries() if s.study_id == "P04")
     window.show_case(summary.case_id)
     assert window.form is not None
     qtbot.keyClicks(window.form.identification.fields["identity.hospital_number"], "-X")
@@ -107,7 +107,7 @@ def test_undo_and_redo_an_edit_and_the_database_follows(qtbot, window: MainWindo
 
 
 def test_delete_asks_and_undo_brings_the_case_back(monkeypatch, window: MainWindow, demo_db: Database) -> None:  # type: ignore[no-untyped-def]
-    summary = next(s for s in window.case_list.model._summaries if s.study_id == "P05")
+    summary = next(s for s in window.case_list.model.summaries() if s.study_id == "P05")
     window.show_case(summary.case_id)
     questions: list[str] = []
 
@@ -120,7 +120,7 @@ def test_delete_asks_and_undo_brings_the_case_back(monkeypatch, window: MainWind
     assert questions and questions[0].startswith("Delete case P05")
     assert _count(demo_db) == 7
     assert "P05" not in _study_ids_shown(window)
-    assert window.form is not None and window.form.case_id is None
+    assert window.form is not None and window.form.case_id != summary.case_id  # the next case, or none
     window.undo_action.trigger()
     assert _count(demo_db) == 8
     assert "P05" in _study_ids_shown(window)
@@ -140,3 +140,17 @@ def test_geometry_and_recent_files_persist(window: MainWindow, settings: Setting
     window.close()
     assert settings.get("recent_files") == [str(demo_db.path)]
     assert not settings.get("geometry").isEmpty()
+
+
+def test_a_saved_edit_shows_in_the_list_row(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    summary = next(s for s in window.case_list.model.summaries() if s.study_id == "P08")
+    window.show_case(summary.case_id)
+    assert window.form is not None
+    fields = {p: f for s in window.form.sections for p, f in s.fields.items()}
+    fields["subtype"].clear()
+    qtbot.keyClicks(fields["subtype"], "AML M2")
+    window.save_case_action.trigger()
+    row = window.case_list.model.row_of_case(summary.case_id)
+    assert row is not None
+    assert window.case_list.model.data(window.case_list.model.index(row, m.DIAGNOSIS)) == "AML M2"
+    assert window.case_list.current_case_id() == summary.case_id

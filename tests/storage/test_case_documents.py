@@ -149,3 +149,13 @@ def test_document_dates_feed_the_endpoints(demo_db: Database) -> None:
         doc = load_document(s, _case_id(demo_db, "P04"))
     value = derive(document_dates(doc), OVERALL_SURVIVAL)
     assert value.event and round(value.time() or 0) == 12
+
+
+def test_summary_from_document_equals_the_bulk_summary(demo_db: Database) -> None:
+    from storage.case_documents import summary_from_document
+    from storage.summaries import load_summaries
+
+    with demo_db.session() as s:
+        bulk = load_summaries(s)
+        single = [summary_from_document(load_document(s, b.case_id)) for b in bulk]
+    assert single == bulk

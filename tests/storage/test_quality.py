@@ -41,3 +41,14 @@ def test_alive_without_follow_up(empty_db: Database) -> None:
     with empty_db.session() as s:
         (problems,) = quality.problems_by_case(s, load_summaries(s)).values()
     assert quality.NO_FOLLOW_UP in problems
+
+
+def test_document_problems_equal_the_bulk_problems(demo_db: Database) -> None:
+    from storage.case_documents import load_document
+
+    today = dt.date(2026, 1, 1)
+    with demo_db.session() as s:
+        summaries = load_summaries(s)
+        bulk = quality.problems_by_case(s, summaries, today=today)
+        single = {sm.case_id: quality.document_problems(load_document(s, sm.case_id), today) for sm in summaries}
+    assert single == bulk
