@@ -1,0 +1,110 @@
+"""The import, export and verify subcommands: exit status and one-line messages, never a traceback."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from storage.demo import write_demo
+from storage.lock import acquire_lock
+
+ROOT = Path(__file__).parents[2]
+
+
+def casebook(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run([sys.executable, str(ROOT / "main.py"), *map(str, args)], capture_output=True,
+                            text=True, cwd=ROOT, timeout=120)
+    assert "Traceback" not in result.stderr, result.stderr
+    return result
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Path:
+    write_demo(tmp_path / "demo.db").close()
+    return tmp_path / "demo.db"
+
+
+def test_export_import_verify_round_trip(demo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "cases.csv"
+    exported = casebook("export", "--db", demo, "--out", out)
+    assert exported.returncode == 0 and "Exported 8 cases" in exported.stdout
+    dry = casebook("import", out, "--db", tmp_path / "copy.db", "--dry-run")
+    assert dry.returncode == 0 and "dry run" in dry.stdout
+    done = casebook("import", out, "--db", tmp_path / "copy.db")
+    assert done.returncode == 0 and "8 new and 0 updated case(s) imported." in done.stdout
+    again = casebook("import", out, "--db", tmp_path / "copy.db")
+    assert again.returncode == 1 and again.stderr.count("already exists in the database") == 8
+    verified = casebook("verify", "--db", tmp_path / "copy.db")
+    assert verified.returncode == 0 and "hash chain intact" in verified.stdout
+
+
+def test_import_reports_each_problem_on_its_own_line(demo: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("study_id,sex,salvage_start,colour\nA1,x,2019-01-01,red\nA2,f,03/04/2019,blue\n", "utf-8")
+    result = casebook("import", bad, "--db", demo)
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 1
+    assert lines[0] == ("casebook import: column colour: unknown column: not in the case template and not a "
+                        "custom field (rename it, or add it as a custom field: --add-fields)")
+    assert any(line.startswith("casebook import: row 1, column sex, value 'x':") for line in lines)
+    assert any(line.startswith("casebook import: row 2, column salvage_start, value '03/04/2019':") for line in lines)
+    assert lines[-1] == "casebook import: 3 problem(s) in bad.csv; nothing was imported."
+
+
+@pytest.mark.parametrize("args, message", [
+    (("import", "missing.csv", "--db", "{db}"), "there is no file missing.csv"),
+    (("import", "{junk}", "--db", "{db}"), "is not UTF-8 text"),
+    (("import", "{csv}", "--db", "{junk}"), "is not a Casebook database"),
+    (("import", "{csv}", "--db", "{db}", "--date-format", "dd.mm.yyyy"), "has no % codes"),
+    (("export", "--db", "{tmp}/none.db", "--out", "{tmp}/x.csv"), "there is no database"),
+    (("export", "--db", "{junk}", "--out", "{tmp}/x.csv"), "is not a Casebook database"),
+    (("export", "--db", "{db}", "--out", "{tmp}/x.sav", "--long"), "the long format is written as xlsx"),
+    (("verify", "--db", "{junk}"), "is not a Casebook database"),
+], ids=["no-file", "junk-file", "junk-db", "bad-date-format", "no-db", "junk-export-db", "long-sav", "verify-junk"])
+def test_bad_input_gives_a_one_line_message_and_a_non_zero_exit(demo: Path, tmp_path: Path, args: tuple[str, ...],
+                                                                message: str) -> None:
+    junk = tmp_path / "junk.bin"
+    junk.write_bytes(bytes(range(256)) * 40)
+    csv_file = tmp_path / "ok.csv"
+    csv_file.write_text("study_id\nZ1\n", "utf-8")
+    values = {"db": demo, "junk": junk, "csv": csv_file, "tmp": tmp_path}
+    result = casebook(*(a.format(**values) for a in args))
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert message in lines[0] and all(line.startswith("casebook ") for line in lines), result.stderr
+    assert len(lines) == 1 or lines[1].endswith("nothing was imported.")
+    assert junk.read_bytes() == bytes(range(256)) * 40
+
+
+def test_a_locked_database_is_not_imported_into_but_can_be_exported(demo: Path, tmp_path: Path) -> None:
+    csv_file = tmp_path / "ok.csv"
+    csv_file.write_text("study_id\nZ1\n", "utf-8")
+    with acquire_lock(demo):
+        refused = casebook("import", csv_file, "--db", demo)
+        assert refused.returncode == 1 and "open in another Casebook window" in refused.stderr
+        assert casebook("export", "--db", demo, "--out", tmp_path / "x.xlsx").returncode == 0
+        assert casebook("export", "--db", demo, "--out", tmp_path / "d.csv", "--deidentify").returncode == 1
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "sav", "dta"])
+def test_every_format_exports_deidentified(demo: Path, tmp_path: Path, fmt: str) -> None:
+    out = tmp_path / f"deid.{fmt}"
+    result = casebook("export", "--db", demo, "--out", out, "--deidentify", "--days-from-time-zero")
+    assert result.returncode == 0 and out.exists() and "de-identified" in result.stdout
+
+
+def test_verify_finds_tampering_and_exits_non_zero(demo: Path) -> None:
+    conn = sqlite3.connect(demo)
+    conn.execute("DROP TRIGGER audit_log_no_update")
+    conn.execute("UPDATE audit_log SET new_value = '{}' WHERE id = 2")
+    conn.commit()
+    conn.close()
+    result = casebook("verify", "--db", demo)
+    assert result.returncode == 1
+    assert "PROBLEM: audit entry 2: its content does not match its hash" in result.stderr
+    assert "PROBLEM: the append-only trigger audit_log_no_update has been removed" in result.stderr
+    assert "SQLite integrity check: ok" in result.stdout
