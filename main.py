@@ -19,6 +19,9 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     demo = sub.add_parser("demo", help="write the published demo cohort into a new database file")
     demo.add_argument("--db", type=Path, required=True, help="new database file to create")
+    from storage.data_commands import add_parsers as add_data_parsers  # light: no pandas or Qt
+
+    add_data_parsers(sub)
     from analysis.command import add_parser as add_analyze_parser  # light: no numpy or Qt
 
     add_analyze_parser(sub)
@@ -51,7 +54,14 @@ def _run_gui(args: argparse.Namespace) -> int:
     return int(run(args.db))
 
 
-COMMANDS = {"analyze": _run_analyze, "demo": _run_demo}
+def _run_data_command(args: argparse.Namespace) -> int:
+    from storage.data_commands import run
+
+    return run(args)
+
+
+COMMANDS = {"analyze": _run_analyze, "demo": _run_demo, "import": _run_data_command,
+            "export": _run_data_command, "verify": _run_data_command}
 
 
 def main(argv: list[str] | None = None) -> int:
