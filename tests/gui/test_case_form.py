@@ -154,3 +154,54 @@ def test_tab_order_follows_the_form(form: CaseForm, demo_db: Database) -> None:
     expected = [_field(form, p) for p in ("study_id", "sex", "identity.name", "identity.hospital_number",
                                            "identity.birth_date", "diagnosis")]
     assert order == expected
+
+
+def test_switching_cases_shows_each_case_s_own_drugs(form: CaseForm, demo_db: Database) -> None:
+    form.load(_case_id(demo_db, "P04"))
+    form.load(_case_id(demo_db, "P01"))
+    drugs = form.courses.drugs.table
+    assert [drugs.item(r, 0).text() for r in range(drugs.rowCount())] == [
+        "melphalan", "cytarabine", "cytarabine", "anti-CD19 antibody"]
+    assert not form.is_dirty()
+
+
+def test_drugs_stay_with_their_course(form: CaseForm, demo_db: Database) -> None:
+    cid = _case_id(demo_db, "P04")
+    form.load(cid)
+    form.courses.courses.add_row({"course_number": 2, "start_date": "2018-02-20"})  # selects course 2
+    form.courses.drugs.add_row({"drug": "fludarabine", "dose": 30.0, "unit": "mg/m2", "doses": 5, "route": "IV"})
+    form.courses.courses.table.setCurrentCell(0, 0)
+    assert form.courses.drugs.table.item(0, 0).text() == "melphalan"
+    assert form.save()
+    with demo_db.session() as s:
+        courses = load_document(s, cid)["courses"]
+    assert [[d["drug"] for d in c["drugs"]] for c in courses] == [["melphalan", "cytarabine"], ["fludarabine"]]
+
+
+def test_a_study_id_another_case_has_is_refused_at_the_field(qtbot, form: CaseForm, demo_db: Database) -> None:  # type: ignore[no-untyped-def]
+    cid = _case_id(demo_db, "P04")
+    form.load(cid)
+    field = _field(form, "study_id")
+    field.clear()
+    qtbot.keyClicks(field, "P05")
+    assert form.save() is False
+    assert "study ID P05 already exists" in _error_text(form, "study_id")
+    with demo_db.session() as s:
+        assert load_document(s, cid)["study_id"] == "P04"
+
+
+def test_custom_fields_are_filled_in_the_form(qtbot, demo_db: Database) -> None:  # type: ignore[no-untyped-def]
+    from storage.models import CustomField
+
+    with demo_db.session() as s:
+        s.add(CustomField(name="FLT3-ITD", kind="choice", choices="positive\nnegative"))
+        s.add(CustomField(name="Ferritin", kind="number"))
+    widget = CaseForm(demo_db, QUndoStack(), lambda _cid: None)
+    qtbot.addWidget(widget)
+    cid = _case_id(demo_db, "P08")
+    widget.load(cid)
+    _field(widget, "custom.FLT3-ITD").set_value("negative")
+    qtbot.keyClicks(_field(widget, "custom.Ferritin"), "1200,5")
+    assert widget.save()
+    with demo_db.session() as s:
+        assert load_document(s, cid)["custom"] == {"FLT3-ITD": "negative", "Ferritin": "1200.5"}
