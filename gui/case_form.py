@@ -149,6 +149,7 @@ class CaseForm(QWidget):
         self.case_id = case_id
         self._set_document(doc)
         self._original = self.document()[0]
+        self._update_title()
 
     def _set_document(self, doc: Document) -> None:
         self._loading = True
@@ -281,9 +282,12 @@ class CaseForm(QWidget):
             self.dirty_changed.emit(dirty)
         self.save_button.setEnabled(dirty)
         self.revert_button.setEnabled(dirty)
+        self._update_title()
+
+    def _update_title(self) -> None:
         if self.case_id is not None and self._original is not None:
             sid = self._original.get("study_id") or "new case"
-            self.title.setText(f"Case {sid}" + (" — unsaved changes" if dirty else ""))
+            self.title.setText(f"Case {sid}" + (" — unsaved changes" if self._dirty else ""))
 
     def is_dirty(self) -> bool:
         if self.case_id is None or self._loading:

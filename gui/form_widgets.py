@@ -69,7 +69,7 @@ class DateField(QLineEdit):
         super().__init__(parent)
         self.setPlaceholderText(DATE_HINT)
         self.setToolTip(f"Date: {DATE_HINT}")
-        self.setMaximumWidth(140)
+        self.setMaximumWidth(200)
         self.textEdited.connect(lambda _t: self.edited.emit())
         self.editingFinished.connect(self._normalise)
 

@@ -63,6 +63,9 @@ class MainWindow(QMainWindow):
         if not geometry.isEmpty():
             self.restoreGeometry(geometry)
         self.set_database(db)
+        window_state = self.settings.get("window_state")
+        if not window_state.isEmpty():
+            self.restoreState(window_state)
         splitter_state = self.settings.get("splitter_state")
         if not splitter_state.isEmpty():
             self.splitter.restoreState(splitter_state)
@@ -398,6 +401,7 @@ class MainWindow(QMainWindow):
             return
         self.settings.set("geometry", self.saveGeometry())
         self.settings.set("splitter_state", self.splitter.saveState())
+        self.settings.set("window_state", self.saveState())
         self.settings.sync()
         if self.db is not None:
             self.db.close()

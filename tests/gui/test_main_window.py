@@ -154,3 +154,11 @@ def test_a_saved_edit_shows_in_the_list_row(qtbot, window: MainWindow) -> None: 
     assert row is not None
     assert window.case_list.model.data(window.case_list.model.index(row, m.DIAGNOSIS)) == "AML M2"
     assert window.case_list.current_case_id() == summary.case_id
+
+
+def test_a_new_case_opens_in_the_form_under_its_study_id(window: MainWindow) -> None:
+    window.new_case("P09")
+    assert window.form is not None
+    assert window.form.title.text() == "Case P09"
+    assert window.form.identification.fields["study_id"].text() == "P09"
+    assert window.case_list.count_label.text() == "9 cases"
