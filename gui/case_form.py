@@ -14,6 +14,7 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import (
+    QApplication,
     QHBoxLayout,
     QLabel,
     QMessageBox,
@@ -289,9 +290,20 @@ class CaseForm(QWidget):
             sid = self._original.get("study_id") or "new case"
             self.title.setText(f"Case {sid}" + (" — unsaved changes" if self._dirty else ""))
 
+    def _commit_open_editors(self) -> None:
+        """A cell still being typed in counts: move the focus off it so its delegate commits it."""
+        focused = QApplication.focusWidget()
+        if focused is None:
+            return
+        tables = [t for section in self.sections for t in section.tables.values()] + [self.courses.drugs]
+        for table in tables:
+            if table.table.viewport().isAncestorOf(focused):
+                table.table.setFocus(Qt.FocusReason.OtherFocusReason)
+
     def is_dirty(self) -> bool:
         if self.case_id is None or self._loading:
             return False
+        self._commit_open_editors()
         self._validate_timer.stop()
         self.validate()
         return self._dirty
@@ -301,6 +313,7 @@ class CaseForm(QWidget):
         """Save the shown case if the rules allow it; refused (and nothing written) otherwise."""
         if self.case_id is None or self._original is None:
             return False
+        self._commit_open_editors()
         self._validate_timer.stop()
         problems = self.validate()
         if problems:

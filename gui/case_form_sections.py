@@ -204,7 +204,7 @@ def complications_section() -> Section:
         "complications",
         RecordTable(
             [
-                Column("term", "Complication", "code", codes.COMPLICATION, width=190),
+                Column("term", "Complication", "code", codes.COMPLICATION, width=270),
                 Column("grade", "CTCAE grade", "int", width=85),
                 Column("onset", "Onset", "date", width=105),
                 Column("resolved_on", "Resolved", "date", width=105),

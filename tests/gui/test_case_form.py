@@ -205,3 +205,21 @@ def test_custom_fields_are_filled_in_the_form(qtbot, demo_db: Database) -> None:
     assert widget.save()
     with demo_db.session() as s:
         assert load_document(s, cid)["custom"] == {"FLT3-ITD": "negative", "Ferritin": "1200.5"}
+
+
+def test_a_cell_still_being_typed_is_saved_too(qtbot, form: CaseForm, demo_db: Database) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QApplication, QLineEdit
+
+    cid = _case_id(demo_db, "P04")
+    form.load(cid)
+    table = form.sections[1].tables["findings"].table
+    form.activateWindow()
+    table.setFocus()
+    table.setCurrentCell(1, 0)
+    table.editItem(table.item(1, 0))
+    editor = QApplication.focusWidget()
+    assert isinstance(editor, QLineEdit)
+    editor.setText("KIT D816V mutation")
+    assert form.save()
+    with demo_db.session() as s:
+        assert load_document(s, cid)["findings"][1]["finding"] == "KIT D816V mutation"
