@@ -126,3 +126,19 @@ def test_one_row_is_updated_added_and_removed_without_a_reset(demo_db: Database)
     assert model.rowCount() == 9 and _row(model, "P09")[m.PROBLEMS] == "1 problem"
     model.remove_case(99)
     assert model.rowCount() == 8 and not resets
+
+
+def test_rows_are_formatted_while_idle_so_filtering_is_quick(qtbot, demo_db: Database) -> None:  # type: ignore[no-untyped-def]
+    with demo_db.session() as s:
+        template = load_summaries(s)
+    model = m.CaseTableModel()
+    proxy = m.CaseFilterProxy()
+    proxy.setSourceModel(model)
+    model.set_cases([dataclasses.replace(template[i % 8], case_id=i, study_id=f"S{i:05d}") for i in range(50_000)])
+    qtbot.waitUntil(lambda: not model._warm_timer.isActive(), timeout=30_000)
+    start = time.perf_counter()
+    proxy.set_filter_text("t-lbl")
+    filtered = time.perf_counter() - start
+    assert proxy.rowCount() == 6250
+    print(f"filter after warm-up {filtered:.3f}s")
+    assert filtered < 0.5  # about 0.1 s on a quiet machine; generous for a busy CI runner
