@@ -11,7 +11,7 @@ import importlib
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut, QUndoStack
 from PySide6.QtWidgets import (
     QFileDialog,
     QInputDialog,
@@ -55,6 +55,9 @@ class MainWindow(QMainWindow):
         self._make_actions()
         self._make_menus()
         self.case_list.set_actions(self.new_case_action, self.delete_case_action)
+        delete_key = QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.case_list.view)
+        delete_key.setContext(Qt.ShortcutContext.WidgetShortcut)  # Del in the list only, never in a field
+        delete_key.activated.connect(self.delete_case)
         self.case_list.case_selected.connect(self._case_selected)
         self.case_list.view.doubleClicked.connect(lambda _i: self.form.focus_first_field() if self.form else None)
         self.undo_stack.indexChanged.connect(self._update_status)

@@ -162,3 +162,17 @@ def test_a_new_case_opens_in_the_form_under_its_study_id(window: MainWindow) -> 
     assert window.form.title.text() == "Case P09"
     assert window.form.identification.fields["study_id"].text() == "P09"
     assert window.case_list.count_label.text() == "9 cases"
+
+
+def test_a_shown_tab_is_refreshed_when_cases_change(window: MainWindow) -> None:
+    window.tabs.setCurrentIndex(1)
+    tab = window.tabs.widget(1)
+    if isinstance(tab, QLabel):
+        pytest.skip("the timeline is not part of this build")
+    calls: list[bool] = []
+    tab.refresh = lambda: calls.append(True)  # type: ignore[method-assign]
+    window.tabs.setCurrentIndex(0)
+    window.new_case("P09")
+    assert calls == []  # not while hidden: refreshed when next shown
+    window.tabs.setCurrentIndex(1)
+    assert calls == [True]
