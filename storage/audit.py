@@ -9,9 +9,9 @@ Entries are hash-chained: each stores the SHA-256 of the previous entry's hash p
 content, so changing or removing an entry (after dropping the append-only triggers) breaks the
 chain, which ``verify_chain`` finds. A create is one entry per record holding all its values
 as JSON; an update is one entry per changed field; a delete holds the record's last values.
-A bulk import may ask for one "create" entry per case holding the imported row's SHA-256
-instead (session.info["audit_digests"]), since 50,000 cases × a dozen records per case would
-otherwise make the trail larger than the data.
+The bulk import of new cases bypasses the ORM for speed and writes, through append_entries in
+its own transaction, one "create" entry per case holding the SHA-256 of the imported row, since
+50,000 cases × a dozen records each would otherwise make the trail larger than the data.
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ from storage.tables import audit_log
 
 GENESIS = "0" * 64
 REASON_KEY = "audit_reason"  # session.info[REASON_KEY]: why the user made this change
-DIGESTS_KEY = "audit_digests"  # session.info[DIGESTS_KEY]: {id(case): sha256 of its imported row}
 _HAS_TABLE = "casebook_audit_table"
 
 
@@ -133,13 +132,7 @@ def _record_id(obj: Any) -> int | None:
 
 def _changes(session: Session, connection: Connection) -> Iterator[tuple[str, Any, str | None, str | None, str | None]]:
     """(action, record, field, old, new) for everything this flush writes."""
-    digests: dict[int, str] = session.info.get(DIGESTS_KEY) or {}
     for obj in session.new:
-        owner = _owner_case(obj)
-        if owner is not None and id(owner) in digests:
-            if obj is owner:
-                yield "create", obj, None, None, f"sha256:{digests[id(owner)]} (the imported row, all its records)"
-            continue
         yield "create", obj, None, None, json.dumps(_values(obj, True), ensure_ascii=False, sort_keys=True)
     for obj in session.dirty:
         if not session.is_modified(obj, include_collections=False):
@@ -162,8 +155,7 @@ def _write_audit_entries(session: Session, _context: UOWTransaction) -> None:
     connection = session.connection()
     if not _has_audit_table(connection):
         return  # a bare test schema without the audit table (never a real Casebook database)
-    at = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
-    user = os_user()
+    at, user = now_utc(), os_user()
     reason = session.info.get(REASON_KEY)
     study_ids = _StudyIds(connection)
     rows = []
@@ -173,13 +165,25 @@ def _write_audit_entries(session: Session, _context: UOWTransaction) -> None:
             "record_id": _record_id(obj), "study_id": study_ids.of(obj), "field": field,
             "old_value": old, "new_value": new, "reason": None if reason is None else str(reason),
         })
-    if not rows:
+    append_entries(connection, rows)
+
+
+def append_entries(connection: Connection, rows: list[dict[str, Any]]) -> None:
+    """Chain and insert entries (dicts of CONTENT_FIELDS) in the connection's transaction.
+
+    For writers that bypass the ORM (the bulk import); the ORM's flushes call it themselves.
+    """
+    if not rows or not _has_audit_table(connection):
         return
     prev = connection.scalar(select(audit_log.c.hash).order_by(audit_log.c.id.desc()).limit(1)) or GENESIS
     for row in rows:
         row["prev_hash"] = prev
         row["hash"] = prev = entry_hash(prev, [row[k] for k in CONTENT_FIELDS])
     connection.execute(audit_log.insert(), rows)
+
+
+def now_utc() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from storage import case_template as tpl
-from storage.audit import DIGESTS_KEY, REASON_KEY
+from storage.audit import REASON_KEY
+from storage.bulk_insert import CaseRows, flatten, insert_cases
 from storage.database import Database
 from storage.models import Case, CustomField, CustomValue, SalvageCourse
 from storage.rules import check_case, custom_value_problem
@@ -80,6 +81,17 @@ class _Columns:
     template: dict[int, tpl.TemplateColumn] = field(default_factory=dict)
     custom: dict[int, CustomField] = field(default_factory=dict)
     study_id: int | None = None
+    # Transient stand-ins of existing custom fields for new cases, so that building a new case
+    # never pulls it into the session through the field's list of values.
+    stand_ins: dict[int, CustomField] = field(default_factory=dict)
+
+    def custom_for(self, i: int, new_case: bool) -> CustomField:
+        real = self.custom[i]
+        if not new_case or real.id is None:
+            return real
+        if real.id not in self.stand_ins:
+            self.stand_ins[real.id] = CustomField(id=real.id, name=real.name, kind=real.kind, choices=real.choices)
+        return self.stand_ins[real.id]
 
 
 def _infer_kind(values: list[Any], date_format: str | None) -> NewField | None:
@@ -178,7 +190,7 @@ def _shown(value: Any) -> str:
 
 
 def _build_row(case: Case, number: int, row: list[Any], columns: _Columns, options: ImportOptions,
-               problems: list[Problem]) -> None:
+               problems: list[Problem], new_case: bool) -> None:
     for i, column in columns.template.items():
         if column.name == "study_id":
             continue
@@ -189,7 +201,8 @@ def _build_row(case: Case, number: int, row: list[Any], columns: _Columns, optio
             continue
         assert column.put is not None
         column.put(case, value)
-    for i, custom in columns.custom.items():
+    for i in columns.custom:
+        custom = columns.custom_for(i, new_case)
         try:
             _set_custom(case, custom, _custom_text(custom, row[i], options.date_format))
         except ValueError as exc:
@@ -219,23 +232,32 @@ def _load_existing(session: Session, ids: list[str], full: bool) -> dict[str, Ca
     return found
 
 
-def plan_import(session: Session, path: Path, options: ImportOptions,
-                progress: Progress | None = None) -> tuple[ImportReport, list[Case], dict[int, str]]:
-    """Read, build and check every row without writing; returns the report, the cases and their digests."""
+@dataclass
+class ImportPlan:
+    report: ImportReport
+    updated: list[Case] = field(default_factory=list)  # existing cases, changed in the session
+    new: list[CaseRows] = field(default_factory=list)  # new cases, checked and flattened
+    new_fields: list[CustomField] = field(default_factory=list)
+
+
+def plan_import(session: Session, path: Path, options: ImportOptions, progress: Progress | None = None) -> ImportPlan:
+    """Read, build and check every row without writing anything."""
     report = ImportReport(Path(path))
+    plan = ImportPlan(report)
     try:
         table = read_table(report.path)
     except UnreadableFile as exc:
         report.problems.extend(exc.problems)
-        return report, [], {}
+        return plan
     report.header, report.rows = table.header, table.rows
     report.problems.extend(table.problems)
     columns = _map_columns(session, table, options, report)
     rows = [(i + 1, row) for i, row in enumerate(table.rows) if not all(tpl.is_blank(v) for v in row)]
     if not rows:
         report.problems.append(Problem(None, None, None, "the file has a header but no case rows"))
+    plan.new_fields = [f for f in columns.custom.values() if f.id is None]
     if columns.study_id is None or not rows:
-        return report, [], {}
+        return plan
     sid_at = columns.study_id
     first_row: dict[str, int] = {}
     for number, row in rows:
@@ -247,8 +269,6 @@ def plan_import(session: Session, path: Path, options: ImportOptions,
         else:
             first_row[sid] = number
     existing = _load_existing(session, list(first_row), options.update_existing)
-    cases: list[Case] = []
-    digests: dict[int, str] = {}
     header = [h.strip() for h in table.header]
     for done, (number, row) in enumerate(rows):
         if progress and done % 250 == 0:
@@ -261,15 +281,14 @@ def plan_import(session: Session, path: Path, options: ImportOptions,
             report.problems.append(Problem(number, "study_id", sid, f"study ID {sid} already exists in the database "
                                            "(to change that case, choose to update existing cases)"))
             continue
+        new_case = case is None
         if case is None:
             case = Case(study_id=sid)
-            content = json.dumps([header, [tpl.cell_text(v) for v in row]], ensure_ascii=False)
-            digests[id(case)] = hashlib.sha256(content.encode("utf-8")).hexdigest()
             report.created.append(sid)
         else:
             report.updated.append(sid)
         row_problems: list[Problem] = []
-        _build_row(case, number, row, columns, options, row_problems)
+        _build_row(case, number, row, columns, options, row_problems, new_case)
         if not row_problems:
             by_column = {c.name: row[i] for i, c in columns.template.items()}
             by_column.update({f.name: row[i] for i, f in columns.custom.items()})
@@ -278,11 +297,15 @@ def plan_import(session: Session, path: Path, options: ImportOptions,
                 value = by_column.get(name)
                 row_problems.append(Problem(number, name, None if value is None else _shown(value), violation.rule))
         report.problems.extend(row_problems)
-        cases.append(case)
+        if not new_case:
+            plan.updated.append(case)
+        elif not report.problems:  # once anything is wrong nothing will be written: keep no rows
+            content = json.dumps([header, [tpl.cell_text(v) for v in row]], ensure_ascii=False)
+            plan.new.append(flatten(case, hashlib.sha256(content.encode("utf-8")).hexdigest()))
     if progress:
         progress(len(rows), len(rows), "checked")
     report.problems.sort(key=lambda p: (p.row or 0))
-    return report, cases, digests
+    return plan
 
 
 def import_file(db: Database, path: Path, options: ImportOptions = ImportOptions(),
@@ -293,22 +316,24 @@ def import_file(db: Database, path: Path, options: ImportOptions = ImportOptions
     session = db.sessions()
     try:
         with session.no_autoflush:
-            report, cases, digests = plan_import(session, path, options, progress)
+            plan = plan_import(session, path, options, progress)
+        report = plan.report
         if report.problems or options.dry_run:
             session.rollback()
             return report
         report.backup = backup_database(db.path, "before-import")
         if progress:
-            progress(0, len(cases), "writing")
-        session.info[REASON_KEY] = f"import of {Path(path).name}"
-        session.info[DIGESTS_KEY] = digests
+            progress(0, len(plan.new), "writing")
+        reason = f"import of {Path(path).name}"
+        session.info[REASON_KEY] = reason
         session.info["skip_rules"] = True  # every case was checked by check_case above, study IDs too
-        session.add_all(cases)
-        session.flush()
+        session.add_all([*plan.new_fields, *plan.updated])
+        session.flush()  # updates and new custom fields, through the ORM and its audit entries
+        insert_cases(session.connection(), plan.new, reason)
         session.commit()
         report.written = True
         if progress:
-            progress(len(cases), len(cases), "done")
+            progress(len(plan.new), len(plan.new), "done")
         return report
     except BaseException:
         session.rollback()
