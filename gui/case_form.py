@@ -40,6 +40,7 @@ from storage.case_documents import (
     save_document,
 )
 from storage.database import Database
+from storage.quality import document_problems
 from storage.rules import RecordRejected, Violation, check_case
 
 
@@ -69,6 +70,9 @@ class CaseForm(QWidget):
         self.title.setStyleSheet("font-size: 15pt; font-weight: 600;")
         self.endpoints_line = QLabel()
         self.endpoints_line.setStyleSheet("color: #333;")
+        self.quality_line = QLabel()
+        self.quality_line.setWordWrap(True)
+        self.quality_line.setStyleSheet("color: #a05a00;")
         self.banner = FieldError(self)
         self.save_button = QPushButton("Save case")
         self.save_button.setToolTip("Save this case (Ctrl+S)")
@@ -79,6 +83,7 @@ class CaseForm(QWidget):
         titles = QVBoxLayout()
         titles.addWidget(self.title)
         titles.addWidget(self.endpoints_line)
+        titles.addWidget(self.quality_line)
         header.addLayout(titles, 1)
         header.addWidget(self.revert_button)
         header.addWidget(self.save_button)
@@ -134,6 +139,7 @@ class CaseForm(QWidget):
         self.case_id, self._original = None, None
         self.title.setText("No case selected")
         self.endpoints_line.setText("Select a case in the list, or add one with Ctrl+N.")
+        self.quality_line.hide()
         self.scroll_area.setEnabled(False)
         self._set_dirty(False)
         self.save_button.setEnabled(False)
@@ -271,6 +277,9 @@ class CaseForm(QWidget):
             if value.available:
                 parts.append(f"{name} {value.time():.1f} mo{'' if value.event else '+'}")
         self.endpoints_line.setText(" · ".join(p for p in [doc.get("subtype") or doc.get("diagnosis") or "", *parts] if p))
+        missing = document_problems(doc) if self.case_id is not None else []
+        self.quality_line.setText(f"To complete: {'; '.join(missing)}" if missing else "")
+        self.quality_line.setVisible(bool(missing))
         best = dates.best_response
         label = f"{best} — {codes.RESPONSE.get(best, '')}" if best else "none recorded"
         if doc.get("best_response_override"):

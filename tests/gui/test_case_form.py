@@ -223,3 +223,11 @@ def test_a_cell_still_being_typed_is_saved_too(qtbot, form: CaseForm, demo_db: D
     assert form.save()
     with demo_db.session() as s:
         assert load_document(s, cid)["findings"][1]["finding"] == "KIT D816V mutation"
+
+
+def test_the_form_lists_what_is_missing(form: CaseForm, demo_db: Database) -> None:
+    form.load(_case_id(demo_db, "P02"))  # alive, last seen years ago
+    assert form.quality_line.isVisibleTo(form)
+    assert "last follow-up is more than six months old" in form.quality_line.text()
+    form.load(_case_id(demo_db, "P04"))
+    assert not form.quality_line.isVisibleTo(form)
