@@ -28,7 +28,7 @@ from analysis.endpoints import EVENT_FREE_SURVIVAL, OVERALL_SURVIVAL, derive
 from gui import case_form_sections as sections
 from gui.case_form_courses import CoursesSection
 from gui.case_form_outcome import CustomSection, NotesSection, OutcomeSection
-from gui.commands import Notify, SaveCaseCommand
+from gui.commands import Notify, Report, SaveCaseCommand
 from gui.form_widgets import FieldError, format_number
 from storage import codes
 from storage.case_documents import (
@@ -65,6 +65,7 @@ class CaseForm(QWidget):
         self._dirty = False
         self._loading = False
         self.problems: dict[str, list[str]] = {}
+        self.report: Report | None = None  # where an undo step that fails later is explained
 
         self.title = QLabel()
         self.title.setStyleSheet("font-size: 15pt; font-weight: 600;")
@@ -338,7 +339,10 @@ class CaseForm(QWidget):
             return False
         with self.db.session() as s:
             saved = load_document(s, self.case_id)
-        self.undo_stack.push(SaveCaseCommand(self.db, self.case_id, self._original, saved, self._notify, applied=True))
+        command = SaveCaseCommand(self.db, self.case_id, self._original, saved, self._notify, applied=True)
+        if self.report is not None:
+            command.report = self.report
+        self.undo_stack.push(command)
         self._original = saved
         self._set_dirty(False)
         self._notify(self.case_id)

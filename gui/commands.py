@@ -12,7 +12,8 @@ from collections.abc import Callable
 from PySide6.QtGui import QUndoCommand
 
 from storage.case_documents import Document, delete_case, save_document
-from storage.database import Database
+from storage.database import Database, DatabaseError
+from storage.rules import RecordRejected
 
 Notify = Callable[[int | None], None]  # the id of the case that changed (gone after a deletion)
 
@@ -21,7 +22,29 @@ def _nothing(_case_id: int | None) -> None:
     pass
 
 
-class SaveCaseCommand(QUndoCommand):
+def _ignore(_error: Exception) -> None:
+    pass
+
+
+Report = Callable[[Exception], None]
+
+
+class _Guarded(QUndoCommand):
+    """A step that fails (the rules refuse it now, e.g. its study ID was taken meanwhile) changed
+    nothing, since its transaction rolled back. It leaves the history, so that the stack stays
+    true, and the failure goes to ``report`` rather than up through Qt's C++ frames."""
+
+    report: Report = _ignore
+
+    def _run(self, step: Callable[[], None]) -> None:
+        try:
+            step()
+        except (DatabaseError, RecordRejected, KeyError) as exc:
+            self.setObsolete(True)
+            self.report(exc)
+
+
+class SaveCaseCommand(_Guarded):
     """An edit of one case saved from the form: undo puts the old document back."""
 
     def __init__(self, db: Database, case_id: int, old: Document, new: Document, notify: Notify = _nothing,
@@ -40,13 +63,13 @@ class SaveCaseCommand(QUndoCommand):
         if self._skip_redo:
             self._skip_redo = False
             return
-        self._put(self._new)
+        self._run(lambda: self._put(self._new))
 
     def undo(self) -> None:
-        self._put(self._old)
+        self._run(lambda: self._put(self._old))
 
 
-class CreateCaseCommand(QUndoCommand):
+class CreateCaseCommand(_Guarded):
     """A new case; undo deletes it, redo restores it under the same id."""
 
     def __init__(self, db: Database, doc: Document, notify: Notify = _nothing) -> None:
@@ -68,7 +91,7 @@ class CreateCaseCommand(QUndoCommand):
         self._notify(self.case_id)
 
 
-class DeleteCaseCommand(QUndoCommand):
+class DeleteCaseCommand(_Guarded):
     """Deleting a case with all it holds; undo restores it, same id, same children."""
 
     def __init__(self, db: Database, case_id: int, study_id: str, notify: Notify = _nothing) -> None:
@@ -77,11 +100,17 @@ class DeleteCaseCommand(QUndoCommand):
         self._doc: Document | None = None
 
     def redo(self) -> None:
+        self._run(self._delete)
+
+    def _delete(self) -> None:
         with self._db.session() as s:
             self._doc = delete_case(s, self.case_id)
         self._notify(self.case_id)
 
     def undo(self) -> None:
+        self._run(self._restore)
+
+    def _restore(self) -> None:
         assert self._doc is not None
         with self._db.session() as s:
             save_document(s, self._doc)

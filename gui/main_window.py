@@ -10,8 +10,8 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut, QUndoStack
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QFileDialog,
     QInputDialog,
@@ -159,6 +159,7 @@ class MainWindow(QMainWindow):
         if db is not None:
             self.form = CaseForm(db, self.undo_stack, self.cases_changed)
             self.form.dirty_changed.connect(self._update_title)
+            self.form.report = self._step_failed
             self.splitter.addWidget(self.form)
             self.settings.add_recent_file(str(db.path))
         for index in list(self._lazy):
@@ -277,7 +278,7 @@ class MainWindow(QMainWindow):
                 return None
             suggestion = text
         command = CreateCaseCommand(self.db, empty_document(text), self.cases_changed)
-        self.undo_stack.push(command)
+        self.push(command)
         if self.form is not None:
             self.form.focus_first_field()
         self.statusBar().showMessage(f"Added case {text}. Undo with Ctrl+Z.", 8000)
@@ -301,7 +302,7 @@ class MainWindow(QMainWindow):
                 return False
         if self.form is not None and self.form.case_id == case_id:
             self.form.clear()  # its unsaved edits go with the case
-        self.undo_stack.push(DeleteCaseCommand(self.db, case_id, study_id, self.cases_changed))
+        self.push(DeleteCaseCommand(self.db, case_id, study_id, self.cases_changed))
         self.statusBar().showMessage(f"Deleted case {study_id}. Undo with Ctrl+Z.", 8000)
         return True
 
@@ -319,6 +320,22 @@ class MainWindow(QMainWindow):
     def redo(self) -> None:
         if self._confirm_leave_form():
             self.undo_stack.redo()
+
+    def push(self, command: QUndoCommand) -> None:
+        """Put a change on the undo stack (it runs now); a step that later fails is explained."""
+        command.report = self._step_failed  # type: ignore[attr-defined]
+        self.undo_stack.push(command)
+
+    def _step_failed(self, error: Exception) -> None:
+        # Called from inside the undo stack: explain once it has finished the step.
+        QTimer.singleShot(0, lambda: self._explain_failed_step(error))
+
+    def _explain_failed_step(self, error: Exception) -> None:
+        self.cases_changed(None)
+        QMessageBox.warning(
+            self, "Cannot undo or redo this step",
+            f"{error}\n\nNothing was changed; the step was removed from the undo history.",
+        )
 
     def focus_filter(self) -> None:
         self.tabs.setCurrentIndex(0)

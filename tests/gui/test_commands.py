@@ -86,3 +86,20 @@ def test_edit_delete_undo_undo_reaches_the_original(demo_db: Database) -> None:
     stack.undo()
     with demo_db.session() as s:
         assert load_document(s, cid) == original
+
+
+def test_a_step_the_rules_refuse_later_is_reported_and_leaves_the_history(demo_db: Database) -> None:
+    from storage.case_documents import save_document
+
+    stack = QUndoStack()
+    cid = _case_id(demo_db, "P05")
+    command = DeleteCaseCommand(demo_db, cid, "P05")
+    failures: list[Exception] = []
+    command.report = failures.append  # type: ignore[method-assign]
+    stack.push(command)
+    with demo_db.session() as s:  # meanwhile, another case takes the study ID
+        save_document(s, empty_document("P05"))
+    stack.undo()
+    assert len(failures) == 1 and "study ID P05 already exists" in str(failures[0])
+    assert stack.count() == 0
+    assert _count(demo_db) == 8  # 7 old cases and the new P05: nothing half-restored

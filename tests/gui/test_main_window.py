@@ -176,3 +176,28 @@ def test_a_shown_tab_is_refreshed_when_cases_change(window: MainWindow) -> None:
     assert calls == []  # not while hidden: refreshed when next shown
     window.tabs.setCurrentIndex(1)
     assert calls == [True]
+
+
+def test_an_undo_the_rules_now_refuse_is_explained_and_changes_nothing(
+    monkeypatch, qtbot, window: MainWindow, demo_db: Database  # type: ignore[no-untyped-def]
+) -> None:
+    """Rename P04 to P10; then an import adds a new P04; undoing the rename would duplicate P04."""
+    from storage.case_documents import empty_document, save_document
+
+    p04 = next(s for s in window.case_list.model.summaries() if s.study_id == "P04")
+    window.show_case(p04.case_id)
+    assert window.form is not None
+    field = window.form.identification.fields["study_id"]
+    field.clear()
+    qtbot.keyClicks(field, "P10")
+    window.save_case_action.trigger()
+    with demo_db.session() as s:  # another way in, outside the undo history
+        save_document(s, empty_document("P04"))
+    warnings: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: warnings.append(a[2]))
+    window.undo()
+    qtbot.waitUntil(lambda: bool(warnings))
+    assert "study ID P04 already exists" in warnings[0]
+    assert window.undo_stack.count() == 0  # the step left the history
+    assert sorted(_study_ids_shown(window)) == ["P01", "P02", "P03", "P04", "P05", "P06", "P07", "P08", "P10"]
+    assert _count(demo_db) == 9
