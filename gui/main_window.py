@@ -221,15 +221,16 @@ class MainWindow(QMainWindow):
             elif self.form.case_id == case_id and not self.form.is_dirty():
                 self.form.load(case_id)
         if exists and case_id is not None:
-            self.show_case(case_id)
+            self.show_case(case_id, switch_tab=False)  # an undo on the Timeline tab stays there
         self._mark_tabs_stale()
         self._update_status()
 
-    def show_case(self, case_id: int) -> None:
+    def show_case(self, case_id: int, switch_tab: bool = True) -> None:
         """Select a case in the list and open it in the form (asks first if the form has edits)."""
         if self.form is not None and self.form.case_id != case_id and not self.form.maybe_leave():
             return
-        self.tabs.setCurrentIndex(0)
+        if switch_tab:
+            self.tabs.setCurrentIndex(0)
         self.case_list.select_case(case_id, emit=False)
         if self.form is not None and self.form.case_id != case_id:
             self.form.load(case_id)
