@@ -40,6 +40,9 @@ def env() -> dict[str, str]:
     e["QT_QPA_PLATFORM"] = "offscreen"
     e["PYTHONPATH"] = str(ROOT) + os.pathsep + e.get("PYTHONPATH", "")
     e.setdefault("MPLBACKEND", "Agg")
+    # The app's QSettings (window geometry, recent files) go to a benchmark folder, not the user's.
+    e["XDG_CONFIG_HOME"] = str(CACHE / "config")
+    e["XDG_DATA_HOME"] = str(CACHE / "data")
     return e
 
 
