@@ -11,7 +11,8 @@ from types import TracebackType
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-from storage.database import Database, DatabaseError, create_database, open_database
+from gui.opening import Opened, create_new, make_dialogs_unattended, open_existing, take_lock
+from storage.database import DatabaseError
 
 # Set to 1 to quit as soon as the main window is shown (the start-up test uses it).
 QUIT_AFTER_START = "CASEBOOK_QUIT_AFTER_START"
@@ -55,7 +56,7 @@ def install_excepthook() -> None:
     sys.excepthook = hook
 
 
-def ask_first_start(path: Path) -> Database | None:
+def ask_first_start(path: Path) -> Opened | None:
     """No database yet: start with an empty one, or with the demo cohort."""
     box = QMessageBox(QMessageBox.Icon.Question, "Welcome to Casebook",
                       "Casebook keeps the case records of a study in one database file.\n\n"
@@ -67,26 +68,37 @@ def ask_first_start(path: Path) -> Database | None:
     box.setDefaultButton(empty)
     box.exec()
     if box.clickedButton() is empty:
-        return create_database(path)
+        return create_new(path)
     if box.clickedButton() is demo:
         from storage.demo import write_demo
 
         demo_path = demo_database_path()
-        return open_database(demo_path) if demo_path.exists() else write_demo(demo_path)
+        if demo_path.exists():
+            return open_existing(None, demo_path)
+        db = write_demo(demo_path)
+        return db, take_lock(db)
     return None
 
 
-def initial_database(db_path: Path | None, last: str) -> Database | None:
+def initial_database(db_path: Path | None, last: str) -> Opened | None | bool:
     """--db PATH: open it, or create it empty with no questions. Otherwise the last or default database.
 
-    None means there is none yet: the caller asks the first-start question.
+    Returns the opened database and its lock; None if it could not be opened (the user was told);
+    False if there is no database yet, so that the first-start question is due.
     """
     if db_path is not None:
-        return open_database(Path(db_path), create=True)
+        path = Path(db_path)
+        if not path.exists():
+            try:
+                return create_new(path)
+            except DatabaseError as exc:
+                show_error(None, "Casebook cannot create the database", str(exc))
+                return None
+        return open_existing(None, path)
     if last and Path(last).exists():
-        return open_database(Path(last))
+        return open_existing(None, Path(last))
     default = default_database_path()
-    return open_database(default) if default.exists() else None
+    return open_existing(None, default) if default.exists() else False
 
 
 def run(db_path: Path | None) -> int:
@@ -95,22 +107,25 @@ def run(db_path: Path | None) -> int:
     app.setApplicationName("Casebook")
     app.setOrganizationName("Casebook")
     install_excepthook()
+    if os.environ.get(QUIT_AFTER_START):
+        make_dialogs_unattended()
     from gui.main_window import MainWindow
     from gui.settings import Settings
 
     settings = Settings()
-    try:
-        db = initial_database(db_path, "" if db_path is not None else settings.get("last_database"))
-        if db is None:
-            db = ask_first_start(default_database_path())
-            if db is None:
-                return 0  # the welcome question was cancelled
-    except DatabaseError as exc:
-        show_error(None, "Casebook cannot open the database", str(exc))
-        if db_path is not None:
+    opened = initial_database(db_path, "" if db_path is not None else settings.get("last_database"))
+    if opened is False:
+        try:
+            opened = ask_first_start(default_database_path())
+        except DatabaseError as exc:
+            show_error(None, "Casebook cannot create the database", str(exc))
             return 1
-        db = None  # the usual database broke: open the window and let the user choose another
-    window = MainWindow(db, settings)
+        if opened is None:
+            return 0  # the welcome question was cancelled
+    if opened is None and db_path is not None:
+        return 1  # the named database cannot be opened; the message was shown
+    db, lock = opened if isinstance(opened, tuple) else (None, None)
+    window = MainWindow(db, settings, lock=lock)
     window.show()
     if os.environ.get(QUIT_AFTER_START):
         print(f"started: {window.windowTitle().replace('[*]', '')}", flush=True)

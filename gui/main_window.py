@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut, QUndoCommand, QUndoStack
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QSplitter,
     QTabWidget,
@@ -26,18 +28,20 @@ from PySide6.QtWidgets import (
 from gui.case_form import CaseForm
 from gui.case_list import CaseListWidget
 from gui.commands import CreateCaseCommand, DeleteCaseCommand
+from gui.opening import create_new, open_existing, release
 from gui.settings import Settings
 from storage.case_documents import empty_document, study_id_exists
-from storage.database import Database, DatabaseError, create_database, open_database
+from storage.database import Database, DatabaseError
 
 FILE_FILTER = "Casebook databases (*.db *.sqlite);;All files (*)"
 LAZY_TABS = {1: ("Timeline", "gui.timeline_tab", "TimelineTab"), 2: ("Analysis", "gui.analysis_tab", "AnalysisTab")}
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, db: Database | None, settings: Settings | None = None) -> None:
+    def __init__(self, db: Database | None, settings: Settings | None = None, lock: Any = None) -> None:
         super().__init__()
         self.db = db
+        self.lock: Any = None  # storage.lock.Lock while this window may write; None: unlocked or read-only
         self.settings = settings or Settings()
         self.undo_stack = QUndoStack(self)
         self.case_list = CaseListWidget()
@@ -65,7 +69,7 @@ class MainWindow(QMainWindow):
         geometry = self.settings.get("geometry")
         if not geometry.isEmpty():
             self.restoreGeometry(geometry)
-        self.set_database(db)
+        self.set_database(db, lock)
         window_state = self.settings.get("window_state")
         if not window_state.isEmpty():
             self.restoreState(window_state)
@@ -113,19 +117,31 @@ class MainWindow(QMainWindow):
         self.redo_action.setText(f"&Redo {text}".strip())
 
     def _make_menus(self) -> None:
+        from gui import menu_extensions
+
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
         file_menu.addActions([self.new_db_action, self.open_db_action])
         self.recent_menu = file_menu.addMenu("Open &recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         file_menu.addSeparator()
-        file_menu.addAction(self.quit_action)
+        extra_file = QMenu(self)
         edit_menu = bar.addMenu("&Edit")
         edit_menu.addActions([self.undo_action, self.redo_action])
         edit_menu.addSeparator()
         edit_menu.addActions([self.new_case_action, self.save_case_action, self.delete_case_action])
         edit_menu.addSeparator()
         edit_menu.addAction(self.find_action)
+        tools_menu = QMenu("&Tools", self)
+        self.extension_actions = menu_extensions.install(
+            self, {"file": extra_file, "edit": edit_menu, "tools": tools_menu}
+        )
+        if extra_file.actions():
+            file_menu.addActions(extra_file.actions())
+            file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        if tools_menu.actions():
+            bar.addMenu(tools_menu)
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self._action("&About Casebook", self._about))
         toolbar = self.addToolBar("Main")
@@ -147,10 +163,12 @@ class MainWindow(QMainWindow):
             self.recent_menu.addAction("(no recent databases)").setEnabled(False)
 
     # --- the database ----------------------------------------------------------------------
-    def set_database(self, db: Database | None) -> None:
+    def set_database(self, db: Database | None, lock: Any = None) -> None:
         if self.db is not None and self.db is not db:
             self.db.close()
-        self.db = db
+        if self.lock is not None and self.lock is not lock:
+            release(self.lock)
+        self.db, self.lock = db, lock
         self.undo_stack.clear()
         if self.form is not None:
             self.form.setParent(None)
@@ -164,7 +182,8 @@ class MainWindow(QMainWindow):
             self.settings.add_recent_file(str(db.path))
         for index in list(self._lazy):
             self._drop_lazy_tab(index)
-        for action in (self.new_case_action, self.delete_case_action, self.save_case_action, self.find_action):
+        for action in (self.new_case_action, self.delete_case_action, self.save_case_action, self.find_action,
+                       *self.extension_actions):
             action.setEnabled(db is not None)
         self.case_list.reload(db)
         self._update_title()
@@ -175,6 +194,10 @@ class MainWindow(QMainWindow):
     def _confirm_leave_form(self) -> bool:
         return self.form is None or self.form.maybe_leave()
 
+    def form_may_close(self) -> bool:
+        """Ask about unsaved edits in the form (save / discard / cancel); False if the user cancels."""
+        return self._confirm_leave_form()
+
     def new_database(self) -> None:
         if not self._confirm_leave_form():
             return
@@ -182,7 +205,7 @@ class MainWindow(QMainWindow):
         if not path:
             return
         try:
-            self.set_database(create_database(Path(path)))
+            self.set_database(*create_new(Path(path)))
         except DatabaseError as exc:
             QMessageBox.critical(self, "Cannot create the database", str(exc))
 
@@ -194,12 +217,12 @@ class MainWindow(QMainWindow):
     def open_path(self, path: Path) -> bool:
         if not self._confirm_leave_form():
             return False
-        try:
-            db = open_database(path)
-        except DatabaseError as exc:
-            QMessageBox.critical(self, "Cannot open the database", str(exc))
+        if self.db is not None and Path(path).resolve() == self.db.path.resolve():
+            return True  # already open here (taking its lock again would refuse)
+        opened = open_existing(self, Path(path))
+        if opened is None:
             return False
-        self.set_database(db)
+        self.set_database(*opened)
         return True
 
     # --- cases -----------------------------------------------------------------------------
@@ -426,4 +449,6 @@ class MainWindow(QMainWindow):
         self.settings.sync()
         if self.db is not None:
             self.db.close()
+        release(self.lock)
+        self.lock = None
         event.accept()

@@ -22,21 +22,45 @@ def test_default_database_lives_in_the_user_data_folder(data_home: Path) -> None
     assert app.default_database_path() == data_home / "casebook.db"
 
 
-def test_db_flag_creates_a_missing_file(tmp_path: Path, data_home: Path) -> None:
-    db = app.initial_database(tmp_path / "study.db", last="")
-    assert db is not None and db.path.exists()
+def _close(opened: object) -> None:
+    assert isinstance(opened, tuple)
+    db, lock = opened
     db.close()
+    if lock is not None:
+        lock.release()
+
+
+def test_db_flag_creates_a_missing_file(tmp_path: Path, data_home: Path) -> None:
+    opened = app.initial_database(tmp_path / "study.db", last="")
+    assert isinstance(opened, tuple) and opened[0].path.exists()
+    _close(opened)
 
 
 def test_no_database_yet_means_the_first_start_question(data_home: Path) -> None:
-    assert app.initial_database(None, last="") is None
+    assert app.initial_database(None, last="") is False
 
 
 def test_the_last_database_opens_again(tmp_path: Path, data_home: Path) -> None:
     create_database(tmp_path / "last.db").close()
-    db = app.initial_database(None, last=str(tmp_path / "last.db"))
-    assert db is not None and db.path.name == "last.db"
-    db.close()
+    opened = app.initial_database(None, last=str(tmp_path / "last.db"))
+    assert isinstance(opened, tuple) and opened[0].path.name == "last.db"
+    _close(opened)
+
+
+def test_a_database_open_elsewhere_is_not_opened_for_writing_without_asking(
+    tmp_path: Path, data_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("gui.backup_dialogs")
+    from storage.lock import acquire_lock
+
+    create_database(tmp_path / "shared.db").close()
+    other = acquire_lock(tmp_path / "shared.db")  # as if another process held it
+    monkeypatch.setattr("storage.lock.holder", lambda _db: {"user": "someone", "host": "elsewhere", "pid": 1})
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: 0)  # the user closes the question
+    try:
+        assert app.initial_database(tmp_path / "shared.db", last="") is None
+    finally:
+        other.release()
 
 
 @pytest.mark.parametrize("choice, cases", [("Start empty", 0), ("Open the demo cohort", 8)])
@@ -52,11 +76,11 @@ def test_first_start_offers_empty_or_demo(qtbot, monkeypatch, data_home: Path, c
         return 0
 
     monkeypatch.setattr(QMessageBox, "exec", click)
-    db = app.ask_first_start(app.default_database_path())
-    assert db is not None
-    with db.session() as s:
+    opened = app.ask_first_start(app.default_database_path())
+    assert opened is not None
+    with opened[0].session() as s:
         assert s.scalar(select(func.count()).select_from(Case)) == cases
-    db.close()
+    _close(opened)
 
 
 def test_unexpected_errors_become_a_dialog(qtbot, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtWidgets import QLabel, QMessageBox
+from PySide6.QtWidgets import QLabel, QMenu, QMessageBox
 from sqlalchemy import func, select
 
 from gui import case_table_model as m
@@ -201,3 +201,26 @@ def test_an_undo_the_rules_now_refuse_is_explained_and_changes_nothing(
     assert window.undo_stack.count() == 0  # the step left the history
     assert sorted(_study_ids_shown(window)) == ["P01", "P02", "P03", "P04", "P05", "P06", "P07", "P08", "P10"]
     assert _count(demo_db) == 9
+
+
+def test_data_dialogs_have_menu_entries_when_present(window: MainWindow) -> None:
+    import importlib.util
+
+    labels = {a.text() for menu in window.menuBar().findChildren(QMenu) for a in menu.actions()}
+    if importlib.util.find_spec("gui.data_dialogs"):
+        assert {"&Import cases…", "&Export cases…"} <= labels
+    if importlib.util.find_spec("gui.backup_dialogs"):
+        assert "Restore from &backup…" in labels
+    assert {"&Undo", "&Redo", "New case", "&Save case", "&Filter cases"} <= labels
+
+
+def test_the_window_holds_the_database_lock_until_it_closes(window: MainWindow, demo_db: Database) -> None:
+    lock_file = demo_db.path.with_name(demo_db.path.name + ".lock")
+    from gui.opening import take_lock
+
+    window.set_database(demo_db, take_lock(demo_db))
+    if window.lock is None:
+        pytest.skip("no lock module in this build")
+    assert lock_file.exists()
+    window.close()
+    assert not lock_file.exists()

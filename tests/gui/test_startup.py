@@ -29,6 +29,7 @@ def test_db_pointing_to_a_new_file_creates_it_without_questions(tmp_path: Path) 
     assert result.returncode == 0, result.stderr
     assert "started: Casebook — new.db" in result.stdout
     assert target.exists()
+    assert not target.with_name("new.db.lock").exists()  # released on quitting
 
 
 def test_a_file_that_is_not_a_database_gets_a_clear_message(tmp_path: Path) -> None:
@@ -39,6 +40,7 @@ def test_a_file_that_is_not_a_database_gets_a_clear_message(tmp_path: Path) -> N
     assert "notes.db is not a Casebook database" in result.stderr
     assert "Traceback" not in result.stderr
     assert target.read_text() == "not a database"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix in (".db", ".lock")) == ["notes.db"]
 
 
 def test_gui_start_does_not_import_heavy_libraries() -> None:

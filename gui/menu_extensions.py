@@ -1,0 +1,104 @@
+"""Menu entries for the data-safety and data-exchange dialogs, imported only when chosen.
+
+Each entry names a module, a function and how to call it; an entry whose module is not part of
+this build is left out. The dialogs collect choices and storage does the work; the window only
+reloads afterwards.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMenu, QMessageBox
+
+if TYPE_CHECKING:
+    from gui.main_window import MainWindow
+
+
+def _call(module: str, function: str) -> Callable[..., Any]:
+    return getattr(importlib.import_module(module), function)  # type: ignore[no-any-return]
+
+
+def _import_cases(w: MainWindow) -> None:
+    if w.db is not None and _call("gui.data_dialogs", "open_import_dialog")(w, w.db):
+        w.undo_stack.clear()  # the import is its own transaction, outside the undo history
+        w.cases_changed(None)
+
+
+def _export_cases(w: MainWindow) -> None:
+    if w.db is not None:
+        _call("gui.data_dialogs", "open_export_dialog")(w, w.db)
+
+
+def _import_template(w: MainWindow) -> None:
+    _call("gui.data_dialogs", "save_import_template")(w)
+
+
+def _restore_backup(w: MainWindow) -> None:
+    if w.db is None or not w.form_may_close():
+        return
+    path, lock = w.db.path, w.lock
+
+    def close_database() -> None:
+        assert w.db is not None
+        w.db.close()
+
+    if _call("gui.backup_dialogs", "open_restore_dialog")(w, path, close_database):
+        from storage.database import DatabaseError, open_database
+
+        try:
+            db = open_database(path, backup=False)
+        except DatabaseError as exc:
+            QMessageBox.critical(w, "Cannot open the restored database", str(exc))
+            w.set_database(None)
+            return
+        w.set_database(db, lock)  # same file, same lock; the undo history ends here
+
+
+def _case_history(w: MainWindow) -> None:
+    case_id = w.case_list.current_case_id()
+    row = w.case_list.model.row_of_case(case_id) if case_id is not None else None
+    if w.db is None or row is None:
+        QMessageBox.information(w, "History of this case", "Select a case in the list first.")
+        return
+    _call("gui.audit_view", "open_case_history")(w, w.db, w.case_list.model.summary(row).study_id)
+
+
+def _freeze(w: MainWindow) -> None:
+    if w.db is not None:
+        _call("gui.backup_dialogs", "open_freeze_dialog")(w, w.db)
+
+
+def _verify(w: MainWindow) -> None:
+    if w.db is not None:
+        _call("gui.audit_view", "show_verification")(w, w.db)
+
+
+# (menu, label, module, handler, needs a database)
+ENTRIES: list[tuple[str, str, str, Callable[[MainWindow], None], bool]] = [
+    ("file", "&Import cases…", "gui.data_dialogs", _import_cases, True),
+    ("file", "&Export cases…", "gui.data_dialogs", _export_cases, True),
+    ("file", "Save empty import &template…", "gui.data_dialogs", _import_template, False),
+    ("file", "Restore from &backup…", "gui.backup_dialogs", _restore_backup, True),
+    ("edit", "&History of this case…", "gui.audit_view", _case_history, True),
+    ("tools", "&Freeze dataset…", "gui.backup_dialogs", _freeze, True),
+    ("tools", "&Verify audit trail and database…", "gui.audit_view", _verify, True),
+]
+
+
+def install(window: MainWindow, menus: dict[str, QMenu]) -> list[QAction]:
+    """Add the entries whose modules exist; returns the actions that need an open database."""
+    needing_db = []
+    for menu_name, label, module, handler, needs_db in ENTRIES:
+        if importlib.util.find_spec(module) is None:
+            continue
+        action = QAction(label, window)
+        action.triggered.connect(lambda _checked=False, h=handler: h(window))
+        menus[menu_name].addAction(action)
+        if needs_db:
+            needing_db.append(action)
+    return needing_db
