@@ -65,6 +65,7 @@ class CaseForm(QWidget):
         self._dirty = False
         self._loading = False
         self.problems: dict[str, list[str]] = {}
+        self.read_only = False  # the database is open read-only: nothing can be saved
         self.report: Report | None = None  # where an undo step that fails later is explained
 
         self.title = QLabel()
@@ -291,7 +292,7 @@ class CaseForm(QWidget):
         if dirty != self._dirty:
             self._dirty = dirty
             self.dirty_changed.emit(dirty)
-        self.save_button.setEnabled(dirty)
+        self.save_button.setEnabled(dirty and not self.read_only)
         self.revert_button.setEnabled(dirty)
         self._update_title()
 
@@ -322,6 +323,10 @@ class CaseForm(QWidget):
     def save(self) -> bool:
         """Save the shown case if the rules allow it; refused (and nothing written) otherwise."""
         if self.case_id is None or self._original is None:
+            return False
+        if self.read_only:
+            self.banner.show_messages(["This database is open read-only (another Casebook window holds it); "
+                                       "nothing can be saved here."])
             return False
         self._commit_open_editors()
         self._validate_timer.stop()
@@ -363,6 +368,9 @@ class CaseForm(QWidget):
     def maybe_leave(self) -> bool:
         """Before the form shows something else: ask to save, discard or cancel unsaved edits."""
         if not self.is_dirty():
+            return True
+        if self.read_only:  # nothing here can be saved; the title says so
+            self.revert()
             return True
         sid = (self._original or {}).get("study_id") or "this case"
         buttons = QMessageBox.StandardButton

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from gui.case_form import CaseForm
 from gui.case_list import CaseListWidget
 from gui.commands import CreateCaseCommand, DeleteCaseCommand
-from gui.opening import create_new, open_existing, release
+from gui.opening import create_new, is_read_only, open_existing, release
 from gui.settings import Settings
 from storage.case_documents import empty_document, study_id_exists
 from storage.database import Database, DatabaseError
@@ -41,6 +41,7 @@ class MainWindow(QMainWindow):
     def __init__(self, db: Database | None, settings: Settings | None = None, lock: Any = None) -> None:
         super().__init__()
         self.db = db
+        self.read_only = False
         self.lock: Any = None  # storage.lock.Lock while this window may write; None: unlocked or read-only
         self.settings = settings or Settings()
         self.undo_stack = QUndoStack(self)
@@ -182,9 +183,13 @@ class MainWindow(QMainWindow):
             self.settings.add_recent_file(str(db.path))
         for index in list(self._lazy):
             self._drop_lazy_tab(index)
-        for action in (self.new_case_action, self.delete_case_action, self.save_case_action, self.find_action,
-                       *self.extension_actions):
+        self.read_only = db is not None and is_read_only(db)
+        if self.form is not None:
+            self.form.read_only = self.read_only
+        for action in (self.find_action, *self.extension_actions):
             action.setEnabled(db is not None)
+        for action in (self.new_case_action, self.delete_case_action, self.save_case_action):
+            action.setEnabled(db is not None and not self.read_only)
         self.case_list.reload(db)
         self._update_title()
         self._update_status()
@@ -422,6 +427,8 @@ class MainWindow(QMainWindow):
     # --- title, status, closing -----------------------------------------------------------
     def _update_title(self, *_args: object) -> None:
         name = self.db.path.name if self.db is not None else "no database open"
+        if self.db is not None and self.read_only:
+            name += " (read-only)"
         self.setWindowTitle(f"Casebook — {name}[*]")
         # "*" means the form holds edits not yet in the database; every saved action is
         # committed at once (and undoable), so there is nothing else left unsaved.

@@ -75,3 +75,9 @@ def take_lock(db: Database) -> Any:
 def release(lock: Any) -> None:
     if lock is not None:
         lock.release()
+
+
+def is_read_only(db: Database) -> bool:
+    """True if the database was opened read-only (another instance holds its lock)."""
+    with db.engine.connect() as connection:
+        return bool(connection.exec_driver_sql("PRAGMA query_only").scalar())

@@ -224,3 +224,19 @@ def test_the_window_holds_the_database_lock_until_it_closes(window: MainWindow, 
     assert lock_file.exists()
     window.close()
     assert not lock_file.exists()
+
+
+def test_a_read_only_database_says_so_and_refuses_edits(qtbot, window: MainWindow, demo_db: Database) -> None:  # type: ignore[no-untyped-def]
+    pytest.importorskip("storage.lock")
+    from storage.lock import make_read_only
+
+    make_read_only(demo_db.engine)
+    window.set_database(demo_db)
+    assert window.windowTitle() == "Casebook — demo.db (read-only)[*]"
+    assert not window.new_case_action.isEnabled() and not window.delete_case_action.isEnabled()
+    summary = next(s for s in window.case_list.model.summaries() if s.study_id == "P04")
+    window.show_case(summary.case_id)
+    assert window.form is not None
+    qtbot.keyClicks(window.form.identification.fields["identity.name"], "x")
+    assert window.form.save() is False
+    assert "read-only" in window.form.banner.text()
