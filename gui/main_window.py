@@ -1,13 +1,11 @@
 """The main window: menus, toolbar, status bar, and the Cases / Timeline / Analysis tabs.
 
 Every change goes through the undo stack as one command that calls storage; the window only
-reloads what changed. The Timeline and Analysis tabs are imported when first shown, so their
-heavy dependencies (matplotlib, lifelines) never slow the start.
+reloads what changed. The Timeline and Analysis tabs are imported when first shown (gui.lazy_tabs).
 """
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 from typing import Any
 
@@ -28,13 +26,13 @@ from PySide6.QtWidgets import (
 from gui.case_form import CaseForm
 from gui.case_list import CaseListWidget
 from gui.commands import CreateCaseCommand, DeleteCaseCommand
+from gui.lazy_tabs import LazyTabs
 from gui.opening import create_new, is_read_only, open_existing, release
 from gui.settings import Settings
 from storage.case_documents import empty_document, study_id_exists
 from storage.database import Database, DatabaseError
 
 FILE_FILTER = "Casebook databases (*.db *.sqlite);;All files (*)"
-LAZY_TABS = {1: ("Timeline", "gui.timeline_tab", "TimelineTab"), 2: ("Analysis", "gui.analysis_tab", "AnalysisTab")}
 
 
 class MainWindow(QMainWindow):
@@ -51,11 +49,7 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.case_list)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.splitter, "Cases")
-        self._lazy: dict[int, QWidget | None] = {}
-        self._stale: set[int] = set()
-        for index, (title, _module, _cls) in LAZY_TABS.items():
-            self.tabs.insertTab(index, QLabel(f"{title} opens when shown."), title)
-        self.tabs.currentChanged.connect(self._tab_shown)
+        self.lazy_tabs = LazyTabs(self.tabs, self._make_tab, lambda: self.db is not None)
         self.setCentralWidget(self.tabs)
         self._make_actions()
         self._make_menus()
@@ -181,8 +175,7 @@ class MainWindow(QMainWindow):
             self.form.report = self._step_failed
             self.splitter.addWidget(self.form)
             self.settings.add_recent_file(str(db.path))
-        for index in list(self._lazy):
-            self._drop_lazy_tab(index)
+        self.lazy_tabs.drop_all()
         self.read_only = db is not None and is_read_only(db)
         if self.form is not None:
             self.form.read_only = self.read_only
@@ -250,7 +243,7 @@ class MainWindow(QMainWindow):
                 self.form.load(case_id)
         if exists and case_id is not None:
             self.show_case(case_id, switch_tab=False)  # an undo on the Timeline tab stays there
-        self._mark_tabs_stale()
+        self.lazy_tabs.cases_changed()
         self._update_status()
 
     def show_case(self, case_id: int, switch_tab: bool = True) -> None:
@@ -366,63 +359,16 @@ class MainWindow(QMainWindow):
             f"{error}\n\nNothing was changed; the step was removed from the undo history.",
         )
 
+    def _make_tab(self, tab_class: type) -> QWidget:
+        widget: QWidget = tab_class(self.db, self)
+        if hasattr(widget, "openRecord"):  # the timeline: (case id, table, record id) of a clicked event
+            widget.openRecord.connect(lambda case_id, _table, _record: self.show_case(case_id))
+        return widget
+
     def focus_filter(self) -> None:
         self.tabs.setCurrentIndex(0)
         self.case_list.filter_edit.setFocus()
         self.case_list.filter_edit.selectAll()
-
-    # --- lazy tabs -------------------------------------------------------------------------
-    def _tab_shown(self, index: int) -> None:
-        if index not in LAZY_TABS or self.db is None:
-            return
-        widget = self._lazy.get(index)
-        if widget is None and index not in self._lazy:
-            self._create_lazy_tab(index)
-        elif index in self._stale and widget is not None:
-            self._stale.discard(index)
-            widget.refresh()  # type: ignore[attr-defined]
-
-    def _create_lazy_tab(self, index: int) -> None:
-        title, module_name, class_name = LAZY_TABS[index]
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            self._lazy[index] = None
-            self._replace_tab(index, QLabel(f"The {title.lower()} is not part of this build yet."), title)
-            return
-        widget = getattr(module, class_name)(self.db, self)
-        if hasattr(widget, "openRecord"):  # the timeline: (case id, table, record id) of a clicked event
-            widget.openRecord.connect(lambda case_id, _table, _record: self.show_case(case_id))
-        self._lazy[index] = widget
-        self._replace_tab(index, widget, title)
-
-    def _replace_tab(self, index: int, widget: QWidget, title: str) -> None:
-        old = self.tabs.widget(index)
-        self.tabs.blockSignals(True)
-        self.tabs.removeTab(index)
-        self.tabs.insertTab(index, widget, title)
-        self.tabs.setCurrentIndex(index)
-        self.tabs.blockSignals(False)
-        if old is not None:
-            old.deleteLater()
-
-    def _drop_lazy_tab(self, index: int) -> None:
-        title = LAZY_TABS[index][0]
-        current = self.tabs.currentIndex()
-        self._lazy.pop(index, None)
-        self._replace_tab(index, QLabel(f"{title} opens when shown."), title)
-        self.tabs.setCurrentIndex(current)
-
-    def _mark_tabs_stale(self) -> None:
-        for index, widget in self._lazy.items():
-            if widget is None:
-                continue
-            if self.tabs.currentIndex() == index:
-                widget.refresh()  # type: ignore[attr-defined]
-            else:
-                self._stale.add(index)
 
     # --- title, status, closing -----------------------------------------------------------
     def _update_title(self, *_args: object) -> None:
