@@ -26,7 +26,7 @@ SCRIPTS = {
     "bench_filter.py": ([], {"p90", "worst_keystroke", "target", "met"}),
     "bench_km.py": (["--tab"], {"load_summaries", "tab", "target", "met"}),
     "bench_analyze.py": ([], {"analyze", "pandas_lifelines", "ratio", "same_groups", "met"}),
-    "bench_import.py": ([], {"cases", "audit_entries", "target", "met"}),
+    "bench_import.py": (["--gui"], {"cases", "audit_entries", "dialog", "target", "met"}),
     "bench_memory.py": ([], {"rows_shown", "target", "met"}),
 }
 
