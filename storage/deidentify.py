@@ -1,6 +1,7 @@
 """De-identification for export: codes for study IDs, shifted or relative dates, no identifiers.
 
-Each case gets, once, a random code and a random date offset (0-364 days), kept in the
+Each case gets, once, a random code and a random date offset (1-364 days, never 0, which would
+leave the true dates), kept in the
 ``deid_keys`` table of the database (the key never leaves it), so that repeated exports of the
 same case agree and the investigator can map a statistician's question back to the case.
 Every date of a case is moved back by the same offset, which keeps every interval (and so
@@ -47,7 +48,7 @@ def case_keys(session: Session, cases: list[Case]) -> dict[int, CaseKey]:
     missing = []
     for case in cases:
         if case.id not in keys:
-            key = CaseKey(_new_code(taken), secrets.randbelow(365))
+            key = CaseKey(_new_code(taken), 1 + secrets.randbelow(364))
             keys[case.id] = key
             missing.append({"case_id": case.id, "code": key.code, "date_offset_days": key.date_offset_days})
     if missing:
