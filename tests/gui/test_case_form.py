@@ -231,3 +231,52 @@ def test_the_form_lists_what_is_missing(form: CaseForm, demo_db: Database) -> No
     assert "last follow-up is more than six months old" in form.quality_line.text()
     form.load(_case_id(demo_db, "P04"))
     assert not form.quality_line.isVisibleTo(form)
+
+
+# From the article's Table 1/2 (published_cohort.csv): sex, immunophenotype, status at salvage,
+# melphalan (doses x mg/m²), best response, donor of the HSCT after salvage, OS in months.
+PUBLISHED = [
+    ("P01", "female", "cALL", "third relapse", (1, 40), "CR", "mismatched family donor (haploidentical)", 42),
+    ("P02", "male", "pro-B-ALL", "primary refractory", (1, 60), "CR", "matched unrelated donor", 75),
+    ("P03", "female", None, "primary refractory", (2, 60), "CR", "mismatched family donor (haploidentical)", 4),
+    ("P04", "female", "AML M2", "second relapse", (2, 33), "CR", "mismatched family donor (haploidentical)", 12),
+    ("P05", "male", "ALL", "third relapse", (1, 20), "NR", None, 2),
+    ("P06", "female", "pro-B-ALL", "primary refractory", (1, 40), "NR", None, 50),
+    ("P07", "male", None, "first relapse", (1, 40), "CR", "mismatched family donor (haploidentical)", 3),
+    ("P08", "female", "AML M2 with Auer rods", "first relapse", (1, 40), "NR", None, 2),
+]
+
+
+@pytest.mark.parametrize("study_id, sex, subtype, status, melphalan, best, donor, os_months", PUBLISHED)
+def test_every_case_reads_like_the_article(  # type: ignore[no-untyped-def]
+    form: CaseForm, demo_db: Database, study_id, sex, subtype, status, melphalan, best, donor, os_months
+) -> None:
+    form.load(_case_id(demo_db, study_id))
+    assert _field(form, "sex").currentText() == sex
+    if subtype is not None:
+        assert _field(form, "subtype").text() == subtype
+    assert status in form.endpoints_line.text()
+    drugs = form.courses.drugs.table
+    row = next(r for r in range(drugs.rowCount()) if drugs.item(r, 0).text() == "melphalan")
+    assert (drugs.item(row, 3).text(), drugs.item(row, 1).text(), drugs.item(row, 2).text()) == (
+        str(melphalan[0]), str(melphalan[1]), "mg/m²")
+    assert form.response.derived_best.text().startswith(best)  # type: ignore[attr-defined]
+    transplants = form.sections[5].tables["transplants"].table
+    first_donor = transplants.item(0, 1).text() if transplants.rowCount() else None
+    assert first_donor == donor
+    assert f"OS {os_months:.1f} mo" in form.endpoints_line.text()
+
+
+def test_shortcuts_of_the_common_actions(qtbot, demo_db: Database, settings) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtGui import QKeySequence
+
+    from gui.main_window import MainWindow
+
+    window = MainWindow(demo_db, settings)
+    qtbot.addWidget(window)
+    keys = {
+        window.new_case_action: "Ctrl+N", window.save_case_action: "Ctrl+S", window.undo_action: "Ctrl+Z",
+        window.redo_action: "Ctrl+Shift+Z", window.find_action: "Ctrl+F",
+    }
+    for action, key in keys.items():
+        assert QKeySequence(key) in action.shortcuts(), action.text()
