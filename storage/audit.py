@@ -68,7 +68,7 @@ CONTENT_FIELDS = ("at", "os_user", "action", "table_name", "record_id", "study_i
 
 def _has_audit_table(connection: Connection) -> bool:
     info = connection.info
-    if _HAS_TABLE not in info:
+    if not info.get(_HAS_TABLE):  # only a found table is remembered: a migration may add it later
         found = connection.exec_driver_sql(
             "SELECT 1 FROM sqlite_master WHERE type='table' AND name='audit_log'"
         ).first()
