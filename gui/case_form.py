@@ -35,6 +35,7 @@ from storage.case_documents import (
     Document,
     case_from_document,
     document_dates,
+    empty_document,
     load_custom_fields,
     load_document,
     save_document,
@@ -138,7 +139,9 @@ class CaseForm(QWidget):
 
     # --- loading ---------------------------------------------------------------------------
     def clear(self) -> None:
+        """Show no case: empty, disabled editors (never the greyed data of a deleted case)."""
         self.case_id, self._original = None, None
+        self._set_document(empty_document())
         self.title.setText("No case selected")
         self.endpoints_line.setText("Select a case in the list, or add one with Ctrl+N.")
         self.quality_line.hide()

@@ -240,3 +240,16 @@ def test_a_read_only_database_says_so_and_refuses_edits(qtbot, window: MainWindo
     qtbot.keyClicks(window.form.identification.fields["identity.name"], "x")
     assert window.form.save() is False
     assert "read-only" in window.form.banner.text()
+
+
+def test_the_form_of_a_deleted_case_is_emptied(monkeypatch, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    summary = next(s for s in window.case_list.model.summaries() if s.study_id == "P08")  # the last row
+    window.show_case(summary.case_id)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    window.delete_case_action.trigger()
+    assert window.form is not None
+    if window.form.case_id is None:
+        assert window.form.identification.fields["study_id"].text() == ""
+        assert window.form.title.text() == "No case selected"
+    else:  # the list moved on to a neighbour
+        assert window.form.identification.fields["study_id"].text() != "P08"
