@@ -280,3 +280,26 @@ def test_shortcuts_of_the_common_actions(qtbot, demo_db: Database, settings) -> 
     }
     for action, key in keys.items():
         assert QKeySequence(key) in action.shortcuts(), action.text()
+
+
+def test_bsa_updates_while_the_height_is_still_being_typed(qtbot, form: CaseForm, demo_db: Database) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QApplication, QLineEdit
+
+    form.load(_case_id(demo_db, "P04"))
+    courses = form.courses.courses.table
+    courses.item(0, 3).setText("40")  # weight first
+    form.activateWindow()
+    courses.setFocus()
+    courses.setCurrentCell(0, 2)
+    courses.editItem(courses.item(0, 2))
+    editor = QApplication.focusWidget()
+    assert isinstance(editor, QLineEdit)
+    qtbot.keyClicks(editor, "150")  # not committed with Enter yet
+    assert courses.item(0, 4).text() == "1.29 m²"
+
+
+def test_a_german_date_typed_in_a_table_cell_shows_in_iso(form: CaseForm, demo_db: Database) -> None:
+    form.load(_case_id(demo_db, "P04"))
+    table = form.sections[6].tables["complications"].table
+    table.item(0, 3).setText("22.01.2018")  # resolved on
+    assert table.item(0, 3).text() == "2018-01-22"
