@@ -32,8 +32,13 @@ def make_dialogs_unattended() -> None:
         print(f"{title}: {text}", file=sys.stderr, flush=True)
         return QMessageBox.StandardButton.Cancel
 
+    def closed(box: QMessageBox) -> int:
+        print(f"{box.windowTitle()}: {box.text()}", file=sys.stderr, flush=True)
+        return 0  # as if closed: no button clicked
+
     for name in ("critical", "warning", "information", "question"):
         setattr(QMessageBox, name, staticmethod(say))
+    QMessageBox.exec = closed  # type: ignore[method-assign, assignment]
 
 
 def unattended() -> bool:

@@ -49,3 +49,18 @@ def test_gui_start_does_not_import_heavy_libraries() -> None:
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
                             env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
     assert result.stdout.strip() == "[]", result.stderr
+
+
+def test_first_start_without_a_database_asks_and_a_closed_question_changes_nothing(tmp_path: Path) -> None:
+    result = _start(tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Welcome to Casebook" in result.stderr  # the question was asked (and closed unanswered)
+    assert not (tmp_path / "data" / "Casebook" / "casebook.db").exists()
+
+
+def test_first_start_with_the_demo_database_already_there_opens_it(tmp_path: Path) -> None:
+    data = tmp_path / "data" / "Casebook"
+    demo = _start(tmp_path, "demo", "--db", str(data / "casebook.db"))
+    assert demo.returncode == 0, demo.stderr
+    result = _start(tmp_path)
+    assert "started: Casebook — casebook.db" in result.stdout, result.stderr
