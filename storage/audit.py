@@ -26,14 +26,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, event, inspect, select
-from sqlalchemy.orm import Session, UOWTransaction
+from sqlalchemy.orm import Session, UOWTransaction, object_session
 
-from storage.models import Case, DrugAdministration, SalvageCourse
+from storage.models import Base, Case, DrugAdministration, SalvageCourse
 from storage.tables import audit_log
 
 GENESIS = "0" * 64
 REASON_KEY = "audit_reason"  # session.info[REASON_KEY]: why the user made this change
 _HAS_TABLE = "casebook_audit_table"
+_DELETED = "casebook_audit_deleted"
 
 
 def os_user() -> str:
@@ -146,8 +147,22 @@ def _changes(session: Session, connection: Connection) -> Iterator[tuple[str, An
             new = text_value(history.added[0]) if history.added else None
             if old != new:
                 yield "update", obj, attr.key, old, new
-    for obj in session.deleted:
+    for obj in session.info.pop(_DELETED, []):
         yield "delete", obj, None, json.dumps(_values(obj, False), ensure_ascii=False, sort_keys=True), None
+
+
+# Deletions are collected as the flush performs them, not read from session.deleted, which
+# misses records removed from a list (delete-orphan) such as a complication taken off a case.
+@event.listens_for(Base, "after_delete", propagate=True)
+def _note_deletion(_mapper: Any, _connection: Any, target: Any) -> None:
+    session = object_session(target)
+    if session is not None:
+        session.info.setdefault(_DELETED, []).append(target)
+
+
+@event.listens_for(Session, "before_flush")
+def _forget_failed_flush(session: Session, _context: Any, _instances: Any) -> None:
+    session.info.pop(_DELETED, None)  # left over only if an earlier flush failed half-way
 
 
 @event.listens_for(Session, "after_flush")

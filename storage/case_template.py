@@ -168,7 +168,8 @@ def _age(case: Case) -> float | None:
 
 
 def _put_findings(case: Case, value: list[str] | None) -> None:
-    case.findings = [CytogeneticFinding(finding=f) for f in value or []]
+    if [f.finding for f in case.findings] != (value or []):  # unchanged: keep the records (and the audit quiet)
+        case.findings = [CytogeneticFinding(finding=f) for f in value or []]
 
 
 def _put_prior_count(case: Case, value: int | None) -> None:

@@ -65,6 +65,9 @@ def run_import(args: argparse.Namespace) -> int:
         return 1
     options = ImportOptions(add_fields=args.add_fields, date_format=args.date_format,
                             update_existing=args.update_existing, dry_run=args.dry_run)
+    if not args.db.parent.is_dir():
+        _say("import", f"there is no folder {args.db.parent} for the database")
+        return 1
     try:
         with acquire_lock(args.db):
             db = open_database(args.db) if args.db.exists() else create_database(args.db)

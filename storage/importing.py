@@ -340,3 +340,10 @@ def import_file(db: Database, path: Path, options: ImportOptions = ImportOptions
         raise
     finally:
         session.close()
+
+
+def write_template(path: Path) -> Path:
+    """An empty flat template (.csv or .xlsx) that lists every column's allowed values."""
+    from storage.export_writers import write_template as write
+
+    return write(path)

@@ -112,3 +112,15 @@ def test_tampering_with_the_trail_is_detected(demo_db: Database, statement: str,
     assert not report.ok
     assert any(finding in p for p in report.problems)
     assert any("trigger audit_log_no_update has been removed" in p for p in report.problems)
+
+
+def test_a_record_taken_off_a_case_is_audited_as_deleted(demo_db: Database) -> None:
+    with demo_db.session() as session:
+        case = session.scalars(select(Case).where(Case.study_id == "P02")).one()
+        removed = case.complications[0]
+        term, record_id = removed.term, removed.id
+        case.complications.remove(removed)  # delete-orphan: never in session.deleted
+    with demo_db.session() as session:
+        deleted = [e for e in case_history(session, "P02") if e.action == "delete"]
+    assert [(e.table_name, e.record_id) for e in deleted] == [("complications", record_id)]
+    assert f'"term": "{term}"' in (deleted[0].old_value or "")
