@@ -58,3 +58,7 @@ def test_benchmark_runs_small(script: str, bench_env: dict[str, str]) -> None:
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert result["benchmark"] and result.keys() >= STATS and keys <= result.keys(), result
     assert result["n"] >= 1 and result["min"] <= result["median"] <= result["max"]
+    if script == "bench_import.py":  # the synthetic case file imports whole, through CLI and dialog
+        assert result["cases"] == result["audit_entries"] == 200 and result["dialog"]["written"]
+    if script == "bench_analyze.py":
+        assert result["same_groups"]  # the app and the hand-written script analysed the same cases
