@@ -155,9 +155,9 @@ class CaseForm(QWidget):
         with self.db.session() as s:
             doc = load_document(s, case_id)
             specs = load_custom_fields(s)
-        self.custom.set_specs(specs)
-        for editor in self.custom.fields.values():
-            editor.edited.connect(self._edited)
+        if self.custom.set_specs(specs):  # new editors: connect them once
+            for editor in self.custom.fields.values():
+                editor.edited.connect(self._edited)
         self.case_id = case_id
         self._set_document(doc)
         self._original = self.document()[0]

@@ -59,6 +59,8 @@ class CoursesSection(Section):
         )
         self.body.addWidget(self.drugs)
         self._shown_course = -1
+        self.courses.remove_button.clicked.disconnect()
+        self.courses.remove_button.clicked.connect(self._remove_course)
         self.courses.current_row_changed.connect(self._show_course)
         self.courses.changed.connect(self._course_edited)
         self.drugs.changed.connect(self._store_drugs)
@@ -97,6 +99,14 @@ class CoursesSection(Section):
             f"<b>Drugs of course {number if number is not None else r + 1}</b>" if valid
             else "<b>Drugs</b> (add or select a course first)"
         )
+
+    def _remove_course(self) -> None:
+        if self.courses.table.currentRow() < 0:
+            return
+        # The drugs on screen go with the removed course: never store them into its neighbour.
+        self._shown_course = -1
+        self.courses.remove_current_row()
+        self._show_course(self.courses.table.currentRow())
 
     def _course_edited(self) -> None:
         self.drugs.refresh_computed()  # height and weight feed the totals

@@ -62,9 +62,10 @@ class CustomSection(Section):
         self.empty_label.setStyleSheet("color: #666;")
         self.body.addWidget(self.empty_label)
 
-    def set_specs(self, specs: list[CustomFieldSpec]) -> None:
+    def set_specs(self, specs: list[CustomFieldSpec]) -> bool:
+        """Rebuild the editors if the definitions changed; True if they were rebuilt."""
         if specs == self.specs:
-            return
+            return False
         while self.form.rowCount():
             self.form.removeRow(0)
         self.fields.clear()
@@ -85,6 +86,7 @@ class CustomSection(Section):
                 editor = TextField()
             self.add_field(spec.name, path, editor)
         self.empty_label.setVisible(not specs)
+        return True
 
 
 class NotesSection(Section):

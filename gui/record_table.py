@@ -140,12 +140,15 @@ class RecordTable(QWidget):
     # --- rows in and out ------------------------------------------------------------------
     def set_rows(self, rows: list[dict[str, Any]]) -> None:
         self._loading = True
+        self.table.blockSignals(True)  # listeners see the new rows only once all are in
         self._rows = [copy.deepcopy(r) for r in rows]
         self.table.setRowCount(len(rows))
         for r, row in enumerate(self._rows):
             for c, column in enumerate(self.columns):
                 self.table.setItem(r, c, self._make_item(column, row.get(column.key)))
+        self.table.blockSignals(False)
         self._loading = False
+        self.current_row_changed.emit(self.table.currentRow())
         self.refresh_computed()
         self._fit_height()
         self.show_problems({})
@@ -239,9 +242,13 @@ class RecordTable(QWidget):
         r = self.table.currentRow()
         if r < 0:
             return
+        # Rows and table change together, so listeners never see one without the other.
+        self.table.blockSignals(True)
         del self._rows[r]
         self.table.removeRow(r)
+        self.table.blockSignals(False)
         self._fit_height()
+        self.current_row_changed.emit(self.table.currentRow())
         self.changed.emit()
 
     def _item_changed(self, item: QTableWidgetItem) -> None:

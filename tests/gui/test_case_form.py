@@ -303,3 +303,15 @@ def test_a_german_date_typed_in_a_table_cell_shows_in_iso(form: CaseForm, demo_d
     table = form.sections[6].tables["complications"].table
     table.item(0, 3).setText("22.01.2018")  # resolved on
     assert table.item(0, 3).text() == "2018-01-22"
+
+
+def test_removing_a_course_removes_its_drugs_only(form: CaseForm, demo_db: Database) -> None:
+    cid = _case_id(demo_db, "P04")
+    form.load(cid)
+    form.courses.courses.add_row({"course_number": 2, "start_date": "2018-02-20"})
+    form.courses.drugs.add_row({"drug": "fludarabine", "dose": 30.0, "unit": "mg/m2", "doses": 5, "route": "IV"})
+    form.courses.courses.table.setCurrentCell(0, 0)  # course 1 with melphalan and cytarabine
+    form.courses.courses.remove_button.click()
+    assert form.courses.drugs.table.item(0, 0).text() == "fludarabine"
+    courses, _unreadable = form.courses.collect()
+    assert [(c["course_number"], [d["drug"] for d in c["drugs"]]) for c in courses] == [(2, ["fludarabine"])]
