@@ -92,9 +92,13 @@ def _owner_case(obj: Any) -> Case | None:
 class _StudyIds:
     """Study IDs of records whose case is not loaded, looked up once per case."""
 
-    def __init__(self, connection: Connection):
+    def __init__(self, connection: Connection, deleted: list[Any]):
         self.connection = connection
-        self.by_case: dict[int, str | None] = {}
+        # Records deleted in this flush are gone from the tables: take their links from memory.
+        self.by_case: dict[int, str | None] = {
+            o.id: o.study_id for o in deleted if isinstance(o, Case) and "id" in inspect(o).dict}
+        self.course_case: dict[int, int] = {
+            o.id: o.case_id for o in deleted if isinstance(o, SalvageCourse) and "case_id" in inspect(o).dict}
 
     def of(self, obj: Any) -> str | None:
         owner = _owner_case(obj)
@@ -103,7 +107,10 @@ class _StudyIds:
             return None if value is None else str(value)
         loaded = inspect(obj).dict
         case_id = loaded.get("case_id")
-        if case_id is None and isinstance(obj, DrugAdministration) and loaded.get("course_id") is not None:
+        course_id = loaded.get("course_id")
+        if case_id is None and isinstance(obj, DrugAdministration) and course_id in self.course_case:
+            case_id = self.course_case[course_id]
+        elif case_id is None and isinstance(obj, DrugAdministration) and course_id is not None:
             case_id = self.connection.scalar(
                 select(SalvageCourse.case_id).where(SalvageCourse.id == loaded["course_id"])
             )
@@ -131,7 +138,7 @@ def _record_id(obj: Any) -> int | None:
     return value if isinstance(value, int) else None
 
 
-def _changes(session: Session, connection: Connection) -> Iterator[tuple[str, Any, str | None, str | None, str | None]]:
+def _changes(session: Session, deleted: list[Any]) -> Iterator[tuple[str, Any, str | None, str | None, str | None]]:
     """(action, record, field, old, new) for everything this flush writes."""
     for obj in session.new:
         yield "create", obj, None, None, json.dumps(_values(obj, True), ensure_ascii=False, sort_keys=True)
@@ -147,7 +154,7 @@ def _changes(session: Session, connection: Connection) -> Iterator[tuple[str, An
             new = text_value(history.added[0]) if history.added else None
             if old != new:
                 yield "update", obj, attr.key, old, new
-    for obj in session.info.pop(_DELETED, []):
+    for obj in deleted:
         yield "delete", obj, None, json.dumps(_values(obj, False), ensure_ascii=False, sort_keys=True), None
 
 
@@ -161,8 +168,38 @@ def _note_deletion(_mapper: Any, _connection: Any, target: Any) -> None:
 
 
 @event.listens_for(Session, "before_flush")
-def _forget_failed_flush(session: Session, _context: Any, _instances: Any) -> None:
+def _prepare_flush(session: Session, _context: Any, _instances: Any) -> None:
     session.info.pop(_DELETED, None)  # left over only if an earlier flush failed half-way
+    _load_cascaded_children(session)
+
+
+def _load_cascaded_children(session: Session) -> None:
+    """Load the records that go with a deleted one, so that each is deleted (and audited) by the ORM.
+
+    The relationships use passive_deletes: left unloaded, a course's drugs or a deleted case's
+    records would vanish through the database's ON DELETE CASCADE, unseen by the audit trail.
+    """
+    doomed: list[Any] = list(session.deleted)
+    for obj in session.dirty:
+        state = inspect(obj)
+        for rel in state.mapper.relationships:
+            if rel.cascade.delete_orphan and rel.key in state.dict:
+                doomed.extend(state.attrs[rel.key].history.deleted or ())
+    seen: set[int] = set()
+    with session.no_autoflush:
+        while doomed:
+            obj = doomed.pop()
+            state = inspect(obj)
+            if id(obj) in seen or state.key is None:  # pending objects have nothing stored yet
+                continue
+            seen.add(id(obj))
+            for rel in state.mapper.relationships:
+                if rel.cascade.delete and rel.direction.name == "ONETOMANY":
+                    value = getattr(obj, rel.key)
+                    for child in value if isinstance(value, list) else [value] if value is not None else []:
+                        if child not in session.deleted:
+                            session.delete(child)  # the ORM's cascade does not reach an orphan's records
+                        doomed.append(child)
 
 
 @event.listens_for(Session, "after_flush")
@@ -172,9 +209,10 @@ def _write_audit_entries(session: Session, _context: UOWTransaction) -> None:
         return  # a bare test schema without the audit table (never a real Casebook database)
     at, user = now_utc(), os_user()
     reason = session.info.get(REASON_KEY)
-    study_ids = _StudyIds(connection)
+    deleted: list[Any] = session.info.pop(_DELETED, [])
+    study_ids = _StudyIds(connection, deleted)
     rows = []
-    for action, obj, field, old, new in _changes(session, connection):
+    for action, obj, field, old, new in _changes(session, deleted):
         rows.append({
             "at": at, "os_user": user, "action": action, "table_name": inspect(obj).mapper.local_table.name,
             "record_id": _record_id(obj), "study_id": study_ids.of(obj), "field": field,

@@ -124,3 +124,26 @@ def test_a_record_taken_off_a_case_is_audited_as_deleted(demo_db: Database) -> N
         deleted = [e for e in case_history(session, "P02") if e.action == "delete"]
     assert [(e.table_name, e.record_id) for e in deleted] == [("complications", record_id)]
     assert f'"term": "{term}"' in (deleted[0].old_value or "")
+
+
+def test_deleting_a_case_audits_each_of_its_records_even_unloaded_ones(demo_db: Database) -> None:
+    with demo_db.session() as session:
+        expected = session.scalar(select(func.count()).select_from(audit_log).where(
+            audit_log.c.study_id == "P02", audit_log.c.action == "create"))
+    with demo_db.session() as session:
+        session.delete(session.get(Case, session.scalar(select(Case.id).where(Case.study_id == "P02"))))
+    with demo_db.session() as session:
+        deleted = [e for e in case_history(session, "P02") if e.action == "delete"]
+    assert len(deleted) == expected  # one delete per record created, drugs included
+
+
+def test_a_course_removed_from_a_case_takes_its_drugs_into_the_trail(demo_db: Database) -> None:
+    with demo_db.session() as session:
+        case = session.scalars(select(Case).where(Case.study_id == "P03")).one()
+        drugs = len(case.courses[0].drugs)
+        session.expire_all()  # the drugs are no longer loaded, as in a fresh window
+        case = session.scalars(select(Case).where(Case.study_id == "P03")).one()
+        case.courses = []
+    with demo_db.session() as session:
+        deleted = [e.table_name for e in case_history(session, "P03") if e.action == "delete"]
+    assert deleted.count("drug_administrations") == drugs > 0 and deleted.count("salvage_courses") == 1
