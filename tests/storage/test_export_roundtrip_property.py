@@ -142,13 +142,13 @@ def round_trip(blank: Path, cohort: list[Case], fmt: str) -> None:
             assert first == second
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cohort=cohorts())
 def test_csv_round_trip(blank_db: Path, cohort: list[Case]) -> None:
     round_trip(blank_db, cohort, "csv")
 
 
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=10, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cohort=cohorts())
 def test_xlsx_round_trip(blank_db: Path, cohort: list[Case]) -> None:
     round_trip(blank_db, cohort, "xlsx")
