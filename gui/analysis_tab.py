@@ -49,6 +49,7 @@ from storage.database import Database
 from storage.endpoint_definitions import EndpointDefinitionError, create_definition
 
 DEBOUNCE_MS = 250
+COLUMN_WIDTHS = {"single journal column (85 mm)": 1, "double journal column (174 mm)": 2}
 ALL_CASES = "all cases"
 NO_GROUPING = "no grouping"
 FIGURE_FILTERS = {"PNG image (*.png)": ".png", "TIFF image (*.tiff)": ".tiff", "SVG vector graphic (*.svg)": ".svg",
@@ -290,15 +291,15 @@ class AnalysisTab(QWidget):
             self.refresh()
             return
 
-    def export_figure_to(self, path: Path, dpi: float = 300.0) -> Path:
-        """The current view's figure (KM, or relapse/NRM), journal single-column size."""
+    def export_figure_to(self, path: Path, dpi: float = 300.0, columns: int = 1) -> Path:
+        """The current view's figure (KM, or relapse/NRM), one (85 mm) or two (174 mm) journal columns wide."""
         if self.outcome is None:
             raise ValueError("Nothing computed yet.")
         ci = self.show_ci.isChecked()
         if self.views.currentWidget() is self.cif and self.outcome.cif is not None:
-            fig = cif_export_figure(self.outcome.cif, show_ci=ci, dpi=dpi)
+            fig = cif_export_figure(self.outcome.cif, show_ci=ci, columns=columns, dpi=dpi)
         else:
-            fig = km_export_figure(self.outcome.result, show_ci=ci, dpi=dpi)
+            fig = km_export_figure(self.outcome.result, show_ci=ci, columns=columns, dpi=dpi)
         return export_figure(fig, path, dpi=dpi)
 
     def export_tables_to(self, path: Path) -> Path:
@@ -327,8 +328,13 @@ class AnalysisTab(QWidget):
         if not path:
             return
         dpi, ok = QInputDialog.getInt(self, "Resolution", "Dots per inch (raster formats):", 300, 72, 1200, 50)
+        if not ok:
+            return
+        widths = list(COLUMN_WIDTHS)
+        width, ok = QInputDialog.getItem(self, "Width", "Figure width:", widths, 0, False)
         if ok:
-            self._run_export(lambda: self.export_figure_to(_with_suffix(path, FIGURE_FILTERS.get(chosen)), dpi))
+            columns = COLUMN_WIDTHS[width]
+            self._run_export(lambda: self.export_figure_to(_with_suffix(path, FIGURE_FILTERS.get(chosen)), dpi, columns))
 
     def export_tables_dialog(self) -> None:
         filters = {"Excel workbook, all tables (*.xlsx)": ".xlsx", "CSV, the table shown (*.csv)": ".csv"}

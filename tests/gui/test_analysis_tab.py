@@ -160,6 +160,15 @@ def test_export_figure_formats(tab: AnalysisTab, tmp_path: Path, suffix: str) ->
     assert path.stat().st_size > 1000
 
 
+def test_export_double_column_width(tab: AnalysisTab, tmp_path: Path) -> None:
+    from matplotlib.image import imread
+
+    from analysis.figures import DOUBLE_COLUMN_IN
+
+    image = imread(tab.export_figure_to(tmp_path / "km.png", dpi=200, columns=2))
+    assert image.shape[1] == round(DOUBLE_COLUMN_IN * 200)
+
+
 def test_export_tables_and_report(tab: AnalysisTab, tmp_path: Path) -> None:
     from openpyxl import load_workbook
 
@@ -209,3 +218,21 @@ def test_main_window_opens_the_tab_and_refreshes_it(qtbot: QtBot, demo_db: Datab
         wait(qtbot, tab)
     assert km_rows(tab)[0][4] == "8.0 (3.0 to not reached)"
     window.grab().save(str(tmp_path / "window.png"))
+
+
+def test_export_dialogs_write_the_chosen_format(tab: AnalysisTab, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtWidgets import QFileDialog, QInputDialog
+
+    from gui import analysis_tab
+
+    target = tmp_path / "figure"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), "TIFF image (*.tiff)"))
+    monkeypatch.setattr(QInputDialog, "getInt", lambda *a, **k: (150, True))
+    monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: (list(analysis_tab.COLUMN_WIDTHS)[0], True))
+    tab.export_figure_dialog()
+    assert (tmp_path / "figure.tiff").read_bytes()[:4] == b"II*\x00"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path / "report"), "PDF"))
+    tab.report_dialog()
+    assert (tmp_path / "report.pdf").exists()
+    assert "Wrote" in tab.status.text()
