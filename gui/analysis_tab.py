@@ -84,6 +84,11 @@ class AnalysisTab(QWidget):
         self.new_endpoint.setToolTip("Define an endpoint of your own")
         self.where_field = QComboBox()
         self.where_value = QComboBox()
+        self.more_where = QLineEdit()
+        self.more_where.setPlaceholderText("and… e.g. sex=f; diagnosis=ALL,AML")
+        self.more_where.setToolTip("More population conditions, FIELD=VALUE separated by ';' (all must hold; "
+                                   "a comma means any of the values), as analyze --where")
+        self.more_where.setMinimumWidth(200)
         self.group_by = QComboBox()
         self.landmarks = QLineEdit("12, 36")
         self.landmarks.setMaximumWidth(90)
@@ -96,11 +101,11 @@ class AnalysisTab(QWidget):
         for combo in (self.endpoint, self.where_field, self.where_value, self.group_by):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
             combo.setMinimumContentsLength(8)
-            combo.setMaximumWidth(280)
+            combo.setMaximumWidth(240)
         self.show_ci = QCheckBox("CI bands")
         self.show_ci.setChecked(True)
         row1 = _row(("Endpoint", self.endpoint), (None, self.new_endpoint), ("Population", self.where_field),
-                    ("=", self.where_value), ("Group by", self.group_by))
+                    ("=", self.where_value), (None, self.more_where), ("Group by", self.group_by))
         row2 = _row(("Landmarks", self.landmarks), ("CI", self.conf_type), ("Unit", self.unit), (None, self.show_ci))
         self.export_figure_button = QPushButton("Export figure…")
         self.export_tables_button = QPushButton("Export tables…")
@@ -154,6 +159,7 @@ class AnalysisTab(QWidget):
             combo.currentIndexChanged.connect(self.schedule)
         self.where_field.currentIndexChanged.connect(self._fill_values)
         self.landmarks.textChanged.connect(self.schedule)
+        self.more_where.textChanged.connect(self.schedule)
         self.show_ci.toggled.connect(self._redraw)
         self.new_endpoint.clicked.connect(self.define_endpoint)
         self.export_figure_button.clicked.connect(self.export_figure_dialog)
@@ -173,7 +179,8 @@ class AnalysisTab(QWidget):
     def request(self) -> AnalysisRequest:
         field = self.where_field.currentData()
         value = self.where_value.currentData()
-        where = (f"{field}={value}",) if field and value else ()
+        where = ((f"{field}={value}",) if field and value else ()) + tuple(
+            part.strip() for part in self.more_where.text().split(";") if part.strip())
         times = []
         for part in self.landmarks.text().replace(";", ",").split(","):
             try:

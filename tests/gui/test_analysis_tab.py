@@ -85,6 +85,17 @@ def test_responders_efs_median_is_4_months(qtbot: QtBot, tab: AnalysisTab) -> No
     assert "P05: not analysed" in tab.explanations.toPlainText()
 
 
+def test_more_conditions_and_a_bad_one(qtbot: QtBot, tab: AnalysisTab) -> None:
+    choose(tab.where_field, "responder")
+    choose(tab.where_value, "yes")
+    tab.more_where.setText("sex=f")
+    wait(qtbot, tab)
+    assert km_rows(tab)[0][1] == "3"  # P01, P03, P04: women in remission
+    tab.more_where.setText("colour=red")
+    wait(qtbot, tab)
+    assert "Cannot analyse: Unknown field 'colour'" in tab.status.text()
+
+
 def test_group_by_shows_curves_risk_table_and_logrank(qtbot: QtBot, tab: AnalysisTab) -> None:
     choose(tab.group_by, "prior_hsct")
     wait(qtbot, tab)
