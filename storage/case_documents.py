@@ -198,6 +198,64 @@ def _fill_case(case: Case, doc: Document, fields: dict[str, CustomField]) -> lis
     return problems
 
 
+def _has_values(data: dict[str, Any] | None) -> bool:
+    return data is not None and any(_clean(v) is not None for v in data.values())
+
+
+def _merge_list(current: list[Any], model: type[Base], rows: list[dict[str, Any]]) -> None:
+    """Update rows in place by position, add the new ones, drop the surplus (so that the audit
+    trail shows which fields changed instead of every row deleted and written again)."""
+    for obj, data in zip(current, rows, strict=False):
+        _apply(obj, model, data)
+    for data in rows[len(current):]:
+        obj = model()
+        _apply(obj, model, data)
+        current.append(obj)
+    del current[len(rows):]
+
+
+def _merge_into(case: Case, doc: Document, fields: dict[str, CustomField]) -> list[Violation]:
+    """Bring an existing case in line with a document, changing only what differs."""
+    _apply(case, Case, doc)
+    for key, model in SINGLE_CHILDREN.items():
+        data = doc.get(key)
+        child = getattr(case, key)
+        if not _has_values(data):
+            setattr(case, key, None)
+        elif child is None:
+            child = model()
+            _apply(child, model, data or {})
+            setattr(case, key, child)
+        else:
+            _apply(child, model, data or {})
+    # Courses are matched by their number (unique within a case), their drugs by position.
+    by_number = {c.course_number: c for c in case.courses}
+    kept = []
+    for data in doc.get("courses") or []:
+        course = by_number.pop(data.get("course_number"), None) or SalvageCourse()
+        _apply(course, SalvageCourse, data)
+        _merge_list(course.drugs, DrugAdministration, list(data.get("drugs") or []))
+        kept.append(course)
+    case.courses = kept
+    for key, model in CHILD_LISTS.items():
+        _merge_list(getattr(case, key), model, list(doc.get(key) or []))
+    problems = []
+    current = {v.field.name: v for v in case.custom_values if v.field is not None}
+    values = []
+    for name, raw in (doc.get("custom") or {}).items():
+        value = _clean(raw)
+        if value is None:
+            continue
+        if name not in fields:
+            problems.append(Violation(case.study_id or "", f"custom.{name}", f"there is no custom field {name!r}"))
+            continue
+        holder = current.pop(name, None) or CustomValue(field=fields[name])
+        holder.value = str(value)
+        values.append(holder)
+    case.custom_values = values
+    return problems
+
+
 def case_from_document(doc: Document, custom_fields: Sequence[CustomFieldSpec] = ()) -> Case:
     """A transient Case (in no session) for inline validation with rules.check_case."""
     fields = {
@@ -232,16 +290,11 @@ def save_document(session: Session, doc: Document, case_id: int | None = None) -
         existing = session.get(Case, case_id)
         if existing is None:
             raise KeyError(f"there is no case with id {case_id}")
-        case = existing
-        # Empty the children and flush first: the unique (case, course number) and one-identity
-        # constraints would otherwise see the new rows before the old ones are deleted.
-        case.identity = None
-        case.death = None
-        case.courses = []
-        for key in CHILD_LISTS:
-            setattr(case, key, [])
-        case.custom_values = []
+        problems = _merge_into(existing, doc, fields)
+        if problems:
+            raise RecordRejected(problems)
         session.flush()
+        return existing.id
     problems = _fill_case(case, doc, fields)
     if problems:
         raise RecordRejected(problems)
