@@ -56,7 +56,7 @@ class Field:
 
     name: str
     label: str
-    kind: str  # "category" or "number"
+    kind: str  # "category", "number", "text" (free text: groups only if asked) or "date" (never grouped)
     get: Callable[[Any], object]
     codes: Mapping[str, str] = field(default_factory=dict)  # code -> label a clinician reads
 
@@ -134,6 +134,9 @@ def _builtin_fields() -> dict[str, Field]:
 FIELDS: dict[str, Field] = _builtin_fields()
 
 
+_CUSTOM_KINDS = {"number": "number", "date": "date", "text": "text", "choice": "category", "yesno": "category"}
+
+
 def fields_for(custom_kinds: Mapping[str, str] | None = None) -> dict[str, Field]:
     """Built-in fields plus the database's custom fields ({name: kind}); built-ins win a name clash,
     and a custom field is then still reachable as ``custom:NAME``."""
@@ -142,7 +145,7 @@ def fields_for(custom_kinds: Mapping[str, str] | None = None) -> dict[str, Field
         def get(s: Any, key: str = name) -> object:
             return s.custom.get(key)
 
-        f = Field(name, name, "number" if kind == "number" else "category", get)
+        f = Field(name, name, _CUSTOM_KINDS.get(kind, "category"), get, {"yes": "yes", "no": "no"} if kind == "yesno" else {})
         out.setdefault(name, f)
         out[f"custom:{name}"] = f
     return out
@@ -156,8 +159,8 @@ def resolve_field(name: str, fields: Mapping[str, Field], purpose: str = "group 
     f = fields.get(name)
     if f is None:
         raise CohortError(f"Unknown field '{name}'. Fields: {field_names_text(fields)}.")
-    if f.kind != "category":
-        raise CohortError(f"Cannot {purpose} '{name}': it is a number; use a categorical field.")
+    if f.kind not in ("category", "text"):
+        raise CohortError(f"Cannot {purpose} '{name}': it is a {f.kind}; use a categorical field.")
     return f
 
 

@@ -67,7 +67,10 @@ def characteristics_table(
 
     Each variable is read once per case (one pass), so a 50,000-case table takes a fraction of a second."""
     fields = fields_for(custom_kinds)
-    chosen = [fields[v] for v in variables] + [fields[k] for k in (custom_kinds or {}) if k in fields]
+    # custom fields follow the article's variables: choices and yes/no as n (%), numbers as median (range);
+    # free text and dates would give a row per value, so they are left out
+    custom = [fields[k] for k in (custom_kinds or {}) if k in fields and fields[k].kind in ("category", "number")]
+    chosen = [fields[v] for v in variables] + [f for f in custom if f.name not in variables]
     headers: list[str] = []
     column_of: list[int] = []  # per case: its group's column (the overall column is always the last)
     sizes: list[int] = []

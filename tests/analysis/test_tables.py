@@ -100,3 +100,25 @@ def test_csv_and_xlsx_exports(cases: list[CaseSummary], tmp_path: Path) -> None:
     assert len(book.sheetnames) == 2
     sheet = book[book.sheetnames[1]]
     assert sheet["A1"].value == t.title and sheet["B4"].value == "5/8"
+
+
+def test_custom_fields_in_table1(demo_db: Database) -> None:
+    from storage.models import CustomField, CustomValue
+
+    with demo_db.session() as s:
+        ids = sorted(c.case_id for c in load_summaries(s))
+        fields = {kind: CustomField(name=f"my_{kind}", kind=kind) for kind in ("number", "yesno", "text", "date")}
+        s.add_all(fields.values())
+        s.flush()
+        for i, cid in enumerate(ids):
+            s.add(CustomValue(case_id=cid, field_id=fields["number"].id, value=str(i + 1)))
+            s.add(CustomValue(case_id=cid, field_id=fields["yesno"].id, value="yes" if i < 2 else "no"))
+            s.add(CustomValue(case_id=cid, field_id=fields["text"].id, value=f"note {i}"))
+            s.add(CustomValue(case_id=cid, field_id=fields["date"].id, value=f"2020-01-0{i + 1}"))
+        cases = load_summaries(s)
+    kinds = {f"my_{k}": k for k in ("number", "yesno", "text", "date")}
+    t = characteristics_table(cases, custom_kinds=kinds)
+    assert row(t, "my_number, median (range)")[1] == "4.5 (1.0–8.0)"
+    labels = [r[0] for r in t.rows]
+    assert t.rows[labels.index("my_yesno, n (%)") + 1] == ("  yes", "2 (25%)")
+    assert not any(label.startswith(("my_text", "my_date")) for label in labels)
