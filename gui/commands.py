@@ -10,8 +10,11 @@ import copy
 from collections.abc import Callable
 
 from PySide6.QtGui import QUndoCommand
+from sqlalchemy.orm import Session
 
+from storage import custom_fields
 from storage.case_documents import Document, delete_case, save_document
+from storage.custom_fields import CustomFieldError
 from storage.database import Database, DatabaseError
 from storage.rules import RecordRejected
 
@@ -39,7 +42,7 @@ class _Guarded(QUndoCommand):
     def _run(self, step: Callable[[], None]) -> None:
         try:
             step()
-        except (DatabaseError, RecordRejected, KeyError) as exc:
+        except (DatabaseError, RecordRejected, KeyError, CustomFieldError) as exc:
             self.setObsolete(True)
             self.report(exc)
 
@@ -115,3 +118,43 @@ class DeleteCaseCommand(_Guarded):
         with self._db.session() as s:
             save_document(s, self._doc)
         self._notify(self.case_id)
+
+
+class CustomFieldCommand(_Guarded):
+    """A change of the custom-field definitions (add, rename, edit choices), already made by the
+    dialog so that it could show a refusal; undo and redo each run one storage call in their own
+    transaction. ``changed`` lets the window rebuild the form's custom editors."""
+
+    def __init__(self, text: str, db: Database, forward: Callable[[Session], object],
+                 backward: Callable[[Session], object], changed: Callable[[], None]) -> None:
+        super().__init__(text)
+        self._db, self._forward, self._backward, self._changed = db, forward, backward, changed
+        self._skip_redo = True
+
+    def _step(self, action: Callable[[Session], object]) -> None:
+        with self._db.session() as s:
+            action(s)
+        self._changed()
+
+    def redo(self) -> None:
+        if self._skip_redo:
+            self._skip_redo = False
+            return
+        self._run(lambda: self._step(self._forward))
+
+    def undo(self) -> None:
+        self._run(lambda: self._step(self._backward))
+
+
+class DeleteCustomFieldCommand(CustomFieldCommand):
+    """A deleted custom field; undo puts it back with every case's value."""
+
+    def __init__(self, db: Database, deleted: custom_fields.DeletedField, changed: Callable[[], None]) -> None:
+        super().__init__(f"Delete custom field {deleted.name}", db, self._delete, self._restore, changed)
+        self.deleted = deleted
+
+    def _delete(self, session: Session) -> None:
+        self.deleted = custom_fields.delete_field(session, self.deleted.name)
+
+    def _restore(self, session: Session) -> None:
+        custom_fields.restore_field(session, self.deleted)

@@ -78,6 +78,10 @@ def _verify(w: MainWindow) -> None:
         _call("gui.audit_view", "show_verification")(w, w.db)
 
 
+def _custom_fields(w: MainWindow) -> None:
+    _call("gui.custom_fields_dialog", "open_custom_fields_dialog")(w)
+
+
 # (menu, label, module, handler, needs a database)
 ENTRIES: list[tuple[str, str, str, Callable[[MainWindow], None], bool]] = [
     ("file", "&Import cases…", "gui.data_dialogs", _import_cases, True),
@@ -85,6 +89,7 @@ ENTRIES: list[tuple[str, str, str, Callable[[MainWindow], None], bool]] = [
     ("file", "Save empty import &template…", "gui.data_dialogs", _import_template, False),
     ("file", "Restore from &backup…", "gui.backup_dialogs", _restore_backup, True),
     ("edit", "&History of this case…", "gui.audit_view", _case_history, True),
+    ("tools", "&Custom fields…", "gui.custom_fields_dialog", _custom_fields, True),
     ("tools", "&Freeze dataset…", "gui.backup_dialogs", _freeze, True),
     ("tools", "&Verify audit trail and database…", "gui.audit_view", _verify, True),
 ]
