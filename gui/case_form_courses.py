@@ -59,6 +59,7 @@ class CoursesSection(Section):
         )
         self.body.addWidget(self.drugs)
         self._shown_course = -1
+        self._switch_refused = ""  # why the selection stayed on a course whose drugs cannot be read
         self.courses.remove_button.clicked.disconnect()
         self.courses.remove_button.clicked.connect(self._remove_course)
         self.courses.current_row_changed.connect(self._show_course)
@@ -86,9 +87,38 @@ class CoursesSection(Section):
             rows, _unreadable = self.drugs.rows()
             self.courses.set_hidden(r, "drugs", rows)
 
+    def _unreadable_drugs(self) -> list[str]:
+        """The shown course's drug cells whose text cannot be read, as 'drug 2, Dose: <why>'."""
+        if not (0 <= self._shown_course < self.courses.table.rowCount() and self.drugs.isEnabled()):
+            return []
+        headers = {c.key: c.header for c in self.drugs.columns}
+        _rows, unreadable = self.drugs.rows()
+        return [f"drug {j + 1}, {headers.get(key, key)}: {message}"
+                for (j, key), message in sorted(unreadable.items())]
+
+    def _refuse_switch(self, cells: list[str]) -> None:
+        """Stay on the shown course: its drugs hold text that would be lost (only readable values are kept)."""
+        number = self.courses.row_data(self._shown_course).get("course_number")
+        self._switch_refused = (
+            f"Course {number if number is not None else self._shown_course + 1} stays shown until its drugs "
+            f"can be read: {'; '.join(cells)}. Fix or clear the cell first."
+        )
+        table = self.courses.table
+        table.blockSignals(True)
+        table.setCurrentCell(self._shown_course, max(table.currentColumn(), 0))
+        table.blockSignals(False)
+        self.course_error.show_messages([self._switch_refused])
+
     def _show_course(self, r: int) -> None:
         if r == self._shown_course and r >= 0:
             return
+        cells = self._unreadable_drugs()
+        if cells and 0 <= r < self.courses.table.rowCount():
+            self._refuse_switch(cells)
+            return
+        if self._switch_refused:
+            self._switch_refused = ""
+            self.course_error.show_messages([])  # the form's next check shows any other course message
         self._store_drugs()
         self._shown_course = r
         valid = 0 <= r < self.courses.table.rowCount()
@@ -105,6 +135,7 @@ class CoursesSection(Section):
             return
         # The drugs on screen go with the removed course: never store them into its neighbour.
         self._shown_course = -1
+        self._switch_refused = ""
         self.courses.remove_current_row()
         self._show_course(self.courses.table.currentRow())
 
@@ -116,6 +147,7 @@ class CoursesSection(Section):
     # --- the form's interface ------------------------------------------------------------
     def load(self, courses: list[dict[str, Any]]) -> None:
         self._shown_course = -1
+        self._switch_refused = ""
         self.courses.set_rows(courses)
         self._show_course(0 if courses else -1)
         if courses:
@@ -157,4 +189,6 @@ class CoursesSection(Section):
                 course_cells[(r, rest)] = messages
         self.courses.show_problems(course_cells)
         self.drugs.show_problems(drug_cells)
+        if self._switch_refused and self._unreadable_drugs():
+            other.append(self._switch_refused)
         self.course_error.show_messages(other)

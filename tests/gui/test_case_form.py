@@ -315,3 +315,29 @@ def test_removing_a_course_removes_its_drugs_only(form: CaseForm, demo_db: Datab
     assert form.courses.drugs.table.item(0, 0).text() == "fludarabine"
     courses, _unreadable = form.courses.collect()
     assert [(c["course_number"], [d["drug"] for d in c["drugs"]]) for c in courses] == [(2, ["fludarabine"])]
+
+
+def test_unreadable_drug_text_keeps_its_course_shown_and_says_why(form: CaseForm, demo_db: Database) -> None:
+    """Switching courses would store only readable values: the switch is refused, naming the cell."""
+    cid = _case_id(demo_db, "P04")
+    form.load(cid)
+    courses, drugs = form.courses.courses.table, form.courses.drugs.table
+    form.courses.courses.add_row({"course_number": 2, "start_date": "2018-02-20"})  # shows course 2
+    form.courses.drugs.add_row({"drug": "fludarabine", "unit": "mg/m2", "doses": 5, "route": "IV"})
+    drugs.item(0, 1).setText("30 mg")  # the dose, with its unit typed in
+    courses.setCurrentCell(0, 0)
+    assert courses.currentRow() == 1
+    assert drugs.item(0, 0).text() == "fludarabine" and drugs.item(0, 1).text() == "30 mg"
+    message = form.courses.course_error.text()
+    assert "Course 2 stays shown until its drugs can be read: drug 1, Dose: '30 mg' is not a number" in message
+    form.validate()  # the form's own check keeps the message and marks the cell
+    assert "'30 mg' is not a number" in form.courses.course_error.text()
+    assert form.save() is False
+    drugs.item(0, 1).setText("30")
+    courses.setCurrentCell(0, 0)
+    assert courses.currentRow() == 0 and drugs.item(0, 0).text() == "melphalan"
+    assert not form.courses.course_error.isVisibleTo(form)
+    assert form.save()
+    with demo_db.session() as s:
+        saved = load_document(s, cid)["courses"]
+    assert [(d["drug"], d["dose"]) for d in saved[1]["drugs"]] == [("fludarabine", 30.0)]
