@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QWidget
 
 from storage.case_documents import parse_date_text
@@ -132,6 +133,15 @@ class CodeCombo(QComboBox):
             text = f"{code} — {label}" if show_code and code != label else label
             self.addItem(text, code)
         self.activated.connect(lambda _i: self.edited.emit())
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # the wheel never gives it focus
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        # Scrolling the form must not change a choice the pointer happens to pass over
+        # (seen under a real mouse: the manual best response turned to NR while scrolling).
+        if self.hasFocus():
+            super().wheelEvent(event)
+        else:
+            event.ignore()  # the form's scroll area scrolls instead
 
     def set_value(self, code: Any) -> None:
         index = self.findData(code)

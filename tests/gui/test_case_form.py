@@ -341,3 +341,20 @@ def test_unreadable_drug_text_keeps_its_course_shown_and_says_why(form: CaseForm
     with demo_db.session() as s:
         saved = load_document(s, cid)["courses"]
     assert [(d["drug"], d["dose"]) for d in saved[1]["drugs"]] == [("fludarabine", 30.0)]
+
+
+def test_scrolling_over_a_choice_never_changes_it(qtbot, form: CaseForm, demo_db: Database) -> None:  # type: ignore[no-untyped-def]
+    """The wheel over a combo the pointer passes while the form scrolls must leave the value alone."""
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    form.load(_case_id(demo_db, "P04"))
+    combo = _field(form, "best_response_override")
+    centre = QPointF(combo.rect().center())
+    wheel = QWheelEvent(centre, QPointF(combo.mapToGlobal(centre.toPoint())), QPoint(0, 0), QPoint(0, -120),
+                        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(combo, wheel)
+    assert combo.currentIndex() == 0
+    assert not wheel.isAccepted()  # left to the form's scroll area
+    assert not form.is_dirty()
