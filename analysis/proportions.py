@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scipy.stats import beta
+from scipy.special import betaincinv  # inverse regularised incomplete beta
 
 CP_METHOD: str = "Clopper–Pearson exact"
 
@@ -39,8 +39,8 @@ def clopper_pearson(k: int, n: int, conf_level: float = 0.95) -> Proportion:
     if not 0.0 < conf_level < 1.0:
         raise ValueError("conf_level must be in (0, 1)")
     alpha = 1.0 - conf_level
-    lower = 0.0 if k == 0 else float(beta.ppf(alpha / 2.0, k, n - k + 1))
-    upper = 1.0 if k == n else float(beta.ppf(1.0 - alpha / 2.0, k + 1, n - k))
+    lower = 0.0 if k == 0 else float(betaincinv(k, n - k + 1, alpha / 2.0))
+    upper = 1.0 if k == n else float(betaincinv(k + 1, n - k, 1.0 - alpha / 2.0))
     return Proportion(k=k, n=n, estimate=k / n, ci_lower=lower, ci_upper=upper, conf_level=conf_level)
 
 
