@@ -393,4 +393,6 @@ class CaseForm(QWidget):
         return False
 
     def focus_first_field(self) -> None:
-        self.identification.fields["study_id"].setFocus(Qt.FocusReason.OtherFocusReason)
+        field = self.identification.fields["study_id"]
+        field.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.scroll_area.ensureWidgetVisible(field)  # a new case opens at the top, not mid-form

@@ -123,7 +123,7 @@ class RecordTable(QWidget):
         self.table.currentCellChanged.connect(lambda row, _c, _pr, _pc: self.current_row_changed.emit(row))
         self.add_button = QPushButton(f"Add {noun}")
         self.remove_button = QPushButton(f"Remove {noun}")
-        self.add_button.clicked.connect(self.add_row)
+        self.add_button.clicked.connect(self._add_clicked)
         self.remove_button.clicked.connect(self.remove_current_row)
         self.error = FieldError(self)
         buttons = QHBoxLayout()
@@ -237,6 +237,12 @@ class RecordTable(QWidget):
         self._fit_height()
         self.table.setCurrentCell(r, 0)
         self.changed.emit()
+
+    def _add_clicked(self) -> None:
+        # The new row's first cell takes the typing at once (with the focus left on the button,
+        # keys typed next went nowhere and the row stayed empty).
+        self.add_row()
+        self.table.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def remove_current_row(self) -> None:
         r = self.table.currentRow()

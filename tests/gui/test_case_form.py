@@ -358,3 +358,23 @@ def test_scrolling_over_a_choice_never_changes_it(qtbot, form: CaseForm, demo_db
     assert combo.currentIndex() == 0
     assert not wheel.isAccepted()  # left to the form's scroll area
     assert not form.is_dirty()
+
+
+def test_typing_after_add_course_fills_the_new_row(qtbot, form: CaseForm, demo_db: Database) -> None:  # type: ignore[no-untyped-def]
+    form.load(_case_id(demo_db, "P04"))
+    form.activateWindow()
+    qtbot.mouseClick(form.courses.courses.add_button, Qt.MouseButton.LeftButton)
+    table = form.courses.courses.table
+    assert table.hasFocus() and (table.currentRow(), table.currentColumn()) == (1, 0)
+    qtbot.keyClicks(table, "2")
+    qtbot.keyClick(table.viewport().focusWidget() or table, Qt.Key.Key_Return)
+    assert table.item(1, 0).text() == "2"
+
+
+def test_the_first_field_is_scrolled_into_view(form: CaseForm, demo_db: Database) -> None:
+    """A new case opens at its study ID, not half-way down where the previous case was left."""
+    form.load(_case_id(demo_db, "P04"))
+    bar = form.scroll_area.verticalScrollBar()
+    bar.setValue(bar.maximum())
+    form.focus_first_field()
+    assert bar.value() == 0
