@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QWheelEvent
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence, QWheelEvent
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QWidget
 
 from storage.case_documents import parse_date_text
@@ -46,6 +46,30 @@ def format_number(value: Any) -> str:
     return str(value)
 
 
+def leaves_undo_to_window(edit: QLineEdit, event: QEvent) -> bool:
+    """Whether Ctrl+Z / Ctrl+Shift+Z in this field should undo the window's last step.
+
+    A line edit claims both keys even with nothing typed to undo, so right after "New case"
+    (focus in the study ID) Ctrl+Z did nothing, though the status bar offered it.
+    """
+    if event.type() != QEvent.Type.ShortcutOverride or not isinstance(event, QKeyEvent):
+        return False
+    if event.matches(QKeySequence.StandardKey.Undo):
+        return not edit.isUndoAvailable()
+    if event.matches(QKeySequence.StandardKey.Redo) or QKeySequence(event.keyCombination()) == QKeySequence(
+            "Ctrl+Shift+Z"):
+        return not edit.isRedoAvailable()
+    return False
+
+
+class _LineField(QLineEdit):
+    def event(self, event: QEvent) -> bool:
+        if leaves_undo_to_window(self, event):
+            event.ignore()  # not overridden: the window's Undo/Redo shortcut runs
+            return True
+        return super().event(event)
+
+
 class FieldError(QLabel):
     """The rule message shown under a field; hidden when there is none."""
 
@@ -61,7 +85,7 @@ class FieldError(QLabel):
         self.setVisible(bool(messages))
 
 
-class DateField(QLineEdit):
+class DateField(_LineField):
     """A date typed as 2019-03-14 or 14.03.2019, shown as 2019-03-14 once typed."""
 
     edited = Signal()
@@ -91,7 +115,7 @@ class DateField(QLineEdit):
         return parsed.isoformat() if parsed else None
 
 
-class NumberField(QLineEdit):
+class NumberField(_LineField):
     edited = Signal()
 
     def __init__(self, integer: bool = False, parent: QWidget | None = None) -> None:
@@ -107,7 +131,7 @@ class NumberField(QLineEdit):
         return parse_number(self.text(), self._integer)
 
 
-class TextField(QLineEdit):
+class TextField(_LineField):
     edited = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:

@@ -253,3 +253,28 @@ def test_the_form_of_a_deleted_case_is_emptied(monkeypatch, window: MainWindow) 
         assert window.form.title.text() == "No case selected"
     else:  # the list moved on to a neighbour
         assert window.form.identification.fields["study_id"].text() != "P08"
+
+
+def test_ctrl_z_right_after_new_case_undoes_it(qtbot, demo_db, settings) -> None:  # type: ignore[no-untyped-def]
+    """The focus is in the (untouched) study ID field then; the field has nothing of its own to undo."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    from gui.main_window import MainWindow
+
+    window = MainWindow(demo_db, settings)
+    qtbot.addWidget(window)
+    with qtbot.waitActive(window):
+        window.show()
+        window.activateWindow()
+    window.new_case("P09")
+    field = window.form.identification.fields["study_id"]  # type: ignore[union-attr]
+    assert QApplication.focusWidget() is field
+    assert window.case_list.model.rowCount() == 9
+    qtbot.keyClick(field, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert window.case_list.model.rowCount() == 8
+    qtbot.keyClick(field, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert window.case_list.model.rowCount() == 9
+    qtbot.keyClicks(field, "x")  # now the field has typing of its own: Ctrl+Z takes that back first
+    qtbot.keyClick(field, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert field.text() == "P09" and window.case_list.model.rowCount() == 9
