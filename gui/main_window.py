@@ -7,7 +7,7 @@ reloads what changed. The Timeline and Analysis tabs are imported when first sho
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut, QUndoCommand, QUndoStack
@@ -23,14 +23,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.case_form import CaseForm
 from gui.case_list import CaseListWidget
-from gui.commands import CreateCaseCommand, DeleteCaseCommand
 from gui.lazy_tabs import LazyTabs
 from gui.opening import create_new, is_read_only, open_existing, release
 from gui.settings import Settings
-from storage.case_documents import empty_document, study_id_exists
-from storage.database import Database, DatabaseError
+
+if TYPE_CHECKING:  # storage and the form are imported once a database opens (gui.app paints first)
+    from gui.case_form import CaseForm
+    from storage.database import Database
 
 FILE_FILTER = "Casebook databases (*.db *.sqlite);;All files (*)"
 
@@ -170,6 +170,8 @@ class MainWindow(QMainWindow):
             self.form.deleteLater()
             self.form = None
         if db is not None:
+            from gui.case_form import CaseForm
+
             self.form = CaseForm(db, self.undo_stack, self.cases_changed)
             self.form.dirty_changed.connect(self._update_title)
             self.form.report = self._step_failed
@@ -202,6 +204,8 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getSaveFileName(self, "New Casebook database", "casebook.db", FILE_FILTER)
         if not path:
             return
+        from storage.database import DatabaseError
+
         try:
             self.set_database(*create_new(Path(path)))
         except DatabaseError as exc:
@@ -276,6 +280,9 @@ class MainWindow(QMainWindow):
         """Add a case with a unique study ID (asked for unless given); undoable."""
         if self.db is None or not self._confirm_leave_form():
             return None
+        from gui.commands import CreateCaseCommand
+        from storage.case_documents import empty_document, study_id_exists
+
         suggestion = self._next_study_id()
         while True:
             if study_id is None:
@@ -324,6 +331,8 @@ class MainWindow(QMainWindow):
                 return False
         if self.form is not None and self.form.case_id == case_id:
             self.form.clear()  # its unsaved edits go with the case
+        from gui.commands import DeleteCaseCommand
+
         self.push(DeleteCaseCommand(self.db, case_id, study_id, self.cases_changed))
         self.statusBar().showMessage(f"Deleted case {study_id}. Undo with Ctrl+Z.", 8000)
         return True
