@@ -1,7 +1,7 @@
 """`python main.py import CASES.csv --db NEW.db` of a synthetic flat case file: validated, audited, one transaction.
 
 Timed as a whole process, from spawn to exit, into a new database each run; afterwards the cases and the
-audit entries are counted. With --gui, once more through the real import dialog (Check, then Import, on its
+audit entries are counted. With --gui, as many runs through the real import dialog (Check, then Import, on its
 worker thread): the time of each, the progress-bar updates and the longest the GUI thread was busy.
 Target: <= 30 s at 50,000 rows, with a progress bar and the window responsive.
 """
@@ -19,6 +19,16 @@ import _common as c
 TARGET_S = 30.0
 
 
+def gui_runs(csv_file: Path, workdir: Path, runs: int) -> dict[str, object]:
+    """gui_run `runs` times, each into a new database; medians of each figure."""
+    results = [gui_run(csv_file, workdir / f"gui{i}") for i in range(runs)]
+    out: dict[str, object] = {key: c.summary([float(r[key]) for r in results])  # type: ignore[arg-type]
+                              for key in ("check_s", "import_s", "check_longest_gui_stall_ms",
+                                          "import_longest_gui_stall_ms", "progress_updates")}
+    out["written"] = all(r["written"] for r in results)
+    return out
+
+
 def gui_run(csv_file: Path, workdir: Path) -> dict[str, object]:
     """The real import dialog: Check, then Import, on its worker thread. Times each, counts progress-bar updates
     and reports the longest the GUI thread was busy (gap between returns of processEvents(max 10 ms))."""
@@ -31,6 +41,7 @@ def gui_run(csv_file: Path, workdir: Path) -> dict[str, object]:
     from storage.database import create_database
 
     app = QApplication.instance() or QApplication([])
+    workdir.mkdir(parents=True, exist_ok=True)
     db = create_database(workdir / "gui-import.db")
     dialog = ImportDialog(db, path=csv_file)
     dialog.show()
@@ -78,10 +89,11 @@ def main() -> None:
             with sqlite3.connect(db) as conn:
                 counts = {"cases": conn.execute("SELECT count(*) FROM cases").fetchone()[0],
                           "audit_entries": conn.execute("SELECT count(*) FROM audit_log").fetchone()[0]}
-        gui = gui_run(csv_file, Path(tmp)) if args.gui else None
+        gui = gui_runs(csv_file, Path(tmp), args.runs) if args.gui else None
     result = c.summary(times)
+    dialog_ok = gui is None or gui["import_s"]["median"] <= TARGET_S  # type: ignore[index]
     c.emit({"benchmark": "import", "unit": "s", "cases": args.cases, **counts, **result, "dialog": gui,
-            "target": TARGET_S, "met": result["median"] <= TARGET_S})
+            "target": TARGET_S, "met": result["median"] <= TARGET_S and dialog_ok})
     if args.gui:
         # PySide6 6.12.0 on Python 3.11 drops a reference to None (or True) on every call of a void method, so a
         # long Qt session can abort while the interpreter finalizes; the figures are printed, leave at once.
