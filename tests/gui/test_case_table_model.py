@@ -142,3 +142,78 @@ def test_rows_are_formatted_while_idle_so_filtering_is_quick(qtbot, demo_db: Dat
     assert proxy.rowCount() == 6250
     print(f"filter after warm-up {filtered:.3f}s")
     assert filtered < 0.5  # about 0.1 s on a quiet machine; generous for a busy CI runner
+
+
+def _shown(proxy: m.CaseFilterProxy) -> list[str]:
+    return [proxy.data(proxy.index(r, m.STUDY_ID)) for r in range(proxy.rowCount())]
+
+
+def test_the_filter_proxy_passes_the_model_tester_while_rows_change(qtmodeltester, demo_db: Database) -> None:  # type: ignore[no-untyped-def]
+    model = _model(demo_db)
+    proxy = m.CaseFilterProxy()
+    proxy.setSourceModel(model)
+    proxy.set_filter_text("relapse")
+    qtmodeltester.check(proxy)
+    shown = _shown(proxy)
+    p04 = next(s for s in model.summaries() if s.study_id == "P04")
+    model.upsert_case(dataclasses.replace(p04, case_id=99, study_id="P09"), [])  # P04 is in second relapse
+    assert _shown(proxy) == [*shown, "P09"]
+    model.remove_case(p04.case_id)
+    assert _shown(proxy) == [s for s in shown if s != "P04"] + ["P09"]
+    model.sort(m.STUDY_ID, Qt.SortOrder.DescendingOrder)
+    assert _shown(proxy) == sorted(_shown(proxy), reverse=True)
+    assert proxy.mapToSource(proxy.index(0, m.STUDY_ID)).data() == "P09"
+
+
+def test_sorting_keeps_the_selected_row_through_the_proxy(demo_db: Database) -> None:
+    from PySide6.QtCore import QPersistentModelIndex
+
+    proxy = m.CaseFilterProxy()
+    proxy.setSourceModel(_model(demo_db))
+    proxy.set_filter_text("aml")
+    p08 = QPersistentModelIndex(proxy.index(1, m.STUDY_ID))
+    assert p08.data() == "P08"
+    proxy.sort(m.STUDY_ID, Qt.SortOrder.DescendingOrder)
+    assert _shown(proxy) == ["P08", "P04"]
+    assert p08.row() == 0 and p08.data() == "P08"
+
+
+def test_a_filter_typed_before_rows_are_formatted_shows_them_as_they_are(qtbot, demo_db: Database) -> None:  # type: ignore[no-untyped-def]
+    with demo_db.session() as s:
+        template = load_summaries(s)
+    model = m.CaseTableModel()
+    proxy = m.CaseFilterProxy()
+    proxy.setSourceModel(model)
+    model.set_cases([dataclasses.replace(template[i % 8], case_id=i, study_id=f"S{i:05d}") for i in range(20_000)])
+    model._warm_up(batch=5000)  # as if the window had been idle a moment
+    start = time.perf_counter()
+    proxy.set_filter_text("t-lbl", wait=False)
+    decided_now = time.perf_counter() - start
+    assert proxy.rowCount() == 625 and not proxy.is_complete()  # every 8th of the first 5,000
+    qtbot.waitUntil(proxy.is_complete, timeout=30_000)
+    assert proxy.rowCount() == 2500
+    assert _shown(proxy) == sorted(_shown(proxy))  # still in the list's order
+    print(f"first rows decided in {decided_now:.3f}s")
+    assert decided_now < 0.1
+    proxy.set_filter_text("t-lbl s0000")
+    assert proxy.rowCount() == 1 and proxy.is_complete()
+
+
+def test_the_chosen_case_stays_chosen_while_a_filter_hides_it(qtbot, demo_db: Database) -> None:  # type: ignore[no-untyped-def]
+    from gui.case_list import CaseListWidget
+
+    widget = CaseListWidget()
+    qtbot.addWidget(widget)
+    widget.reload(demo_db)
+    selected: list[object] = []
+    widget.case_selected.connect(selected.append)
+    p04 = next(s.case_id for s in widget.model.summaries() if s.study_id == "P04")
+    widget.select_case(p04)
+    assert selected == [p04]
+    qtbot.keyClicks(widget.filter_edit, "aml")
+    assert _shown(widget.proxy) == ["P04", "P08"] and widget.current_case_id() == p04
+    qtbot.keyClicks(widget.filter_edit, " first")  # hides P04: no other case is chosen instead
+    assert _shown(widget.proxy) == ["P08"] and widget.current_case_id() is None
+    assert widget.count_label.text() == "1 of 8 cases shown"
+    widget.filter_edit.clear()
+    assert widget.current_case_id() == p04 and selected == [p04]
