@@ -1,21 +1,34 @@
-"""Starting the desktop application: which database to open, errors as dialogs, the main window."""
+"""Starting the desktop application: which database to open, errors as dialogs, the main window.
+
+The window is painted first, with an empty list and "Opening …" in the status bar; the database is
+opened just after that first paint. Importing SQLAlchemy and the models alone takes longer than a
+bare Qt window takes to appear, so no storage module is imported here at module level, nor by the
+modules the empty window needs (gui.main_window, gui.case_list, gui.case_table_model, gui.opening).
+"""
 
 from __future__ import annotations
 
 import os
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-from gui.opening import Opened, create_new, make_dialogs_unattended, open_existing, take_lock
-from storage.database import DatabaseError
+from gui.opening import create_new, make_dialogs_unattended, open_existing, take_lock
+
+if TYPE_CHECKING:
+    from gui.main_window import MainWindow
+    from gui.opening import Opened
 
 # Set to 1 to quit as soon as the main window is shown (the start-up test uses it).
 QUIT_AFTER_START = "CASEBOOK_QUIT_AFTER_START"
+# If the window is not painted (e.g. it starts minimised), open the database after this anyway.
+OPEN_UNPAINTED_AFTER_MS = 500
 
 
 def default_database_path() -> Path:
@@ -80,25 +93,95 @@ def ask_first_start(path: Path) -> Opened | None:
     return None
 
 
-def initial_database(db_path: Path | None, last: str) -> Opened | None | bool:
+def database_to_open(db_path: Path | None, last: str) -> Path | None:
+    """--db PATH (created if missing), else the last database, else the default one; None if there is none yet."""
+    if db_path is not None:
+        return Path(db_path)
+    if last and Path(last).exists():
+        return Path(last)
+    default = default_database_path()
+    return default if default.exists() else None
+
+
+def initial_database(db_path: Path | None, last: str, parent: QWidget | None = None) -> Opened | None | bool:
     """--db PATH: open it, or create it empty with no questions. Otherwise the last or default database.
 
     Returns the opened database and its lock; None if it could not be opened (the user was told);
     False if there is no database yet, so that the first-start question is due.
     """
-    if db_path is not None:
-        path = Path(db_path)
-        if not path.exists():
-            try:
-                return create_new(path)
-            except DatabaseError as exc:
-                show_error(None, "Casebook cannot create the database", str(exc))
-                return None
-        return open_existing(None, path)
-    if last and Path(last).exists():
-        return open_existing(None, Path(last))
-    default = default_database_path()
-    return open_existing(None, default) if default.exists() else False
+    path = database_to_open(db_path, last)
+    if path is None:
+        return False
+    if db_path is not None and not path.exists():
+        from storage.database import DatabaseError
+
+        try:
+            return create_new(path)
+        except DatabaseError as exc:
+            show_error(parent, "Casebook cannot create the database", str(exc))
+            return None
+    return open_existing(parent, path)
+
+
+class _AfterFirstPaint(QObject):
+    """Calls ``then`` once, as soon as the window has finished its first paint (or after a while unpainted)."""
+
+    def __init__(self, window: QWidget, then: Callable[[], None]) -> None:
+        super().__init__(window)
+        self._window = window
+        self._then: Callable[[], None] | None = then
+        window.installEventFilter(self)
+        QTimer.singleShot(OPEN_UNPAINTED_AFTER_MS, self._run)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint and self._then is not None:
+            # The window's own paint event comes first in a repaint; its children follow in the
+            # same pass, so a zero-delay timer runs once the whole window is on screen.
+            QTimer.singleShot(0, self._run)
+        return False
+
+    def _run(self) -> None:
+        then, self._then = self._then, None
+        if then is not None:
+            self._window.removeEventFilter(self)
+            then()
+
+
+def _show_opening(window: MainWindow, path: Path) -> QWidget:
+    """The window as it is painted while its database opens: everything in place, the list still empty.
+
+    Returns the stand-in that holds the case form's place (the form needs the database).
+    """
+    window.setWindowTitle(f"Casebook — {path.name} (opening…)[*]")
+    window.status_label.setText(f"Opening {path} …")
+    window.case_list.show_opening(path.name)
+    form_place = QWidget()
+    window.splitter.addWidget(form_place)
+    window.restore_splitter()
+    return form_place
+
+
+def _started(window: MainWindow) -> None:
+    if os.environ.get(QUIT_AFTER_START):
+        print(f"started: {window.windowTitle().replace('[*]', '')}", flush=True)
+        QTimer.singleShot(0, window.close)
+
+
+def _open_in_window(window: MainWindow, db_path: Path | None, last: str, form_place: QWidget | None = None) -> None:
+    """The deferred half of start-up: open the database the window announced, or say why not."""
+    opened = initial_database(db_path, last, window)
+    if form_place is not None:
+        form_place.setParent(None)  # out of the splitter, for the form
+        form_place.deleteLater()
+    if isinstance(opened, tuple):
+        window.set_database(*opened)
+        window.restore_splitter()  # the form has just joined the list
+    elif db_path is not None:
+        QApplication.exit(1)  # the named database cannot be opened; the message was shown
+        return
+    else:
+        window.set_database(None)  # the last or default database failed (the user was told)
+    _started(window)
 
 
 def run(db_path: Path | None) -> int:
@@ -113,8 +196,11 @@ def run(db_path: Path | None) -> int:
     from gui.settings import Settings
 
     settings = Settings()
-    opened = initial_database(db_path, "" if db_path is not None else settings.get("last_database"))
-    if opened is False:
+    last = "" if db_path is not None else settings.get("last_database")
+    path = database_to_open(db_path, last)
+    if path is None:  # first start: the question comes before the window, which then opens with its answer
+        from storage.database import DatabaseError
+
         try:
             opened = ask_first_start(default_database_path())
         except DatabaseError as exc:
@@ -122,12 +208,13 @@ def run(db_path: Path | None) -> int:
             return 1
         if opened is None:
             return 0  # the welcome question was cancelled
-    if opened is None and db_path is not None:
-        return 1  # the named database cannot be opened; the message was shown
-    db, lock = opened if isinstance(opened, tuple) else (None, None)
-    window = MainWindow(db, settings, lock=lock)
+        db, lock = opened
+        window = MainWindow(db, settings, lock=lock)
+        window.show()
+        _started(window)
+        return app.exec()
+    window = MainWindow(None, settings)
+    form_place = _show_opening(window, path)
     window.show()
-    if os.environ.get(QUIT_AFTER_START):
-        print(f"started: {window.windowTitle().replace('[*]', '')}", flush=True)
-        QTimer.singleShot(0, window.close)
+    _AfterFirstPaint(window, lambda: _open_in_window(window, db_path, last, form_place))
     return app.exec()

@@ -68,6 +68,10 @@ class MainWindow(QMainWindow):
         window_state = self.settings.get("window_state")
         if not window_state.isEmpty():
             self.restoreState(window_state)
+        self.restore_splitter()
+
+    def restore_splitter(self) -> None:
+        """The list / form split as last left (again once the form exists, if the database opened later)."""
         splitter_state = self.settings.get("splitter_state")
         if not splitter_state.isEmpty():
             self.splitter.restoreState(splitter_state)

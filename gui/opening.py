@@ -2,6 +2,9 @@
 
 gui.backup_dialogs.open_with_lock asks what to do when another instance holds the database;
 until that module exists, a database is opened without a lock.
+
+Storage (SQLAlchemy and the models, about 0.3 s to import) is imported inside the functions, so
+that the main window can be painted before any of it is loaded (gui.app opens the database after).
 """
 
 from __future__ import annotations
@@ -10,13 +13,14 @@ import importlib.util
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from storage.database import Database, DatabaseError, create_database, open_database
+if TYPE_CHECKING:
+    from storage.database import Database
 
-Opened = tuple[Database, Any]  # the database and its lock (None: unlocked or read-only)
+Opened = tuple["Database", Any]  # the database and its lock (None: unlocked or read-only)
 
 UNATTENDED = "CASEBOOK_QUIT_AFTER_START"
 
@@ -52,6 +56,8 @@ def open_existing(parent: QWidget | None, path: Path) -> Opened | None:
 
         result: Opened | None = open_with_lock(parent, Path(path))
         return result
+    from storage.database import DatabaseError, open_database
+
     try:
         return open_database(Path(path)), None
     except DatabaseError as exc:
@@ -61,6 +67,8 @@ def open_existing(parent: QWidget | None, path: Path) -> Opened | None:
 
 def create_new(path: Path) -> Opened:
     """A new empty database, locked for this window. Raises DatabaseError (e.g. the file exists)."""
+    from storage.database import create_database
+
     db = create_database(Path(path))
     return db, take_lock(db)
 

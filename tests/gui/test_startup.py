@@ -64,3 +64,41 @@ def test_first_start_with_the_demo_database_already_there_opens_it(tmp_path: Pat
     assert demo.returncode == 0, demo.stderr
     result = _start(tmp_path)
     assert "started: Casebook — casebook.db" in result.stdout, result.stderr
+
+
+def test_the_window_needs_no_storage_module_to_appear() -> None:
+    """SQLAlchemy and the models (about 0.3 s) load after the window is painted."""
+    code = ("import sys; import main, gui.app, gui.main_window, gui.case_list; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sqlalchemy', 'alembic', 'storage')))")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert result.stdout.strip() == "[]", result.stderr
+
+
+def test_the_database_opens_after_the_window_is_painted(qtbot, tmp_path: Path, settings) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QEvent, QObject
+
+    from gui import app
+    from gui.main_window import MainWindow
+
+    window = MainWindow(None, settings)
+    qtbot.addWidget(window)
+    form_place = app._show_opening(window, tmp_path / "study.db")
+    paints: list[tuple[bool, str]] = []
+
+    class Spy(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint:
+                paints.append((window.db is None, window.case_list.count_label.text()))
+            return False
+
+    spy = Spy()
+    window.installEventFilter(spy)
+    window.show()
+    app._AfterFirstPaint(window, lambda: app._open_in_window(window, tmp_path / "study.db", "", form_place))
+    qtbot.waitUntil(lambda: window.db is not None)
+    assert paints[0] == (True, "Opening study.db …")  # painted first, with the list in place
+    assert window.windowTitle() == "Casebook — study.db[*]"
+    assert window.case_list.count_label.text() == "0 cases" and window.form is not None
+    assert window.splitter.count() == 2 and window.splitter.widget(1) is window.form
+    window.close()
