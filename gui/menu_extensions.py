@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QAction
@@ -82,14 +83,55 @@ def _custom_fields(w: MainWindow) -> None:
     _call("gui.custom_fields_dialog", "open_custom_fields_dialog")(w)
 
 
+def _data_quality(w: MainWindow) -> None:
+    _call("gui.data_quality", "open_data_quality")(w)
+
+
+def _backup_now(w: MainWindow) -> None:
+    if w.db is None:
+        return
+    from storage.backup import BackupError, backup_database
+
+    try:
+        target = backup_database(w.db.path, "manual")
+    except BackupError as exc:
+        QMessageBox.critical(w, "Backup failed", str(exc))
+        return
+    QMessageBox.information(w, "Backup made", f"A consistent copy of the database is in\n{target}")
+
+
+def _save_copy(w: MainWindow) -> None:
+    if w.db is None:
+        return
+    from PySide6.QtWidgets import QFileDialog
+
+    from storage.backup import BackupError, copy_database
+
+    suggested = str(w.db.path.with_name(w.db.path.stem + "-copy.db"))
+    path, _ = QFileDialog.getSaveFileName(w, "Save a backup copy", suggested, "Casebook database (*.db)")
+    if not path:
+        return
+    try:
+        target = copy_database(w.db.path, Path(path))
+    except BackupError as exc:
+        QMessageBox.critical(w, "Copy failed", str(exc))
+        return
+    QMessageBox.information(
+        w, "Copy saved", f"{target}\nholds every case, including identifying data: keep it as safe as the original."
+    )
+
+
 # (menu, label, module, handler, needs a database)
 ENTRIES: list[tuple[str, str, str, Callable[[MainWindow], None], bool]] = [
     ("file", "&Import cases…", "gui.data_dialogs", _import_cases, True),
     ("file", "&Export cases…", "gui.data_dialogs", _export_cases, True),
     ("file", "Save empty import &template…", "gui.data_dialogs", _import_template, False),
+    ("file", "Back &up now", "storage.backup", _backup_now, True),
+    ("file", "Save a backup &copy as…", "storage.backup", _save_copy, True),
     ("file", "Restore from &backup…", "gui.backup_dialogs", _restore_backup, True),
     ("edit", "&History of this case…", "gui.audit_view", _case_history, True),
     ("tools", "&Custom fields…", "gui.custom_fields_dialog", _custom_fields, True),
+    ("tools", "&Data quality…", "gui.data_quality", _data_quality, True),
     ("tools", "&Freeze dataset…", "gui.backup_dialogs", _freeze, True),
     ("tools", "&Verify audit trail and database…", "gui.audit_view", _verify, True),
 ]

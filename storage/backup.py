@@ -49,6 +49,26 @@ def _copy(source: Path, target: Path) -> None:
         src.close()
 
 
+def copy_database(database: Path, target: Path) -> Path:
+    """A consistent copy of the database at a place the user chose (e.g. an encrypted USB stick).
+
+    Refuses to overwrite an existing file; a copy interrupted half-way leaves nothing behind.
+    """
+    database, target = Path(database), Path(target)
+    if target.exists():
+        raise BackupError(f"{target} already exists; choose a new file name for the copy.")
+    if target.resolve() == database.resolve():
+        raise BackupError("The copy must go to another file than the open database.")
+    partial = target.with_name(target.name + ".partial")
+    try:
+        _copy(database, partial)
+        partial.replace(target)
+    except (sqlite3.Error, OSError) as exc:
+        partial.unlink(missing_ok=True)
+        raise BackupError(f"Could not copy {database.name} to {target}: {exc}") from exc
+    return target
+
+
 def backup_database(database: Path, reason: str) -> Path:
     """A consistent copy of the database in its backups folder; older copies are then rotated."""
     database = Path(database)
