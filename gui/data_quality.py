@@ -60,6 +60,7 @@ class DataQualityDialog(QDialog):
             self.table.setItem(r, 0, first)
             self.table.setItem(r, 1, QTableWidgetItem(problem))
         self.table.setSortingEnabled(True)
+        self.table.sortItems(0, Qt.SortOrder.AscendingOrder)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
