@@ -48,7 +48,7 @@ def test_the_last_database_opens_again(tmp_path: Path, data_home: Path) -> None:
 
 
 def test_a_database_open_elsewhere_is_not_opened_for_writing_without_asking(
-    tmp_path: Path, data_home: Path, monkeypatch: pytest.MonkeyPatch
+    qapp, tmp_path: Path, data_home: Path, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
 ) -> None:
     pytest.importorskip("gui.backup_dialogs")
     from storage.lock import acquire_lock
