@@ -211,6 +211,12 @@ class GroupResult:
     def censored(self) -> int:
         return self.km.n - self.km.total_events
 
+    def follow_up_text(self, unit: str) -> str:
+        """Median follow-up in words; reverse Kaplan–Meier needs at least one censored case."""
+        if self.censored == 0:
+            return "not estimable (every case had an event, so no one was followed up to censoring)"
+        return self.follow_up.as_text(digits=1, unit=unit)
+
 
 @dataclass(frozen=True)
 class CohortResult:

@@ -169,8 +169,7 @@ def result_text(result: CohortResult) -> str:
     if result.logrank is not None:
         lr = result.logrank
         lines += ["", f"Log-rank test ({result.group_by}): chi-square {lr.chisq:.3f}, df {lr.df}, {p_text(lr.p)}"]
-    fu = result.overall.follow_up
-    lines += ["", f"Median follow-up (reverse Kaplan–Meier): {fu.as_text(digits=1, unit=unit)}"]
+    lines += ["", f"Median follow-up (reverse Kaplan–Meier): {result.overall.follow_up_text(unit)}"]
     lines += ["", "NR = not reached. Conventions: " + result.conventions()]
     lines += [f"Warning: {w}" for w in result.warnings]
     lines += [f"Not analysed: {x.study_id}: {x.reason}" for x in result.excluded]

@@ -108,8 +108,7 @@ def write_report(
         pages.paragraph(km_panel_caption(result, show_ci=show_ci), size=7, color="#333333")
         pages.table(results_table(result))
         pages.paragraph(logrank_text(result))
-        fu = result.overall.follow_up
-        pages.paragraph(f"Median follow-up (reverse Kaplan–Meier): {fu.as_text(1, result.unit)}.")
+        pages.paragraph(f"Median follow-up (reverse Kaplan–Meier): {result.overall.follow_up_text(result.unit)}.")
         for warning in result.warnings:
             pages.paragraph(f"Caution: {warning}", color="#8B0000")
         cif = relapse_and_nrm(cases, result.unit, result.conf_level)

@@ -247,9 +247,8 @@ class AnalysisTab(QWidget):
         self.status.setText(f"{result.rule.describe()}  Population: {result.population_text()}; "
                             f"{result.overall.n} cases analysed, {len(result.excluded)} not analysed.")
         self.km_table.set_table(results_table(result))
-        fu = result.overall.follow_up
         self.logrank.setText(f"{logrank_text(result)}  Median follow-up (reverse Kaplan–Meier): "
-                             f"{fu.as_text(1, result.unit)}.")
+                             f"{result.overall.follow_up_text(result.unit)}.")
         self.warnings.setText("\n".join(result.warnings))
         self.table1.set_table(outcome.table1)
         self.rates.set_table(outcome.rates)
