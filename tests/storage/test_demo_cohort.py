@@ -128,3 +128,17 @@ def test_text_facts_deaths_and_complications(demo_db: Database) -> None:
     clotting = sum("coagulopathy" in x.complication_terms for x in summaries)
     assert (fever, liver, clotting) == (2, 1, 1)
     assert {c.relapses[0].site for c in cases.values() if c.relapses} == {"extramedullary", "marrow"}
+
+
+def test_unattributed_complications_are_marked_reconstructed(demo_db: Database) -> None:
+    """The article names no patient for fever/SIRS, liver toxicity and coagulopathy: the demo says so."""
+    cases = load_cases(demo_db)
+    with demo_db.session() as s:
+        from storage.models import Complication
+
+        rows = s.scalars(select(Complication)).all()
+        acute = [c for c in rows if c.term in {"fever", "SIRS", "hepatotoxicity", "coagulopathy"}]
+        assert len(acute) == 6
+        assert all("reconstructed" in (c.description or "") for c in acute)
+        assert all("reconstructed" not in (c.description or "") for c in rows if c.grade == 5)
+    assert cases  # the cohort itself is unchanged
