@@ -281,6 +281,21 @@ def select_population(
     return kept, out
 
 
+def _failure_warning(rule: EndpointRule, cases: Sequence[Any]) -> str | None:
+    """An EFS that counts relapse over cases that never reached remission: not the article's EFS."""
+    if not rule.relapse_is_event or rule.treatment_failure_is_event:
+        return None
+    ids = [c.study_id for c in cases if getattr(c, "treatment_failure", False)]
+    if not ids:
+        return None
+    n = len(ids)
+    return (
+        f"{n} case{'s' if n != 1 else ''} never reached complete remission ({', '.join(ids)}); the article "
+        "reports EFS for responders only: restrict the population to responders (responder = yes, i.e. CR or "
+        "CRi) or use the endpoint 'efs-tf' that counts treatment failure as an event at day 0."
+    )
+
+
 def _group(label: str, t: np.ndarray[Any, Any], e: np.ndarray[Any, Any], ids: Sequence[str], at: Sequence[float],
            conf_type: ConfType, conf_level: float) -> GroupResult:
     km = kaplan_meier(t, e, conf_type=conf_type, conf_level=conf_level)
@@ -361,6 +376,9 @@ def analyze_cohort(
         if res.warning:
             prefix = "" if grouping is None else f"{res.label}: "
             warnings.append(prefix + res.warning)
+    failure = _failure_warning(rule, analysed)
+    if failure:
+        warnings.append(failure)
     if excluded:
         warnings.append(f"{len(excluded)} case(s) not analysed; see the list of excluded cases.")
     return CohortResult(

@@ -163,3 +163,19 @@ def test_date_before_time_zero_is_excluded_with_reason(demo_db: Database) -> Non
     cases[1] = CaseSummary(**{**cases[1].__dict__, "last_follow_up": dt.date(2000, 1, 1)})
     result = analyze_cohort(cases, OVERALL_SURVIVAL)
     assert [(x.study_id, "before time zero" in x.reason) for x in result.excluded] == [("P02", True)]
+
+
+def test_efs_over_non_responders_warns_in_plain_words(demo_db: Database) -> None:
+    cases = summaries(demo_db)
+    warnings = analyze_cohort(cases, EVENT_FREE_SURVIVAL).warnings
+    failure = [w for w in warnings if "never reached complete remission" in w]
+    assert failure == [
+        "3 cases never reached complete remission (P05, P06, P08); the article reports EFS for responders only: "
+        "restrict the population to responders (responder = yes, i.e. CR or CRi) or use the endpoint 'efs-tf' "
+        "that counts treatment failure as an event at day 0."
+    ]
+    responders = analyze_cohort(cases, EVENT_FREE_SURVIVAL, where=[Condition.parse("responder=yes")])
+    assert not any("never reached" in w for w in responders.warnings)
+    tf = EndpointRule("efs-tf", "EFS", relapse_is_event=True, treatment_failure_is_event=True)
+    assert not any("never reached" in w for w in analyze_cohort(cases, tf).warnings)
+    assert not any("never reached" in w for w in analyze_cohort(cases, OVERALL_SURVIVAL).warnings)
