@@ -1,6 +1,6 @@
 """Screenshot of the Analysis tab on the demo cohort, for the README.
 
-    python -m gui.analysis_screenshots [OUTPUT_DIR]    (default: docs/screenshots)
+    python -m gui.analysis_screenshots [OUTPUT_DIR]    (default: docs/screenshots; --help for usage)
 
 Writes ``analysis.png``: overall survival of the eight demo cases with 12- and 36-month landmarks,
 the article's figure. Runs offscreen unless a display is asked for.
@@ -8,8 +8,8 @@ the article's figure. Runs offscreen unless a display is asked for.
 
 from __future__ import annotations
 
+import argparse
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -51,6 +51,19 @@ def save_screenshot(out_dir: Path = DEFAULT_DIR, timeout_s: float = 60.0) -> Pat
     return path
 
 
-if __name__ == "__main__":
+def main(argv: list[str] | None = None) -> Path:
+    """Parse the command line (``--help`` prints the usage and exits before anything is written)."""
+    parser = argparse.ArgumentParser(
+        prog="python -m gui.analysis_screenshots",
+        description="Write analysis.png, the Analysis tab on the demo cohort, for the README.")
+    parser.add_argument("output_dir", nargs="?", type=Path, default=DEFAULT_DIR, metavar="OUTPUT_DIR",
+                        help=f"folder to write analysis.png into (default: {DEFAULT_DIR})")
+    args = parser.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    print(save_screenshot(Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_DIR))
+    path = save_screenshot(args.output_dir)
+    print(path)
+    return path
+
+
+if __name__ == "__main__":
+    main()
