@@ -254,7 +254,7 @@ class CohortResult:
         pct = f"{100 * self.conf_level:g}%"
         return (
             f"Kaplan–Meier; {pct} CI for S(t): {ci_method_label(self.conf_type)}; median: {MEDIAN_RULE} "
-            f"(CI where the band crosses 0.5; 'not reached' if it does not); time in {self.unit} "
+            f"(CI where the band crosses 0.5; 'not reached' if it stays above 0.5 to the end of follow-up, 'not estimable' if the band ends first); time in {self.unit} "
             f"(1 month = 30.4375 days); follow-up: reverse Kaplan–Meier; population: {self.population_text()}."
         )
 

@@ -140,10 +140,6 @@ def result_json(result: CohortResult) -> dict[str, Any]:
             "conf_level": result.conf_level, "groups": groups, "logrank": logrank}
 
 
-def _fmt(x: float | None, digits: int = 2) -> str:
-    return "NR" if x is None else f"{x:.{digits}f}"
-
-
 def _pct(x: float | None) -> str:
     return "n/a" if x is None else f"{100 * x:.1f}%"
 
@@ -156,9 +152,9 @@ def result_text(result: CohortResult) -> str:
     head = f"{'group':<16}{'n':>5}{'events':>8}{'censored':>10}  median ({pct} CI), {unit}"
     lines += [head, "-" * len(head)]
     for g in result.groups:
-        m = g.median
+        lo, hi = g.median.limit_texts(2, short=True)
         lines.append(f"{g.label:<16}{g.n:>5}{g.events:>8}{g.censored:>10}  "
-                     f"{_fmt(m.median)} ({_fmt(m.ci_lower)} to {_fmt(m.ci_upper)})")
+                     f"{g.median.median_text(2, short=True)} ({lo} to {hi})")
     if any(g.landmarks for g in result.groups):
         lines += ["", f"{'group':<16}{'time':>8}{'S(t)':>9}  {pct + ' CI':<18}{'at risk':>8}{'events':>8}{'censored':>10}"]
         for g in result.groups:
@@ -170,7 +166,7 @@ def result_text(result: CohortResult) -> str:
         lr = result.logrank
         lines += ["", f"Log-rank test ({result.group_by}): chi-square {lr.chisq:.3f}, df {lr.df}, {p_text(lr.p)}"]
     lines += ["", f"Median follow-up (reverse Kaplan–Meier): {result.overall.follow_up_text(unit)}"]
-    lines += ["", "NR = not reached. Conventions: " + result.conventions()]
+    lines += ["", "NR = not reached; NE = not estimable. Conventions: " + result.conventions()]
     lines += [f"Warning: {w}" for w in result.warnings]
     lines += [f"Not analysed: {x.study_id}: {x.reason}" for x in result.excluded]
     return "\n".join(lines)

@@ -81,7 +81,13 @@ class KaplanMeier:
 
 @dataclass(frozen=True)
 class MedianEstimate:
-    """Median (or other quantile) with CI; ``None`` means "not reached"."""
+    """Median (or other quantile) with CI; a ``None`` median means "not reached".
+
+    A ``None`` CI limit is printed as R prints NA, in words: the lower limit "not estimable"; the upper
+    limit "not reached" only when the confidence band that defines it stays above the target up to the
+    end of follow-up (``upper_not_reached``), otherwise "not estimable" (the band ends, e.g. S reached 0,
+    or a single case).
+    """
 
     median: float | None
     ci_lower: float | None
@@ -89,16 +95,29 @@ class MedianEstimate:
     conf_type: str
     conf_level: float
     median_rule: str = MEDIAN_RULE
+    upper_not_reached: bool = True
+
+    def limit_texts(self, digits: int = 1, short: bool = False) -> tuple[str, str]:
+        """The two CI limits as text; ``short`` gives "NR" / "NE" for tables with a footnote."""
+        nr, ne = ("NR", "NE") if short else ("not reached", "not estimable")
+        lo = ne if self.ci_lower is None else f"{self.ci_lower:.{digits}f}"
+        if self.ci_upper is not None:
+            hi = f"{self.ci_upper:.{digits}f}"
+        else:
+            hi = nr if self.upper_not_reached else ne
+        return lo, hi
+
+    def median_text(self, digits: int = 1, short: bool = False) -> str:
+        if self.median is None:
+            return "NR" if short else "not reached"
+        return f"{self.median:.{digits}f}"
 
     def as_text(self, digits: int = 1, unit: str = "months") -> str:
         """E.g. ``"8.0 months (95% CI 3.0 to not reached)"``; never prints inf."""
-
-        def fmt(x: float | None) -> str:
-            return "not reached" if x is None else f"{x:.{digits}f}"
-
         pct = f"{100 * self.conf_level:g}%"
-        head = "not reached" if self.median is None else f"{fmt(self.median)} {unit}"
-        return f"{head} ({pct} CI {fmt(self.ci_lower)} to {fmt(self.ci_upper)})"
+        head = "not reached" if self.median is None else f"{self.median_text(digits)} {unit}"
+        lo, hi = self.limit_texts(digits)
+        return f"{head} ({pct} CI {lo} to {hi})"
 
 
 @dataclass(frozen=True)
@@ -245,12 +264,15 @@ def survival_quantile(km: KaplanMeier, prob: float = 0.5) -> MedianEstimate:
     if not 0.0 < prob < 1.0:
         raise ValueError("prob must be in (0, 1)")
     target = 1.0 - prob
+    # the upper limit is "not reached" only if its band still exists (and stays above) at the last time
+    band_at_end = float(km.ci_upper[-1])
     return MedianEstimate(
         median=_quantile_time(km.time, km.survival, target),
         ci_lower=_quantile_time(km.time, km.ci_lower, target),
         ci_upper=_quantile_time(km.time, km.ci_upper, target),
         conf_type=km.conf_type,
         conf_level=km.conf_level,
+        upper_not_reached=not math.isnan(band_at_end) and band_at_end > target,
     )
 
 
@@ -336,5 +358,6 @@ def median_follow_up(
         ci_upper=est.ci_upper,
         conf_type=conf_type,
         conf_level=conf_level,
+        upper_not_reached=est.upper_not_reached,
         median_rule=f"reverse Kaplan–Meier; {MEDIAN_RULE}",
     )

@@ -40,10 +40,6 @@ def current_freeze_label(database: Any) -> str | None:
     return label
 
 
-def _fmt(x: float | None, digits: int = 1) -> str:
-    return "not reached" if x is None else f"{x:.{digits}f}"
-
-
 def _pct(x: float | None) -> str:
     return "not available" if x is None else f"{100 * x:.1f}%"
 
@@ -56,9 +52,8 @@ def results_table(result: CohortResult) -> Table:
     columns += [f"S({t:g}) ({pct} CI); at risk / events / censored" for t in times]
     rows = []
     for g in result.groups:
-        m = g.median
-        cells = [g.label, str(g.n), str(g.events), str(g.censored),
-                 f"{_fmt(m.median)} ({_fmt(m.ci_lower)} to {_fmt(m.ci_upper)})"]
+        lo, hi = g.median.limit_texts(1)
+        cells = [g.label, str(g.n), str(g.events), str(g.censored), f"{g.median.median_text(1)} ({lo} to {hi})"]
         cells += [f"{_pct(lm.survival)} ({_pct(lm.ci_lower)} to {_pct(lm.ci_upper)}); "
                   f"{lm.n_at_risk} / {lm.n_events} / {lm.n_censored}" for lm in g.landmarks]
         rows.append(tuple(cells))

@@ -179,3 +179,17 @@ def test_efs_over_non_responders_warns_in_plain_words(demo_db: Database) -> None
     tf = EndpointRule("efs-tf", "EFS", relapse_is_event=True, treatment_failure_is_event=True)
     assert not any("never reached" in w for w in analyze_cohort(cases, tf).warnings)
     assert not any("never reached" in w for w in analyze_cohort(cases, OVERALL_SURVIVAL).warnings)
+
+
+def test_median_ci_limits_say_not_reached_only_when_the_band_stays_above_half(demo_db: Database) -> None:
+    cases = summaries(demo_db)
+    seed = analyze_cohort(cases, OVERALL_SURVIVAL).overall.median
+    assert seed.ci_upper is None and seed.upper_not_reached  # the last case is censored with the band above 0.5
+    assert seed.as_text(1) == "8.0 months (95% CI 3.0 to not reached)"
+    by_diagnosis = analyze_cohort(cases, EVENT_FREE_SURVIVAL, group_by="diagnosis")
+    mpal = next(g for g in by_diagnosis.groups if g.label == "MPAL")
+    assert mpal.n == 1 and mpal.median.median == pytest.approx(2.0, abs=0.05)
+    assert (mpal.median.ci_lower, mpal.median.ci_upper) == (None, None)  # JSON keeps null
+    assert not mpal.median.upper_not_reached  # S reached 0: the band ends, R prints NA
+    assert mpal.median.as_text(2) == "2.00 months (95% CI not estimable to not estimable)"
+    assert mpal.median.limit_texts(2, short=True) == ("NE", "NE")

@@ -71,6 +71,15 @@ def test_readable_table_names_conventions(demo_path: str) -> None:
     assert "reverse Kaplan–Meier" in text
 
 
+def test_readable_table_says_not_estimable_where_r_prints_na(demo_path: str) -> None:
+    result = run("--db", demo_path, "--endpoint", "efs", "--group-by", "diagnosis")
+    mpal = next(line for line in result.stdout.splitlines() if line.startswith("MPAL"))
+    assert mpal.endswith("2.00 (NE to NE)")
+    assert "NR = not reached; NE = not estimable" in result.stdout
+    out = json.loads(run("--db", demo_path, "--endpoint", "efs", "--group-by", "diagnosis", "--json").stdout)
+    assert next(g for g in out["groups"] if g["label"] == "MPAL")["median_ci"] == [None, None]
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
