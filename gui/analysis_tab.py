@@ -44,7 +44,15 @@ from analysis.result_figures import (
 )
 from analysis.tables import write_csv, write_xlsx
 from gui.analysis_views import EndpointDialog, FigurePanel, TablePanel
-from gui.analysis_worker import AnalysisOutcome, AnalysisRequest, AnalysisRunner
+from gui.analysis_worker import (
+    AnalysisOutcome,
+    AnalysisRequest,
+    AnalysisRunner,
+    convert_landmarks,
+    landmark_rule,
+    parse_landmarks,
+    unit_columns,
+)
 from storage.database import Database
 from storage.endpoint_definitions import EndpointDefinitionError, create_definition
 
@@ -92,12 +100,16 @@ class AnalysisTab(QWidget):
         self.group_by = QComboBox()
         self.landmarks = QLineEdit("12, 36")
         self.landmarks.setMaximumWidth(90)
-        self.landmarks.setToolTip("Landmark times (comma-separated), in the chosen unit")
+        self.landmarks.setToolTip("Landmark times in the chosen unit; " + landmark_rule("months"))
+        self.landmark_message = QLabel()  # what in the landmark box could not be read, and the rule
+        self.landmark_message.setStyleSheet("color: #a00")
+        self.landmark_message.hide()
         self.conf_type = QComboBox()
         self.conf_type.addItems(["log", "log-log", "plain"])
         self.conf_type.setToolTip("CI transform for S(t): log (R's default), log-log (SAS, Prism), plain")
         self.unit = QComboBox()
         self.unit.addItems(["months", "years", "weeks", "days"])
+        self._unit = self.unit.currentText()  # the unit the landmark box's numbers are in
         for combo in (self.endpoint, self.where_field, self.where_value, self.group_by):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
             combo.setMinimumContentsLength(8)
@@ -106,7 +118,7 @@ class AnalysisTab(QWidget):
         self.show_ci.setChecked(True)
         row1 = _row(("Endpoint", self.endpoint), (None, self.new_endpoint), ("Population", self.where_field),
                     ("=", self.where_value), (None, self.more_where), ("Group by", self.group_by))
-        row2 = _row(("Landmarks", self.landmarks), ("CI", self.conf_type), ("Unit", self.unit), (None, self.show_ci))
+        row2 = _row(("Landmarks", self.landmarks), (None, self.landmark_message), ("CI", self.conf_type), ("Unit", self.unit), (None, self.show_ci))
         self.export_figure_button = QPushButton("Export figure…")
         self.export_tables_button = QPushButton("Export tables…")
         self.report_button = QPushButton("Report (PDF)…")
@@ -155,9 +167,11 @@ class AnalysisTab(QWidget):
         layout.addWidget(self.status)
         layout.addWidget(self.views, 1)
 
-        for combo in (self.endpoint, self.where_value, self.group_by, self.conf_type, self.unit):
+        for combo in (self.endpoint, self.where_value, self.group_by, self.conf_type):
             combo.currentIndexChanged.connect(self.schedule)
+        self.unit.currentIndexChanged.connect(self._unit_changed)
         self.where_field.currentIndexChanged.connect(self._fill_values)
+        self.landmarks.textChanged.connect(self._check_landmarks)
         self.landmarks.textChanged.connect(self.schedule)
         self.more_where.textChanged.connect(self.schedule)
         self.show_ci.toggled.connect(self._redraw)
@@ -181,18 +195,29 @@ class AnalysisTab(QWidget):
         value = self.where_value.currentData()
         where = ((f"{field}={value}",) if field and value else ()) + tuple(
             part.strip() for part in self.more_where.text().split(";") if part.strip())
-        times = []
-        for part in self.landmarks.text().replace(";", ",").split(","):
-            try:
-                t = float(part)
-            except ValueError:
-                continue
-            if t >= 0:
-                times.append(t)
+        times, _ = parse_landmarks(self.landmarks.text(), self.unit.currentText())
         return AnalysisRequest(
             endpoint=self.endpoint.currentData() or "os", where=where, group_by=self.group_by.currentData(),
             at=tuple(times), conf_type=self.conf_type.currentText(), unit=self.unit.currentText(),
         )
+
+    def _unit_changed(self) -> None:
+        """The landmark times keep their meaning: 12, 36 months become 1, 3 years."""
+        new = self.unit.currentText()
+        old, self._unit = self._unit, new
+        self.landmarks.setToolTip("Landmark times in the chosen unit; " + landmark_rule(new))
+        converted = convert_landmarks(self.landmarks.text(), old, new)
+        if converted != self.landmarks.text():
+            self.landmarks.setText(converted)  # schedules the computation
+        else:
+            self._check_landmarks()
+            self.schedule()
+
+    def _check_landmarks(self) -> None:
+        _, message = parse_landmarks(self.landmarks.text(), self.unit.currentText())
+        self.landmark_message.setText(message)
+        self.landmark_message.setToolTip(message)
+        self.landmark_message.setVisible(bool(message))
 
     def _start(self) -> None:
         self.runner.start(self.request())
@@ -246,7 +271,7 @@ class AnalysisTab(QWidget):
         result = outcome.result
         self.status.setText(f"{result.rule.describe()}  Population: {result.population_text()}; "
                             f"{result.overall.n} cases analysed, {len(result.excluded)} not analysed.")
-        self.km_table.set_table(results_table(result))
+        self.km_table.set_table(unit_columns(results_table(result), result.unit))
         self.logrank.setText(f"{logrank_text(result)}  Median follow-up (reverse Kaplan–Meier): "
                              f"{result.overall.follow_up_text(result.unit)}.")
         self.warnings.setText("\n".join(result.warnings))
@@ -313,7 +338,7 @@ class AnalysisTab(QWidget):
         if self.outcome is None:
             raise ValueError("Nothing computed yet.")
         o = self.outcome
-        tables = [results_table(o.result), o.table1, o.rates, o.patients]
+        tables = [unit_columns(results_table(o.result), o.result.unit), o.table1, o.rates, o.patients]
         if path.suffix.lower() == ".xlsx":
             write_xlsx(tables, path)
         else:

@@ -7,13 +7,16 @@ A result that arrives after a newer request was made is dropped (its generation 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+import re
+from dataclasses import dataclass, replace
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from analysis.cohort import CohortError, CohortResult, Condition, analyze_cohort
 from analysis.command import AnalysisInputs, load_inputs
+from analysis.endpoints import TIME_UNITS
 from analysis.result_figures import RelapseMortality, relapse_and_nrm
 from analysis.tables import Table, characteristics_table, patient_table, rates_table
 from storage.database import Database
@@ -75,6 +78,67 @@ def compute(inputs: AnalysisInputs, request: AnalysisRequest, previous: Analysis
         rates=rates_table(cases, result.conf_level), patients=patient_table(cases, unit=request.unit),
         explanations=explanations,
     )
+
+
+# -- landmark times in the chosen unit ------------------------------------------------------
+LANDMARK_EXAMPLES = {"months": "12, 36", "years": "1, 3", "weeks": "52, 156", "days": "365, 1096"}
+LANDMARK_DIGITS = {"months": 1, "years": 2, "weeks": 1, "days": 0}  # decimals kept when converting
+_LANDMARK_COLUMN = re.compile(r"^S\(([^()\s]+)\)")
+
+
+def landmark_rule(unit: str) -> str:
+    return f"landmarks: numbers separated by commas, e.g. {LANDMARK_EXAMPLES.get(unit, '12, 36')}"
+
+
+def _landmark(part: str) -> float | None:
+    try:
+        t = float(part)
+    except ValueError:
+        return None
+    return t if math.isfinite(t) and t >= 0 else None
+
+
+def _parts(text: str) -> list[str]:
+    return [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]
+
+
+def parse_landmarks(text: str, unit: str = "months") -> tuple[tuple[float, ...], str]:
+    """The landmark times read from the box, and a message naming what could not be read ("" if all)."""
+    times = [t for t in (_landmark(p) for p in _parts(text)) if t is not None]
+    bad = [p for p in _parts(text) if _landmark(p) is None]
+    if not bad:
+        return tuple(times), ""
+    shown = ", ".join(repr(b if len(b) <= 12 else b[:11] + "…") for b in bad[:2]) + (", …" if len(bad) > 2 else "")
+    return tuple(times), f"Not read: {shown} — {landmark_rule(unit)} (in {unit})"
+
+
+def convert_landmarks(text: str, old: str, new: str) -> str:
+    """The same landmark times in another unit (12, 36 months -> 1, 3 years -> 365, 1096 days);
+    what cannot be read is kept as typed."""
+    if old == new or old not in TIME_UNITS or new not in TIME_UNITS:
+        return text
+    out = []
+    for part in _parts(text):
+        t = _landmark(part)
+        if t is None:
+            out.append(part)
+            continue
+        digits = LANDMARK_DIGITS.get(new, 2)
+        value = f"{round(t * TIME_UNITS[old] / TIME_UNITS[new], digits):.{digits}f}"
+        out.append(value.rstrip("0").rstrip(".") if "." in value else value)
+    return ", ".join(out)
+
+
+def unit_columns(table: Table, unit: str) -> Table:
+    """"S(12) (95% CI)…" headed "S(12 months) (95% CI)…" (a label that already names a unit is kept)."""
+    def label(column: str) -> str:
+        m = _LANDMARK_COLUMN.match(column)
+        if m is None or _landmark(m.group(1)) is None:
+            return column
+        name = unit[:-1] if _landmark(m.group(1)) == 1 and unit.endswith("s") else unit
+        return f"S({m.group(1)} {name})" + column[m.end():]
+
+    return replace(table, columns=tuple(label(c) for c in table.columns))
 
 
 class _Signals(QObject):

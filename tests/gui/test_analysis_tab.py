@@ -102,7 +102,8 @@ def test_group_by_shows_curves_risk_table_and_logrank(qtbot: QtBot, tab: Analysi
     assert [r[0] for r in km_rows(tab)] == ["no", "yes"]
     assert "chi-square 1.507" in tab.logrank.text() and "p = 0.2196" in tab.logrank.text()
     plot, table = tab.km.figure.axes
-    assert len(plot.get_legend().get_texts()) == 2
+    legend = plot.get_legend()
+    assert legend is not None and len(legend.get_texts()) == 2
     # the number at risk sits under the x ticks: one column per tick, same x
     ticks = sorted(float(t) for t in plot.get_xticks())
     assert sorted({round(t.get_position()[0], 6) for t in table.texts}) == [round(t, 6) for t in ticks]
@@ -247,3 +248,34 @@ def test_export_dialogs_write_the_chosen_format(tab: AnalysisTab, tmp_path: Path
     tab.report_dialog()
     assert (tmp_path / "report.pdf").exists()
     assert "Wrote" in tab.status.text()
+
+
+def test_changing_the_unit_converts_the_landmarks(qtbot: QtBot, tab: AnalysisTab) -> None:
+    months = km_rows(tab)[0]
+    assert tab.km_table.model.table.columns[5].startswith("S(12 months) (95% CI)")
+    tab.unit.setCurrentText("years")
+    wait(qtbot, tab)
+    assert tab.landmarks.text() == "1, 3"
+    assert tab.km_table.model.table.columns[5:7] == ("S(1 year) (95% CI); at risk / events / censored",
+                                                    "S(3 years) (95% CI); at risk / events / censored")
+    assert km_rows(tab)[0][5:] == months[5:]  # the same estimates, not "not available"
+    tab.unit.setCurrentText("days")
+    wait(qtbot, tab)
+    assert tab.landmarks.text() == "365, 1096"
+    assert km_rows(tab)[0][5:] == months[5:]
+    tab.unit.setCurrentText("months")
+    wait(qtbot, tab)
+    assert tab.landmarks.text() == "12, 36" and km_rows(tab)[0] == months
+
+
+@pytest.mark.parametrize("text", ["1 3", "abc"])
+def test_unreadable_landmarks_say_the_rule(qtbot: QtBot, tab: AnalysisTab, text: str) -> None:
+    assert tab.landmark_message.isHidden()
+    tab.landmarks.setText(text)
+    assert not tab.landmark_message.isHidden()
+    assert "landmarks: numbers separated by commas, e.g. 12, 36" in tab.landmark_message.text()
+    assert repr(text) in tab.landmark_message.text()
+    wait(qtbot, tab)
+    assert len(km_rows(tab)[0]) == 5  # no landmark column rather than a guess
+    tab.landmarks.setText("12, 36")
+    assert tab.landmark_message.isHidden()
