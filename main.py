@@ -75,6 +75,24 @@ def main(argv: list[str] | None = None) -> int:
         # The reader went away (e.g. `analyze ... | head`): stop quietly, as command-line tools do.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+    except KeyboardInterrupt:
+        print(f"casebook {args.command}: interrupted; nothing half-saved (each change is one transaction)",
+              file=sys.stderr)
+        return 130
+    except Exception as exc:  # the last guard: a user never sees a traceback
+        target = f" with {args.db}" if getattr(args, "db", None) else ""
+        print(f"casebook {args.command}: could not finish{target}: {_plain(exc)}", file=sys.stderr)
+        return 2
+
+
+def _plain(exc: BaseException) -> str:
+    """An unexpected error in one line, without Python's internals where the OS gave a reason."""
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f" ({exc.filename})" if exc.filename else ""
+        return f"{exc.strerror}{where}"
+    original = getattr(exc, "orig", None)  # SQLAlchemy wraps the database driver's error
+    text = str(original if original is not None else exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 if __name__ == "__main__":

@@ -38,3 +38,12 @@ def test_demo_refuses_existing_file_and_changes_nothing(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert "already exists" in result.stderr and "Traceback" not in result.stderr
     assert hashlib.sha256(target.read_bytes()).hexdigest() == digest
+
+
+def test_unwritable_place_gives_one_line_and_no_traceback(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    result = run("demo", "--db", str(blocker / "demo.db"))
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "demo" in result.stderr
