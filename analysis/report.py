@@ -14,7 +14,14 @@ from analysis.cohort import CohortResult
 from analysis.command import p_text
 from analysis.endpoints import EndpointRule
 from analysis.figures import cif_caption
-from analysis.result_figures import draw_cif_panel, draw_km_panel, km_panel_caption, relapse_and_nrm
+from analysis.result_figures import (
+    CIF_NON_RELAPSE_LABEL,
+    CIF_RELAPSE_LABEL,
+    draw_cif_panel,
+    draw_km_panel,
+    km_panel_caption,
+    relapse_and_nrm,
+)
 from analysis.tables import Table, characteristics_table, patient_table, rates_table
 
 #: Explanations beyond this many cases are left to the CSV export (the report says so).
@@ -114,8 +121,9 @@ def write_report(
             pages.paragraph(cif_caption(cif.relapse, result.unit, show_ci=show_ci) + ". " + cif.definition,
                             size=7, color="#333333")
             pages.paragraph(
-                f"At the end of follow-up: relapse or progression {_pct(float(cif.relapse.estimate[-1]))}, "
-                f"non-relapse mortality {_pct(float(cif.non_relapse_mortality.estimate[-1]))} ({cif.n} cases)."
+                f"At the end of follow-up: {CIF_RELAPSE_LABEL.lower()} {_pct(float(cif.relapse.estimate[-1]))}, "
+                f"{CIF_NON_RELAPSE_LABEL.lower()} {_pct(float(cif.non_relapse_mortality.estimate[-1]))} "
+                f"({cif.n} cases)."
             )
         pages.new_page()
         pages.table(characteristics_table(cases, group_by=result.group_by, custom_kinds=context.custom_kinds))

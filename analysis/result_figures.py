@@ -32,10 +32,15 @@ from analysis.kaplan_meier import KaplanMeier
 MAX_CENSOR_MARKS = 300
 EXPORT_FORMATS: tuple[str, ...] = ("png", "svg", "pdf", "tif", "tiff")
 RELAPSE, NON_RELAPSE_DEATH = 1, 2
+#: The two competing events. A non-responder's death from the disease counts with relapse, so the first
+#: is not the Rates table's "relapse after salvage" (recorded relapses only) and says so.
+CIF_RELAPSE_LABEL = "Relapse, progression or disease-related death"
+CIF_NON_RELAPSE_LABEL = "Non-relapse (therapy-related or other) death"
 CIF_DEFINITION = (
-    "Relapse or progression: first relapse after salvage, or death from the disease without a recorded "
-    "relapse. Non-relapse mortality: death from a therapy-related or other cause without a prior relapse. "
-    "Censored at last follow-up. Over the analysed population."
+    f"{CIF_RELAPSE_LABEL}: first relapse after salvage, or death from the disease without a recorded "
+    f"relapse (so more than the recorded relapses of the Rates table). {CIF_NON_RELAPSE_LABEL}: death from a "
+    "therapy-related or other cause without a prior relapse. Censored at last follow-up. Over the analysed "
+    "population."
 )
 
 
@@ -129,7 +134,8 @@ class RelapseMortality:
 
 
 def relapse_and_nrm(cases: Sequence[Any], unit: str = "months", conf_level: float = 0.95) -> RelapseMortality | None:
-    """Aalen–Johansen cumulative incidence of relapse/progression and of non-relapse mortality."""
+    """Aalen–Johansen cumulative incidence of relapse, progression or disease-related death, and of
+    non-relapse (therapy-related or other) death."""
     times: list[float] = []
     causes: list[int] = []
     excluded: list[str] = []
@@ -166,7 +172,7 @@ def draw_cif_panel(
     with rc_context(cast(Any, FIGURE_RC)):
         ax = target.add_subplot(1, 1, 1) if rect is None else target.add_axes(_split(rect, float(target.figure.get_figheight()), 0)[0])
         draw_cumulative_incidence(
-            ax, [("Relapse or progression", cif.relapse), ("Non-relapse mortality", cif.non_relapse_mortality)],
+            ax, [(CIF_RELAPSE_LABEL, cif.relapse), (CIF_NON_RELAPSE_LABEL, cif.non_relapse_mortality)],
             show_ci=show_ci, time_unit=cif.unit,
         )
 

@@ -181,7 +181,7 @@ def rates(cases: Sequence[Any], conf_level: float = 0.95) -> list[Rate]:
         _rate("Complete remission (CR or CRi)", resp, conf_level),
         _rate("Treatment failure (no complete remission)", [None if r is None else not r for r in resp], conf_level),
         _rate("Allogeneic HSCT after salvage", [c.first_transplant_date is not None for c in cases], conf_level),
-        _rate("Relapse after salvage", [c.first_relapse_date is not None for c in cases], conf_level),
+        _rate("Relapse after salvage (recorded relapse)", [c.first_relapse_date is not None for c in cases], conf_level),
         _rate("Death", [c.death_date is not None for c in cases], conf_level),
     ]
     terms = sorted({t for c in cases for t in c.complication_terms},

@@ -111,6 +111,16 @@ def test_relapse_and_non_relapse_mortality(result: CohortResult) -> None:
     assert cif_export_figure(cif).axes
 
 
+def test_relapse_incidence_is_labelled_with_the_disease_deaths_it_counts(result: CohortResult) -> None:
+    cif = relapse_and_nrm(result.cases)
+    assert cif is not None
+    legend = cif_export_figure(cif).axes[0].get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == [
+        "Relapse, progression or disease-related death", "Non-relapse (therapy-related or other) death"]
+    assert cif.definition.startswith("Relapse, progression or disease-related death: first relapse")
+    assert "more than the recorded relapses of the Rates table" in cif.definition
+
+
 def test_km_panel_draws_plot_and_risk_table_on_a_given_figure(result: CohortResult) -> None:
     fig = Figure()
     draw_km_panel(fig, result, show_ci=False)
