@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from analysis.endpoint_arrays import endpoint_arrays
-from analysis.endpoints import TIME_UNITS, EndpointRule, EndpointValue, derive
+from analysis.endpoints import TIME_UNITS, EndpointRule, EndpointValue, derive, time_in
 from analysis.kaplan_meier import (
     MEDIAN_RULE,
     ConfType,
@@ -254,8 +254,7 @@ class CohortResult:
         pct = f"{100 * self.conf_level:g}%"
         return (
             f"Kaplan–Meier; {pct} CI for S(t): {ci_method_label(self.conf_type)}; median: {MEDIAN_RULE} "
-            f"(CI where the band crosses 0.5; 'not reached' if it stays above 0.5 to the end of follow-up, 'not estimable' if the band ends first); time in {self.unit} "
-            f"(1 month = 30.4375 days); follow-up: reverse Kaplan–Meier; population: {self.population_text()}."
+            f"(CI where the band crosses 0.5; 'not reached' if it stays above 0.5 to the end of follow-up, 'not estimable' if the band ends first); {time_in(self.unit)}; follow-up: reverse Kaplan–Meier; population: {self.population_text()}."
         )
 
 

@@ -152,9 +152,9 @@ def result_text(result: CohortResult) -> str:
     head = f"{'group':<16}{'n':>5}{'events':>8}{'censored':>10}  median ({pct} CI), {unit}"
     lines += [head, "-" * len(head)]
     for g in result.groups:
-        lo, hi = g.median.limit_texts(2, short=True)
+        lo, hi = g.median.limit_texts(2, short=True, unit=unit)
         lines.append(f"{g.label:<16}{g.n:>5}{g.events:>8}{g.censored:>10}  "
-                     f"{g.median.median_text(2, short=True)} ({lo} to {hi})")
+                     f"{g.median.median_text(2, short=True, unit=unit)} ({lo} to {hi})")
     if any(g.landmarks for g in result.groups):
         lines += ["", f"{'group':<16}{'time':>8}{'S(t)':>9}  {pct + ' CI':<18}{'at risk':>8}{'events':>8}{'censored':>10}"]
         for g in result.groups:

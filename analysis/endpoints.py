@@ -13,6 +13,26 @@ from typing import Protocol
 
 # Days per unit. A month is 365.25 / 12 = 30.4375 days, as in the article.
 TIME_UNITS: dict[str, float] = {"days": 1.0, "weeks": 7.0, "months": 30.4375, "years": 365.25}
+_UNIT_NOTES: dict[str, str] = {"weeks": "1 week = 7 days", "months": "1 month = 30.4375 days",
+                               "years": "1 year = 365.25 days"}
+
+
+def unit_note(unit: str) -> str:
+    """How the unit is counted in days, e.g. "1 year = 365.25 days"; "" for days."""
+    return _UNIT_NOTES.get(unit, "")
+
+
+def time_in(unit: str) -> str:
+    """E.g. "time in months (1 month = 30.4375 days)", "time in days"."""
+    note = unit_note(unit)
+    return f"time in {unit}" + (f" ({note})" if note else "")
+
+
+def format_time(value: float, unit: str, digits: int = 1) -> str:
+    """A time as text; whole days print without decimals."""
+    if unit == "days" and float(value).is_integer():
+        return f"{value:.0f}"
+    return f"{value:.{digits}f}"
 
 
 class StoredDefinition(Protocol):

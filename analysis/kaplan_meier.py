@@ -24,6 +24,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import ndtri  # scipy.stats costs ~0.5 s to import
 
+from analysis.endpoints import format_time
+
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 ConfType = Literal["log", "log-log", "plain"]
@@ -97,26 +99,26 @@ class MedianEstimate:
     median_rule: str = MEDIAN_RULE
     upper_not_reached: bool = True
 
-    def limit_texts(self, digits: int = 1, short: bool = False) -> tuple[str, str]:
+    def limit_texts(self, digits: int = 1, short: bool = False, unit: str = "months") -> tuple[str, str]:
         """The two CI limits as text; ``short`` gives "NR" / "NE" for tables with a footnote."""
         nr, ne = ("NR", "NE") if short else ("not reached", "not estimable")
-        lo = ne if self.ci_lower is None else f"{self.ci_lower:.{digits}f}"
+        lo = ne if self.ci_lower is None else format_time(self.ci_lower, unit, digits)
         if self.ci_upper is not None:
-            hi = f"{self.ci_upper:.{digits}f}"
+            hi = format_time(self.ci_upper, unit, digits)
         else:
             hi = nr if self.upper_not_reached else ne
         return lo, hi
 
-    def median_text(self, digits: int = 1, short: bool = False) -> str:
+    def median_text(self, digits: int = 1, short: bool = False, unit: str = "months") -> str:
         if self.median is None:
             return "NR" if short else "not reached"
-        return f"{self.median:.{digits}f}"
+        return format_time(self.median, unit, digits)
 
     def as_text(self, digits: int = 1, unit: str = "months") -> str:
-        """E.g. ``"8.0 months (95% CI 3.0 to not reached)"``; never prints inf."""
+        """E.g. ``"8.0 months (95% CI 3.0 to not reached)"``; never prints inf; whole days without decimals."""
         pct = f"{100 * self.conf_level:g}%"
-        head = "not reached" if self.median is None else f"{self.median_text(digits)} {unit}"
-        lo, hi = self.limit_texts(digits)
+        head = "not reached" if self.median is None else f"{self.median_text(digits, unit=unit)} {unit}"
+        lo, hi = self.limit_texts(digits, unit=unit)
         return f"{head} ({pct} CI {lo} to {hi})"
 
 

@@ -59,8 +59,9 @@ def results_table(result: CohortResult) -> Table:
     columns += [f"S({t:g}) ({pct} CI); at risk / events / censored" for t in times]
     rows = []
     for g in result.groups:
-        lo, hi = g.median.limit_texts(1)
-        cells = [g.label, str(g.n), str(g.events), str(g.censored), f"{g.median.median_text(1)} ({lo} to {hi})"]
+        lo, hi = g.median.limit_texts(1, unit=result.unit)
+        cells = [g.label, str(g.n), str(g.events), str(g.censored),
+                 f"{g.median.median_text(1, unit=result.unit)} ({lo} to {hi})"]
         cells += [f"{_pct(lm.survival)} ({_pct(lm.ci_lower)} to {_pct(lm.ci_upper)}); "
                   f"{lm.n_at_risk} / {lm.n_events} / {lm.n_censored}" for lm in g.landmarks]
         rows.append(tuple(cells))

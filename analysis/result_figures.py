@@ -16,7 +16,7 @@ from matplotlib.figure import Figure, SubFigure
 
 from analysis.cohort import CohortResult
 from analysis.competing_risks import CumulativeIncidence, cumulative_incidence
-from analysis.endpoints import TIME_UNITS
+from analysis.endpoints import TIME_UNITS, unit_note
 from analysis.figures import (
     FIGURE_RC,
     caption_for,
@@ -76,7 +76,8 @@ def km_panel_caption(result: CohortResult, show_ci: bool = True) -> str:
     text = caption_for(result.overall.km, result.unit, show_ci=show_ci)
     if not censor_marks_shown(result):
         text = text.replace("+ = censored", f"censor marks omitted (over {MAX_CENSOR_MARKS} censored times)")
-    return f"{text}; 1 month = 30.4375 days. Population: {result.population_text()}."
+    note = unit_note(result.unit)
+    return f"{text}{'; ' + note if note else ''}. Population: {result.population_text()}."
 
 
 def draw_km_panel(

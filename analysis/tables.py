@@ -17,7 +17,14 @@ from typing import Any
 
 from analysis.cohort import MISSING, Field, fields_for
 from analysis.endpoint_arrays import endpoint_arrays
-from analysis.endpoints import EVENT_FREE_SURVIVAL, OVERALL_SURVIVAL, TIME_UNITS, EndpointRule
+from analysis.endpoints import (
+    EVENT_FREE_SURVIVAL,
+    OVERALL_SURVIVAL,
+    TIME_UNITS,
+    EndpointRule,
+    format_time,
+    time_in,
+)
 from analysis.proportions import CP_METHOD, Proportion, clopper_pearson
 from storage import codes
 
@@ -129,7 +136,7 @@ def _time_cells(cases: Sequence[Any], rule: EndpointRule, unit: str) -> list[str
     """"12.0" for an event, "75.0+" when censored, "–" without a value (as derive() decides)."""
     days, event = endpoint_arrays(cases, rule)
     scale = TIME_UNITS[unit]
-    return ["–" if math.isnan(d) else f"{d / scale:.1f}{'' if e else '+'}" for d, e in zip(days, event, strict=True)]
+    return ["–" if math.isnan(d) else f"{format_time(d / scale, unit)}{'' if e else '+'}" for d, e in zip(days, event, strict=True)]
 
 
 def patient_table(
@@ -155,7 +162,7 @@ def patient_table(
     columns = ("Case", "Age (years)", "Sex", "Diagnosis", "Subtype", "Status at salvage", "High-risk cytogenetics",
                "Previous aHSCT", "Best response", "aHSCT after salvage", f"EFS ({unit})", f"OS ({unit})",
                "Status at last follow-up")
-    note = (f"Times from day 1 of the first salvage course, in {unit} (1 month = 30.4375 days); "
+    note = (f"Times from day 1 of the first salvage course, {time_in(unit).removeprefix('time ')}; "
             f"+ = censored (alive, event-free at last follow-up). EFS: {efs.describe()} OS: {os.describe()} "
             "TF = treatment failure (no complete remission).")
     return Table("Per-patient characteristics and outcomes", columns, tuple(rows), note)

@@ -27,7 +27,7 @@ from matplotlib.legend_handler import HandlerTuple
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from analysis.endpoints import TIME_UNITS
+from analysis.endpoints import TIME_UNITS, unit_note
 from analysis.figures import DOUBLE_COLUMN_IN, FIGURE_RC
 from storage import codes
 from storage import timelines as tl
@@ -126,7 +126,8 @@ def style(font_size: float = 7.0) -> dict[str, Any]:
 
 
 def _unit_text(unit: str) -> str:
-    return "months (1 month = 30.4375 days)" if unit == "months" else unit
+    note = unit_note(unit)
+    return f"{unit} ({note})" if note else unit
 
 
 def _position(timeline: CaseTimeline, when: dt.date, unit: str, calendar: bool) -> float:

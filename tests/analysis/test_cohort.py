@@ -193,3 +193,19 @@ def test_median_ci_limits_say_not_reached_only_when_the_band_stays_above_half(de
     assert not mpal.median.upper_not_reached  # S reached 0: the band ends, R prints NA
     assert mpal.median.as_text(2) == "2.00 months (95% CI not estimable to not estimable)"
     assert mpal.median.limit_texts(2, short=True) == ("NE", "NE")
+
+
+@pytest.mark.parametrize(("unit", "note"), [
+    ("months", "time in months (1 month = 30.4375 days)"), ("years", "time in years (1 year = 365.25 days)"),
+    ("weeks", "time in weeks (1 week = 7 days)"), ("days", "time in days;"),
+])
+def test_unit_footnote_names_the_unit_in_days(demo_db: Database, unit: str, note: str) -> None:
+    result = analyze_cohort(summaries(demo_db), OVERALL_SURVIVAL, unit=unit)
+    assert note in result.conventions()
+    if unit != "months":
+        assert "30.4375" not in result.conventions()
+
+
+def test_whole_days_print_without_decimals(demo_db: Database) -> None:
+    median = analyze_cohort(summaries(demo_db), OVERALL_SURVIVAL, unit="days").overall.median
+    assert median.as_text(1, unit="days") == "244 days (95% CI 91 to not reached)"
