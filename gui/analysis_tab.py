@@ -43,7 +43,7 @@ from analysis.result_figures import (
     km_panel_caption,
 )
 from analysis.tables import write_csv, write_xlsx
-from gui.analysis_views import EndpointDialog, FigurePanel, TablePanel
+from gui.analysis_views import EndpointDialog, FigurePanel, TablePanel, show_full_text
 from gui.analysis_worker import (
     AnalysisOutcome,
     AnalysisRequest,
@@ -96,7 +96,7 @@ class AnalysisTab(QWidget):
         self.more_where.setPlaceholderText("and… e.g. sex=f; diagnosis=ALL,AML")
         self.more_where.setToolTip("More population conditions, FIELD=VALUE separated by ';' (all must hold; "
                                    "a comma means any of the values), as analyze --where")
-        self.more_where.setMinimumWidth(200)
+        self.more_where.setMinimumWidth(150)
         self.group_by = QComboBox()
         self.landmarks = QLineEdit("12, 36")
         self.landmarks.setMaximumWidth(90)
@@ -113,7 +113,8 @@ class AnalysisTab(QWidget):
         for combo in (self.endpoint, self.where_field, self.where_value, self.group_by):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
             combo.setMinimumContentsLength(8)
-            combo.setMaximumWidth(240)
+            combo.setMaximumWidth(210)
+        self.endpoint.setMaximumWidth(330)  # the longest built-in label nearly whole; the tooltip has all of it
         self.show_ci = QCheckBox("CI bands")
         self.show_ci.setChecked(True)
         row1 = _row(("Endpoint", self.endpoint), (None, self.new_endpoint), ("Population", self.where_field),
@@ -171,6 +172,8 @@ class AnalysisTab(QWidget):
             combo.currentIndexChanged.connect(self.schedule)
         self.unit.currentIndexChanged.connect(self._unit_changed)
         self.where_field.currentIndexChanged.connect(self._fill_values)
+        for combo in (self.endpoint, self.where_field, self.where_value, self.group_by):
+            combo.currentIndexChanged.connect(lambda _i, c=combo: c.setToolTip(c.currentText()))
         self.landmarks.textChanged.connect(self._check_landmarks)
         self.landmarks.textChanged.connect(self.schedule)
         self.more_where.textChanged.connect(self.schedule)
@@ -242,6 +245,8 @@ class AnalysisTab(QWidget):
                 for name, f in categorical:
                     combo.addItem(f.label, name)
                 combo.setCurrentIndex(max(0, combo.findData(keep)))
+            for combo in (self.endpoint, self.where_field, self.group_by):
+                show_full_text(combo)
             self._fill_values()
         finally:
             self._filling = False
@@ -257,6 +262,7 @@ class AnalysisTab(QWidget):
             for v in values:
                 self.where_value.addItem(f.display(v) if f.display(v) == v else f"{f.display(v)} ({v})", v)
             self.where_value.setCurrentIndex(max(0, self.where_value.findData(keep)))
+            show_full_text(self.where_value)
         self.where_value.setEnabled(bool(name))
         self._filling = was_filling
         self.schedule()
@@ -318,6 +324,7 @@ class AnalysisTab(QWidget):
                 dialog.message.setText(str(exc))
                 continue
             self.endpoint.addItem(f"{v.label} ({v.name.lower()})", v.name.lower())
+            show_full_text(self.endpoint)
             self.endpoint.setCurrentIndex(self.endpoint.count() - 1)
             self.refresh()
             return

@@ -16,6 +16,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QFont, QResizeEvent
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -76,6 +77,21 @@ class AnalysisTableModel(QAbstractTableModel):
         if orientation == Qt.Orientation.Horizontal:
             return self.table.columns[section] if section < len(self.table.columns) else None
         return section + 1
+
+
+def show_full_text(combo: QComboBox) -> None:
+    """A combo box kept narrow in the toolbar still shows every label whole: in its drop-down
+    (as wide as the longest item), as each item's tooltip and, for the chosen item, as its own tooltip."""
+    metrics = combo.fontMetrics()
+    widest = 0
+    for i in range(combo.count()):
+        text = combo.itemText(i)
+        combo.setItemData(i, text, Qt.ItemDataRole.ToolTipRole)
+        widest = max(widest, metrics.horizontalAdvance(text))
+    view = combo.view()
+    view.setTextElideMode(Qt.TextElideMode.ElideNone)
+    view.setMinimumWidth(widest + 2 * view.frameWidth() + view.verticalScrollBar().sizeHint().width() + 16)
+    combo.setToolTip(combo.currentText())
 
 
 class TablePanel(QWidget):

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from matplotlib.testing.compare import compare_images
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from gui.analysis_tab import AnalysisTab
@@ -279,3 +280,17 @@ def test_unreadable_landmarks_say_the_rule(qtbot: QtBot, tab: AnalysisTab, text:
     assert len(km_rows(tab)[0]) == 5  # no landmark column rather than a guess
     tab.landmarks.setText("12, 36")
     assert tab.landmark_message.isHidden()
+
+
+def test_long_endpoint_label_is_shown_whole_and_the_toolbar_fits(qtbot: QtBot, tab: AnalysisTab) -> None:
+    choose(tab.endpoint, "efs-tf")
+    wait(qtbot, tab)
+    full = "Event-free survival, treatment failure as event at day 0 (efs-tf)"
+    assert tab.endpoint.currentText() == full and tab.endpoint.toolTip() == full
+    i = tab.endpoint.currentIndex()
+    assert tab.endpoint.itemData(i, Qt.ItemDataRole.ToolTipRole) == full
+    assert tab.endpoint.view().minimumWidth() > tab.endpoint.fontMetrics().horizontalAdvance(full)
+    assert tab.endpoint.width() >= 300  # most of the label in the box itself
+    assert tab.width() == 1280
+    for widget in (tab.group_by, tab.report_button, tab.more_where):  # nothing pushed past the right edge
+        assert widget.isVisible() and widget.geometry().right() < tab.width()
