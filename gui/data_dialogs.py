@@ -286,6 +286,7 @@ class ExportDialog(QDialog):
         self.days = QRadioButton("Replace dates by days from time zero")
         self.shift.setChecked(True)
         self.out_edit = QLineEdit()
+        self.confirmed_path = ""  # the save dialog asked before replacing this file
         form = QFormLayout()
         form.addRow("Format:", self.format)
         form.addRow("", self.long)
@@ -325,6 +326,7 @@ class ExportDialog(QDialog):
             path = QFileDialog.getExistingDirectory(self, "Folder for the tables (empty)")
         else:
             path, _ = QFileDialog.getSaveFileName(self, "Export cases", f"cases.{fmt}", f"*.{fmt}")
+            self.confirmed_path = path
         if path:
             self.out_edit.setText(path)
 
@@ -337,7 +339,8 @@ class ExportDialog(QDialog):
             return
         options = ExportOptions(fmt=self.format.currentData(), long=self.long.isChecked(),
                                 deidentify=self.deidentify.isChecked(),
-                                date_mode="days" if self.days.isChecked() else "shift")
+                                date_mode="days" if self.days.isChecked() else "shift",
+                                overwrite=bool(out) and out == self.confirmed_path)
         database = self.database
 
         def work(progress: Callable[[int, int, str], None]) -> Any:

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-EXPORT_SUFFIXES = {".csv": "csv", ".xlsx": "xlsx", ".sav": "sav", ".dta": "dta"}
+EXPORT_SUFFIXES = {".csv": "csv", ".xlsx": "xlsx", ".sav": "sav", ".dta": "dta"}  # as storage.exporting.SUFFIXES
 
 
 def add_parsers(sub: Any) -> None:
@@ -32,6 +32,8 @@ def add_parsers(sub: Any) -> None:
                      help="no names, hospital numbers, birth dates or free text; coded IDs; shifted dates")
     exp.add_argument("--days-from-time-zero", action="store_true",
                      help="with --deidentify: dates as days from time zero instead of shifted dates")
+    exp.add_argument("--overwrite", action="store_true",
+                     help="replace an existing export file (never a database, its backups or any SQLite file)")
     ver = sub.add_parser("verify", help="check the audit trail's hash chain and the database's integrity")
     ver.add_argument("--db", type=Path, required=True, help="database to check (opened read-only)")
 
@@ -97,7 +99,7 @@ def run_export(args: argparse.Namespace) -> int:
 
     fmt = args.format or EXPORT_SUFFIXES.get(args.out.suffix.lower(), "csv")
     options = ExportOptions(fmt=fmt, long=args.long, deidentify=args.deidentify,
-                            date_mode="days" if args.days_from_time_zero else "shift")
+                            date_mode="days" if args.days_from_time_zero else "shift", overwrite=args.overwrite)
     if args.days_from_time_zero and not args.deidentify:
         _say("export", "--days-from-time-zero only applies with --deidentify")
         return 1

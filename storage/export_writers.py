@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import os
 import re
+import tempfile
 import textwrap
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -24,12 +26,20 @@ _ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 @contextmanager
 def _atomic(path: Path) -> Iterator[Path]:
-    partial = path.with_name(f".{path.name}.partial")
+    """A new temporary file in the target's folder, renamed onto the target only once complete."""
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    os.close(fd)
+    partial = Path(name)
     try:
         yield partial
         partial.replace(path)
     finally:
         partial.unlink(missing_ok=True)
+
+
+def _write_text(path: Path, lines: list[str]) -> None:
+    with _atomic(path) as partial:
+        partial.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def _csv_cell(value: Any) -> str:
@@ -158,7 +168,7 @@ def write_flat(out: Path, header: list[str], rows: list[list[Any]], fmt: str, ab
     if fmt == "csv":
         _write_csv(out, header, rows)
         note = out.with_name(out.stem + ".about.txt")
-        note.write_text("\n".join(about) + "\n", encoding="utf-8")
+        _write_text(note, about)
         return [out, note]
     if fmt == "xlsx":
         _write_xlsx(out, {"cases": (header, rows)}, about)
@@ -179,7 +189,7 @@ def write_long(out: Path, tables: dict[str, Table], fmt: str, about: list[str]) 
     for name, (header, rows) in tables.items():
         paths.append(out / f"{name}.csv")
         _write_csv(paths[-1], header, rows)
-    (out / "about.txt").write_text("\n".join(about) + "\n", encoding="utf-8")
+    _write_text(out / "about.txt", about)
     return [*paths, out / "about.txt"]
 
 

@@ -54,6 +54,7 @@ class ExportOptions:
     long: bool = False
     deidentify: bool = False
     date_mode: str = "shift"  # de-identified dates: "shift" or "days" (from time zero)
+    overwrite: bool = False  # replace an existing export file (never a database)
 
 
 @dataclass
@@ -191,6 +192,66 @@ def about_lines(session: Session, options: ExportOptions, cases: int, deid: Deid
     return lines
 
 
+SUFFIXES = {".csv": "csv", ".xlsx": "xlsx", ".sav": "sav", ".dta": "dta"}
+DATABASE_SUFFIXES = frozenset({".db", ".sqlite", ".sqlite3", ".db3", ".wal", ".shm", ".lock", ".partial"})
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _database_path(session: Session) -> Path | None:
+    name = session.get_bind().engine.url.database
+    return Path(name).resolve() if name and name != ":memory:" else None
+
+
+def _is_sqlite(path: Path) -> bool:
+    try:
+        with path.open("rb") as fh:
+            return fh.read(len(SQLITE_HEADER)) == SQLITE_HEADER
+    except OSError:
+        return False
+
+
+def check_target(out: Path, options: ExportOptions, database: Path | None) -> Path:
+    """The export's target with symlinks resolved, or ExportError if writing there could destroy data.
+
+    Never the database, its -wal/-shm/-journal/lock files or its backups, nor any SQLite file;
+    an existing file only with ``options.overwrite``; the suffix must fit the format.
+    """
+    folder_export = options.long and options.fmt == "csv"
+    if not str(out).strip() or (out == Path(".") and not folder_export):
+        raise ExportError(f"no output file given; name the file to write, e.g. cases.{options.fmt}")
+    target = Path(out).expanduser().resolve()
+    if database is not None:
+        forbidden = {database, *(database.with_name(database.name + s) for s in ("-wal", "-shm", "-journal", ".lock"))}
+        if target in forbidden:
+            raise ExportError(f"{out} is the database {database.name} (or one of its files); "
+                              "an export must go to another file")
+        if database.parent / "backups" in (target, *target.parents):
+            raise ExportError(f"{out} is in the backups folder of {database.name}; choose another place")
+    if folder_export:
+        return target
+    suffix = target.suffix.lower()
+    if suffix in DATABASE_SUFFIXES:
+        raise ExportError(f"{out} has the suffix {suffix} of a database file; name the export e.g. cases.{options.fmt}")
+    if SUFFIXES.get(suffix, options.fmt) != options.fmt:
+        raise ExportError(f"{out} ends in {suffix}, but the format is {options.fmt}; "
+                          f"name the file .{options.fmt} or choose the format {SUFFIXES[suffix]}")
+    if target.is_dir():
+        raise ExportError(f"{out} is a folder; name the file to write in it, e.g. cases.{options.fmt}")
+    targets = [target]
+    if options.fmt == "csv" and not options.long:
+        targets.append(target.with_name(target.stem + ".about.txt"))
+    for path in targets:
+        if path.exists() or path.is_symlink():
+            if _is_sqlite(path):
+                raise ExportError(f"{path} is an SQLite database; Casebook never overwrites one with an export")
+            if path.is_dir():
+                raise ExportError(f"{path} is a folder; choose another file name")
+            if not options.overwrite:
+                raise ExportError(f"{path} already exists; choose another name, or overwrite it "
+                                  "(--overwrite on the command line)")
+    return target
+
+
 def export_database(session: Session, out: Path, options: ExportOptions = ExportOptions(),
                     progress: Progress | None = None) -> ExportResult:
     """Write the export; a de-identified one first creates missing keys in the session's transaction."""
@@ -200,7 +261,7 @@ def export_database(session: Session, out: Path, options: ExportOptions = Export
         raise ExportError(f"unknown format {options.fmt!r}; use one of {', '.join(FORMATS)}")
     if options.long and options.fmt in ("sav", "dta"):
         raise ExportError("the long format is written as xlsx (one sheet per table) or csv (a folder of tables)")
-    out = Path(out)
+    out = check_target(Path(out), options, _database_path(session))
     if progress:
         progress(0, 3, "reading cases")
     cases = load_cases(session)

@@ -108,3 +108,17 @@ def test_verify_finds_tampering_and_exits_non_zero(demo: Path) -> None:
     assert "PROBLEM: audit entry 2: its content does not match its hash" in result.stderr
     assert "PROBLEM: the append-only trigger audit_log_no_update has been removed" in result.stderr
     assert "SQLite integrity check: ok" in result.stdout
+
+
+def test_export_refuses_to_overwrite_the_database_or_an_existing_file(demo: Path, tmp_path: Path) -> None:
+    before = demo.read_bytes()
+    result = casebook("export", "--db", demo, "--out", demo, "--format", "csv")
+    assert result.returncode == 1 and "is the database" in result.stderr
+    assert demo.read_bytes() == before
+    out = tmp_path / "cases.csv"
+    assert casebook("export", "--db", demo, "--out", out).returncode == 0
+    again = casebook("export", "--db", demo, "--out", out)
+    assert again.returncode == 1 and "--overwrite" in again.stderr
+    assert casebook("export", "--db", demo, "--out", out, "--overwrite").returncode == 0
+    mismatch = casebook("export", "--db", demo, "--out", tmp_path / "x.csv", "--format", "xlsx")
+    assert mismatch.returncode == 1 and "format is xlsx" in mismatch.stderr
