@@ -12,7 +12,15 @@ from dataclasses import dataclass
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+)
 from PySide6.QtGui import QFont, QResizeEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -33,6 +41,9 @@ from storage import codes
 
 SCREEN_DPI = 130  # the figures use 7-pt journal fonts; a larger dpi makes them legible on screen
 FIT_COLUMNS_MAX_ROWS = 500
+MAX_COLUMN_WIDTH = 320  # px; a longer text is elided, its full text in the tooltip
+MIN_SHRUNK_WIDTH = 110  # px; columns are not squeezed below this to fit the view (it scrolls instead)
+TOOLTIP_MIN_CHARS = 16  # shorter cells are never elided at these widths
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 Index = QModelIndex | QPersistentModelIndex
 
@@ -63,6 +74,9 @@ class AnalysisTableModel(QAbstractTableModel):
             return row[index.column()]
         if role == ROW_ROLE:
             return row
+        if role == Qt.ItemDataRole.ToolTipRole:  # the whole text of a cell the view may elide
+            text = row[index.column()]
+            return text if len(text) >= TOOLTIP_MIN_CHARS else None
         if role == Qt.ItemDataRole.FontRole and index.column() == 0 and row[0] and not row[0].startswith(" ") \
                 and all(not c for c in row[1:]):
             font = QFont()
@@ -72,11 +86,11 @@ class AnalysisTableModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
                    role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if role != Qt.ItemDataRole.DisplayRole:
+        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return None
         if orientation == Qt.Orientation.Horizontal:
             return self.table.columns[section] if section < len(self.table.columns) else None
-        return section + 1
+        return section + 1 if role == Qt.ItemDataRole.DisplayRole else None
 
 
 def show_full_text(combo: QComboBox) -> None:
@@ -108,6 +122,12 @@ class TablePanel(QWidget):
         self.view.setAlternatingRowColors(True)
         self.view.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
         self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.view.horizontalHeader().setStretchLastSection(True)  # the last column reaches the view's edge
+        self.view.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.view.setWordWrap(False)  # one line per row: long text is elided ("…"), whole in the tooltip
+        self.view.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self._natural: list[int] = []  # column widths that fit the contents, before fitting the view
+        self.view.viewport().installEventFilter(self)
         self.view.verticalHeader().setVisible(False)
         self.note = QLabel()
         self.note.setWordWrap(True)
@@ -124,12 +144,38 @@ class TablePanel(QWidget):
         # fitting columns measures every cell: only for tables a person would read row by row
         if len(table.rows) <= FIT_COLUMNS_MAX_ROWS:
             self.view.resizeColumnsToContents()
+        header = self.view.horizontalHeader()
+        self._natural = [header.sectionSize(c) for c in range(header.count())]
+        if self._natural:  # the last section is stretched: its own width is what its contents need
+            last = header.count() - 1
+            cells = self.view.sizeHintForColumn(last) if len(table.rows) <= FIT_COLUMNS_MAX_ROWS else 0
+            self._natural[-1] = max(cells, header.sectionSizeHint(last), header.defaultSectionSize())
+        self.fit_columns()
         if self.compact:
             rows = min(len(table.rows), 8)
             height = self.view.horizontalHeader().sizeHint().height() + 2 * self.view.frameWidth() + 2
             height += sum(self.view.rowHeight(r) for r in range(rows)) or self.view.verticalHeader().defaultSectionSize()
             scroll = self.view.horizontalScrollBar().sizeHint().height()
             self.view.setFixedHeight(height + scroll)
+
+
+    def fit_columns(self) -> None:
+        """Widths from the contents, none wider than MAX_COLUMN_WIDTH; if they still overflow the view,
+        the widest columns give way (down to MIN_SHRUNK_WIDTH) so that every column is on screen."""
+        if not self._natural:
+            return
+        available = self.view.viewport().width()
+        cap = MAX_COLUMN_WIDTH
+        while cap > MIN_SHRUNK_WIDTH and sum(min(w, cap) for w in self._natural) > available:
+            cap -= 10
+        header = self.view.horizontalHeader()
+        for column, width in enumerate(self._natural[:header.count()]):
+            header.resizeSection(column, min(width, cap))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
+        if watched is self.view.viewport() and event.type() == QEvent.Type.Resize:
+            self.fit_columns()  # the view's own width, once its layout has settled
+        return super().eventFilter(watched, event)
 
 
 class FigurePanel(QWidget):
