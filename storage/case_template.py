@@ -39,6 +39,9 @@ KINDS = {
 }
 
 
+Owner = Callable[[Case, bool], Any]  # (case, create) -> the record a column lives in, or None
+
+
 @dataclass(frozen=True)
 class TemplateColumn:
     name: str
@@ -50,6 +53,8 @@ class TemplateColumn:
     identifying: bool = False  # left out of a de-identified export
     free_text: bool = False  # may hold anything, so also left out of a de-identified export
     paths: tuple[str, ...] = ()
+    owner: Owner | None = None  # the record the column's attr lives in, found once per row (put_values)
+    attr: str | None = None
 
     @property
     def derived(self) -> bool:
@@ -131,9 +136,6 @@ def _death(case: Case, create: bool) -> Death | None:
     return case.death
 
 
-Owner = Callable[[Case, bool], Any]
-
-
 def _get(owner: Owner, attr: str) -> Callable[[Case], Any]:
     def get(case: Case) -> Any:
         record = owner(case, False)
@@ -159,7 +161,7 @@ def _field(name: str, kind: str, description: str, owner: Owner = _own, attr: st
            path: str | None = None, **extra: Any) -> TemplateColumn:
     attr = attr or name
     return TemplateColumn(name, kind, description, _get(owner, attr), _put(owner, attr),
-                          paths=(path or attr,), **extra)
+                          paths=(path or attr,), owner=owner, attr=attr, **extra)
 
 
 def _age(case: Case) -> float | None:
@@ -236,9 +238,11 @@ COLUMNS: tuple[TemplateColumn, ...] = (
     _field("bm_blasts_pre", "float", "bone-marrow blasts (%) before salvage", _pre_assessment, "blast_percent",
            "assessments[0].blast_percent"),
     TemplateColumn("best_response", "code", "best response after salvage (from the assessments)", _best,
-                   _put(_best_assessment, "response"), codes=C.RESPONSE, paths=("assessments[1].response",)),
+                   _put(_best_assessment, "response"), codes=C.RESPONSE, paths=("assessments[1].response",),
+                   owner=_best_assessment, attr="response"),
     TemplateColumn("best_response_date", "date", "date of the assessment showing the best response", _best_date,
-                   _put(_best_assessment, "assessed_on"), paths=("assessments[1].assessed_on",)),
+                   _put(_best_assessment, "assessed_on"), paths=("assessments[1].assessed_on",),
+                   owner=_best_assessment, attr="assessed_on"),
     _field("best_response_override", "code", "manual best response (needs a reason)", codes=C.RESPONSE),
     _field("best_response_override_reason", "text", "why the best response was set manually", free_text=True),
     _field("hsct_after_date", "date", "date of the (first) HSCT after salvage", _transplant, "transplant_date",
@@ -405,3 +409,69 @@ def parse_cell(column: TemplateColumn, value: Any, date_format: str | None) -> A
 def row_values(case: Case) -> dict[str, Any]:
     """The flat template's values of one case (typed: dates, numbers, lists)."""
     return {column.name: column.get(case) for column in COLUMNS}
+
+
+# --- writing one row into a case --------------------------------------------------------------
+
+_FIRST_ONLY = {  # owner: (its date attribute, why a row cannot move it)
+    _transplant: ("transplant_date", "the first HSCT after salvage would then be the one on {other}; the flat "
+                  "template holds the first HSCT only (change the transplants in the case form)"),
+    _relapse: ("relapse_date", "the first relapse would then be the one on {other}; the flat template holds the "
+               "first relapse only (change the relapses in the case form)"),
+    _best_assessment: ("assessed_on", "the best response would then be shown first by the assessment on {other}; "
+                       "the flat template holds that assessment only (change the assessments in the case form)"),
+}
+
+
+def _contradicted_best(case: Case, value: str | None) -> str | None:
+    """Why a row's best response cannot be written without rewriting the recorded assessments."""
+    current = _best(case)
+    if current is None or value == current:
+        return None  # the same, or no assessment has a response yet: filling it in rewrites nothing
+    when = _best_date(case)
+    shown = f"best response {value}" if value else "an empty best response"
+    return (f"{shown} contradicts the recorded assessments ({current} on {when or 'an unknown date'}); change "
+            "the assessments in the form or set a manual best response with a reason")
+
+
+def put_values(case: Case, values: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Write one row's typed values (by column name) into the case; (column, rule) of what cannot be.
+
+    Each record a column lives in (the first HSCT, the best assessment, ...) is found once, before
+    any value of the row is written, so that writing a date cannot make another record "the first"
+    halfway through the row. A row that would make another record the first one, or whose best
+    response contradicts the recorded assessments, is refused rather than written into some other
+    record: importing the same file again changes nothing.
+    """
+    problems: list[tuple[str, str]] = []
+    groups: dict[Owner, list[TemplateColumn]] = {}
+    for name, value in values.items():
+        column = BY_NAME[name]
+        if column.owner is None:
+            assert column.put is not None
+            column.put(case, value)
+        else:
+            groups.setdefault(column.owner, []).append(column)
+    written: list[tuple[Owner, Any, list[TemplateColumn]]] = []
+    for owner, columns in groups.items():
+        record = owner(case, False)
+        if owner is _best_assessment and "best_response" in values:
+            rule = _contradicted_best(case, values["best_response"])
+            if rule:
+                problems.append(("best_response", rule))
+                continue
+        if record is None and any(values[c.name] is not None for c in columns):
+            record = owner(case, True)
+        if record is None:
+            continue
+        for column in columns:
+            assert column.attr is not None
+            setattr(record, column.attr, values[column.name])
+        written.append((owner, record, columns))
+    for owner, record, columns in written:
+        now = owner(case, False)
+        if now is not record and owner in _FIRST_ONLY:
+            attr, rule = _FIRST_ONLY[owner]
+            blamed = next((c for c in columns if c.attr == attr), columns[0])
+            problems.append((blamed.name, rule.format(other=getattr(now, attr, None) or "no date")))
+    return problems

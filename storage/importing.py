@@ -193,16 +193,18 @@ def _shown(value: Any) -> str:
 
 def _build_row(case: Case, number: int, row: list[Any], columns: _Columns, options: ImportOptions,
                problems: list[Problem], new_case: bool) -> None:
+    values: dict[str, Any] = {}
+    cells: dict[str, Any] = {}
     for i, column in columns.template.items():
         if column.name == "study_id":
             continue
+        cells[column.name] = row[i]
         try:
-            value = tpl.parse_cell(column, row[i], options.date_format)
+            values[column.name] = tpl.parse_cell(column, row[i], options.date_format)
         except ValueError as exc:
             problems.append(Problem(number, column.name, _shown(row[i]), f"{_shown(row[i])!r} {exc}"))
-            continue
-        assert column.put is not None
-        column.put(case, value)
+    for name, rule in tpl.put_values(case, values):  # every record found once, before anything is written
+        problems.append(Problem(number, name, _shown(cells[name]), rule))
     for i in columns.custom:
         custom = columns.custom_for(i, new_case)
         try:
