@@ -83,6 +83,22 @@ class Field:
     def display(self, value: str) -> str:
         return self.codes.get(value, value)
 
+    def short_display(self, value: str) -> str:
+        """The value as a clinician reads it in a legend or a sentence: "female", "yes", but "AML", "CRi"
+        (a long label gives way to its standard abbreviation)."""
+        label = self.codes.get(value, value)
+        return value if len(label) > 20 else label
+
+    def check_values(self, values: Sequence[str]) -> None:
+        """Refuse a filter value that is not one of a coded field's values (e.g. ``sex=x``)."""
+        if self.kind != "category" or not self.codes:
+            return
+        known = {c.casefold() for c in self.codes}
+        for v in values:
+            if v.casefold() not in known:
+                raise CohortError(f"'{v}' is not a value of {self.name} ({self.label}); values: "
+                                  f"{', '.join(self.codes)}.")
+
 
 def _codes() -> dict[str, dict[str, str]]:
     yes_no = {"yes": "yes", "no": "no"}
@@ -179,8 +195,12 @@ class Condition:
             raise CohortError(f"A population filter is FIELD=VALUE (e.g. best_response=CR), not '{text}'.")
         return cls(name.strip(), values)
 
-    def describe(self) -> str:
-        return f"{self.field} = {' or '.join(self.values)}"
+    def describe(self, f: Field | None = None) -> str:
+        """E.g. "Sex = female"; the field's name and the codes when the field is not known."""
+        if f is None:
+            return f"{self.field} = {' or '.join(self.values)}"
+        shown = [next((f.short_display(c) for c in f.codes if c.casefold() == v.casefold()), v) for v in self.values]
+        return f"{f.label} = {' or '.join(shown)}"
 
 
 @dataclass(frozen=True)
@@ -233,6 +253,15 @@ class CohortResult:
     warnings: tuple[str, ...]
     cases: tuple[Any, ...] = ()  # the population's case summaries (for tables and competing risks)
     analysed: tuple[Any, ...] = ()  # the cases with a value, in the order of the estimates
+    group_label: str | None = None  # the grouping field's label, e.g. "Previous allogeneic HSCT"
+    group_display: tuple[str, ...] = ()  # each group's value as read, e.g. "yes", "female"
+    population_labels: tuple[str, ...] = ()  # each condition in words, e.g. "Sex = female"
+
+    def group_title(self, index: int) -> str:
+        """A group as a legend reads it, e.g. "Previous allogeneic HSCT = yes"."""
+        g = self.groups[index]
+        value = self.group_display[index] if index < len(self.group_display) else g.label
+        return f"{self.group_label or self.group_by} = {value}"
 
     @cached_property
     def values(self) -> tuple[EndpointValue, ...]:
@@ -247,7 +276,9 @@ class CohortResult:
         return lines + [f"{x.study_id}: not analysed: {x.reason}" for x in excluded]
 
     def population_text(self) -> str:
-        return "all cases" if not self.population else "; ".join(c.describe() for c in self.population)
+        if not self.population:
+            return "all cases"
+        return "; ".join(self.population_labels or tuple(c.describe() for c in self.population))
 
     def conventions(self) -> str:
         """What a reader must know to check the numbers, e.g. against R's survfit."""
@@ -263,6 +294,8 @@ def select_population(
 ) -> tuple[list[Any], list[Excluded]]:
     """Cases meeting every condition; the others are listed with the condition they fail."""
     resolved = [(c, resolve_field(c.field, fields, purpose="filter on")) for c in conditions]
+    for cond, f in resolved:
+        f.check_values(cond.values)
     kept: list[Any] = []
     out: list[Excluded] = []
     for case in summaries:
@@ -271,7 +304,7 @@ def select_population(
             value = f.value(case)
             if value is None or value.casefold() not in {v.casefold() for v in cond.values}:
                 shown = MISSING if value is None else value
-                reason = f"outside the population ({cond.field} is {shown}, not {' or '.join(cond.values)})"
+                reason = f"outside the population ({f.label} is {shown}, not {' or '.join(cond.values)})"
                 break
         if reason is None:
             kept.append(case)
@@ -346,7 +379,7 @@ def analyze_cohort(
         elif not keep[i]:
             reason = "the event or censoring date is before time zero (check the record)"
         else:
-            reason = f"{grouping.name if grouping else ''} not recorded (needed for the grouping)"
+            reason = f"{grouping.label if grouping else ''} not recorded (needed for the grouping)"
         excluded.append(Excluded(case.study_id, reason))
     chosen = keep & ~missing
     analysed = [c for c, k in zip(population, chosen, strict=True) if k]
@@ -370,7 +403,7 @@ def analyze_cohort(
         if len(groups) >= 2:
             logrank = logrank_test(t, e, labels)
         else:
-            warnings.append(f"Only one group of {grouping.name} ({groups[0].label}): no log-rank test.")
+            warnings.append(f"Only one group of {grouping.label} ({groups[0].label}): no log-rank test.")
     for res in groups:
         if res.warning:
             prefix = "" if grouping is None else f"{res.label}: "
@@ -385,4 +418,7 @@ def analyze_cohort(
         group_by=grouping.name if grouping else None, groups=groups, overall=overall, logrank=logrank,
         excluded=tuple(excluded), warnings=tuple(warnings), cases=tuple(population),
         analysed=tuple(analysed),
+        group_label=grouping.label if grouping else None,
+        group_display=tuple(grouping.short_display(g.label) for g in groups) if grouping else (),
+        population_labels=tuple(c.describe(fields.get(c.field)) for c in where),
     )

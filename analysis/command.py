@@ -164,7 +164,7 @@ def result_text(result: CohortResult) -> str:
                              f"{lm.n_at_risk:>8}{lm.n_events:>8}{lm.n_censored:>10}")
     if result.logrank is not None:
         lr = result.logrank
-        lines += ["", f"Log-rank test ({result.group_by}): chi-square {lr.chisq:.3f}, df {lr.df}, {p_text(lr.p)}"]
+        lines += ["", f"Log-rank test ({result.group_label}): chi-square {lr.chisq:.3f}, df {lr.df}, {p_text(lr.p)}"]
     lines += ["", f"Median follow-up (reverse Kaplan–Meier): {result.overall.follow_up_text(unit)}"]
     lines += ["", "NR = not reached; NE = not estimable. Conventions: " + result.conventions()]
     lines += [f"Warning: {w}" for w in result.warnings]

@@ -73,7 +73,7 @@ def logrank_text(result: CohortResult) -> str:
     if result.logrank is None:
         return "No group comparison." if result.group_by is None else "Log-rank test not available (one group)."
     lr = result.logrank
-    return (f"Log-rank test by {result.group_by} ({lr.method}): chi-square {lr.chisq:.3f}, "
+    return (f"Log-rank test by {result.group_label} ({lr.method}): chi-square {lr.chisq:.3f}, "
             f"{lr.df} degree(s) of freedom, {p_text(lr.p)}.")
 
 
@@ -104,7 +104,7 @@ def write_report(
         pages.heading("Endpoint and population", 10)
         pages.paragraph(result.rule.describe())
         pages.paragraph(f"Population: {result.population_text()}; {result.overall.n} cases analysed, "
-                        f"{len(result.excluded)} not analysed. Grouping: {result.group_by or 'none'}.")
+                        f"{len(result.excluded)} not analysed. Grouping: {result.group_label or 'none'}.")
         pages.paragraph("Conventions: " + result.conventions())
         pages.heading("Kaplan–Meier estimate", 10)
         pages.panel(4.6, lambda page, rect: draw_km_panel(page, result, show_ci=show_ci, rect=rect), width=5.4)

@@ -48,7 +48,7 @@ def curves(result: CohortResult) -> list[tuple[str, KaplanMeier]]:
     """(legend label, KM) per group; a single curve is "All cases"."""
     if result.group_by is None:
         return [("All cases", result.overall.km)]
-    return [(f"{result.group_by} = {g.label}", g.km) for g in result.groups]
+    return [(result.group_title(i), g.km) for i, g in enumerate(result.groups)]
 
 
 Rect = tuple[float, float, float, float]  # left, bottom, width, height in figure fractions

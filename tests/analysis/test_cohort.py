@@ -54,7 +54,7 @@ def test_median_efs_among_responders_is_4_months(demo_db: Database) -> None:
     assert g.n == 5 and g.events == 5
     assert g.median.median == pytest.approx(4.0, abs=0.05)
     assert sorted(x.study_id for x in result.excluded) == ["P05", "P06", "P08"]
-    assert all("best_response is NR" in x.reason for x in result.excluded)
+    assert all("Best response after salvage is NR" in x.reason for x in result.excluded)
 
 
 def test_efs_treatment_failure_at_day_0_gives_2_months(demo_db: Database) -> None:
@@ -113,8 +113,25 @@ def test_unknown_field_is_a_clear_error(demo_db: Database) -> None:
 
 
 def test_empty_population_is_a_clear_error(demo_db: Database) -> None:
+    # a coded value that no demo case has (CML is not a value at all: refused, see below)
     with pytest.raises(CohortError, match="No case"):
+        analyze_cohort(summaries(demo_db), OVERALL_SURVIVAL, where=[Condition.parse("diagnosis=other")])
+
+
+def test_a_value_outside_a_coded_field_is_refused_with_the_values(demo_db: Database) -> None:
+    with pytest.raises(CohortError, match=r"^'x' is not a value of sex \(Sex\); values: f, m\.$"):
+        analyze_cohort(summaries(demo_db), OVERALL_SURVIVAL, where=[Condition.parse("sex=x")])
+    with pytest.raises(CohortError, match="'CML' is not a value of diagnosis"):
         analyze_cohort(summaries(demo_db), OVERALL_SURVIVAL, where=[Condition.parse("diagnosis=CML")])
+
+
+def test_texts_use_the_field_labels(demo_db: Database) -> None:
+    result = analyze_cohort(summaries(demo_db), OVERALL_SURVIVAL, group_by="prior_hsct",
+                            where=[Condition.parse("responder=yes"), Condition.parse("sex=F")])
+    assert result.population_text() == "Complete remission after salvage (CR/CRi) = yes; Sex = female"
+    assert "population: Complete remission after salvage (CR/CRi) = yes" in result.conventions()
+    assert [result.group_title(i) for i in range(len(result.groups))] == [
+        "Previous allogeneic HSCT = no", "Previous allogeneic HSCT = yes"]
 
 
 def test_group_by_a_custom_field(demo_db: Database) -> None:

@@ -49,7 +49,7 @@ def test_report_holds_figures_tables_definitions_explanations(
     assert "Melphalan + cytarabine salvage" in text
     assert "No data freeze" in text
     assert "Greenwood, log transform" in text and "R/SAS midpoint rule" in text
-    assert "Log-rank test by prior_hsct" in text
+    assert "Log-rank test by Previous allogeneic HSCT" in text
     assert "Table 1. Patient characteristics" in text and "9.0 (1.1–18.0)" in text
     assert "5/8" in text and "24.5–91.5%" in text
     assert "Per-patient characteristics and outcomes" in text and "75.0+" in text

@@ -86,6 +86,7 @@ def test_readable_table_says_not_estimable_where_r_prints_na(demo_path: str) -> 
         (("--endpoint", "pfs"), "Unknown endpoint 'pfs'"),
         (("--endpoint", "os", "--group-by", "colour"), "Unknown field 'colour'"),
         (("--endpoint", "os", "--where", "colour=red"), "Unknown field 'colour'"),
+        (("--endpoint", "os", "--where", "sex=x"), "'x' is not a value of sex (Sex); values: f, m."),
         (("--endpoint", "os", "--unit", "fortnights"), "Unknown unit"),
         (("--endpoint", "os", "--conf-type", "arcsine"), "Unknown --conf-type"),
         (("--endpoint", "os", "--at", "soon"), "--at takes"),
