@@ -2,7 +2,9 @@
 
 Copies are made with SQLite's online backup API, never by copying the file: a live database in
 WAL mode keeps recent transactions in its -wal file, which a file copy would miss or tear.
-Rotation keeps the 10 newest copies plus the newest copy of each day of the last 31 days.
+Rotation treats two classes of copies separately, so that many routine copies (on opening, manual)
+never push out the copies taken before a change to the data (before an import, an upgrade or a
+restore): of each class it keeps the 10 newest plus the newest of each day of the last 31 days.
 """
 
 from __future__ import annotations
@@ -103,8 +105,12 @@ def list_backups(database: Path) -> list[BackupInfo]:
     return sorted(found, key=lambda b: b.taken_at, reverse=True)
 
 
-def backups_to_keep(backups: list[BackupInfo], now: dt.datetime | None = None) -> set[Path]:
-    now = now or dt.datetime.now()
+def before_change(backup: BackupInfo) -> bool:
+    """A copy taken before an operation that changes the data (import, upgrade, restore)."""
+    return backup.reason.startswith("before-")
+
+
+def _keep_of_class(backups: list[BackupInfo], now: dt.datetime) -> set[Path]:
     keep = {b.path for b in backups[:KEEP_LATEST]}
     days_seen: set[dt.date] = set()
     for b in backups:  # newest first, so the first one seen of a day is that day's newest
@@ -113,6 +119,14 @@ def backups_to_keep(backups: list[BackupInfo], now: dt.datetime | None = None) -
             keep.add(b.path)
         days_seen.add(day)
     return keep
+
+
+def backups_to_keep(backups: list[BackupInfo], now: dt.datetime | None = None) -> set[Path]:
+    """Of the routine copies and, separately, of those taken before a change: the 10 newest and each day's newest."""
+    now = now or dt.datetime.now()
+    protected = [b for b in backups if before_change(b)]
+    routine = [b for b in backups if not before_change(b)]
+    return _keep_of_class(protected, now) | _keep_of_class(routine, now)
 
 
 def rotate(database: Path, now: dt.datetime | None = None) -> list[Path]:

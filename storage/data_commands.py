@@ -55,9 +55,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    from storage.database import DatabaseError, create_database, open_database
-    from storage.importing import ImportOptions, import_file
-    from storage.lock import DatabaseLocked, acquire_lock
+    from storage.database import DatabaseError
+    from storage.importing import ImportOptions
+    from storage.lock import DatabaseLocked
 
     if not args.file.is_file():
         _say("import", f"there is no file {args.file}")
@@ -67,18 +67,22 @@ def run_import(args: argparse.Namespace) -> int:
         return 1
     options = ImportOptions(add_fields=args.add_fields, date_format=args.date_format,
                             update_existing=args.update_existing, dry_run=args.dry_run)
+    if args.db.is_dir() or not args.db.name:
+        _say("import", f"--db {args.db} is a folder; name the database file, e.g. {args.db / 'casebook.db'}")
+        return 1
     if not args.db.parent.is_dir():
         _say("import", f"there is no folder {args.db.parent} for the database")
         return 1
     try:
-        with acquire_lock(args.db):
-            db = open_database(args.db) if args.db.exists() else create_database(args.db)
-            try:
-                report = import_file(db, args.file, options)
-            finally:
-                db.close()
+        if args.dry_run and not args.db.exists():
+            report = _dry_run_on_new_database(args.file, options)  # the check needs no database file
+        else:
+            report = _import_into(args.db, args.file, options)
     except (DatabaseError, DatabaseLocked) as exc:
         _say("import", str(exc))
+        return 1
+    except OSError as exc:
+        _say("import", _os_problem(exc, args.db))
         return 1
     for problem in report.problems:
         _say("import", str(problem))
@@ -90,6 +94,47 @@ def run_import(args: argparse.Namespace) -> int:
         choices = f" ({', '.join(field.choices)})" if field.choices else ""
         print(f"  new custom field {field.name}: {field.kind}{choices}")
     return 0
+
+
+def _os_problem(exc: OSError, path: Path) -> str:
+    where = exc.filename if exc.filename else path
+    return f"cannot use {where}: {exc.strerror or exc}"
+
+
+def _import_into(path: Path, file: Path, options: Any) -> Any:
+    """Import into an existing database (no backup on opening: the import backs up before it writes),
+    or into a new one, which is removed again unless the import wrote to it."""
+    from storage.database import create_database, open_database
+    from storage.importing import import_file
+    from storage.lock import acquire_lock
+
+    with acquire_lock(path):
+        new = not path.exists()
+        db = create_database(path) if new else open_database(path, backup=False)
+        report = None
+        try:
+            report = import_file(db, file, options)
+        finally:
+            db.close()
+            if new and (report is None or not report.written):
+                for leftover in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm", "-journal"))):
+                    leftover.unlink(missing_ok=True)
+    return report
+
+
+def _dry_run_on_new_database(file: Path, options: Any) -> Any:
+    """A dry run for a database that does not exist yet: checked against an empty one, then discarded."""
+    import tempfile
+
+    from storage.database import create_database
+    from storage.importing import import_file
+
+    with tempfile.TemporaryDirectory(prefix="casebook-dry-run-") as folder:
+        db = create_database(Path(folder) / "dry-run.db")
+        try:
+            return import_file(db, file, options)
+        finally:
+            db.close()
 
 
 def run_export(args: argparse.Namespace) -> int:
@@ -114,7 +159,7 @@ def run_export(args: argparse.Namespace) -> int:
             # Reading is safe while another window writes; writing keys or upgrading is not.
             if args.deidentify or inspect_revision(args.db) != head_revision():
                 raise exc
-        db = open_database(args.db, backup=lock is not None)
+        db = open_database(args.db, backup=False)  # reading needs no backup; an upgrade still makes one
         if lock is None:
             make_read_only(db.engine)
         try:

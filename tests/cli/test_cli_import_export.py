@@ -122,3 +122,23 @@ def test_export_refuses_to_overwrite_the_database_or_an_existing_file(demo: Path
     assert casebook("export", "--db", demo, "--out", out, "--overwrite").returncode == 0
     mismatch = casebook("export", "--db", demo, "--out", tmp_path / "x.csv", "--format", "xlsx")
     assert mismatch.returncode == 1 and "format is xlsx" in mismatch.stderr
+
+
+def test_read_only_commands_make_no_backups(demo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "cases.csv"
+    assert casebook("export", "--db", demo, "--out", out).returncode == 0
+    assert casebook("import", out, "--db", demo, "--dry-run", "--update-existing").returncode == 0
+    assert casebook("verify", "--db", demo).returncode == 0
+    assert casebook("import", out, "--db", demo).returncode == 1  # every study ID exists: nothing written
+    assert not (tmp_path / "backups").exists() or not list((tmp_path / "backups").iterdir())
+
+
+def test_a_dry_run_or_a_failed_import_leaves_no_new_database(demo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "cases.csv"
+    assert casebook("export", "--db", demo, "--out", out).returncode == 0
+    dry = casebook("import", out, "--db", tmp_path / "new.db", "--dry-run")
+    assert dry.returncode == 0 and "dry run" in dry.stdout
+    bad = tmp_path / "bad.csv"
+    bad.write_text("study_id,sex\nA1,x\n", "utf-8")
+    assert casebook("import", bad, "--db", tmp_path / "new.db").returncode == 1
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith("new.db")]
