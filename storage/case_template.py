@@ -309,8 +309,18 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
+EARLIEST = dt.date(1900, 1, 1)  # an earlier date is a typing slip (or a format without a year)
+
+
 def parse_date(value: Any, date_format: str | None) -> dt.date:
     """ISO dates and real spreadsheet dates always; any other format only as stated by the user."""
+    date = read_date(value, date_format)
+    if date < EARLIEST:
+        raise ValueError(f"is before {EARLIEST.isoformat()}, not a plausible date")
+    return date
+
+
+def read_date(value: Any, date_format: str | None) -> dt.date:  # without the plausibility check
     if isinstance(value, dt.datetime):
         if value.time() != dt.time(0, 0):
             raise ValueError("is a date with a time of day; enter the date only")
@@ -411,8 +421,6 @@ def row_values(case: Case) -> dict[str, Any]:
     return {column.name: column.get(case) for column in COLUMNS}
 
 
-# --- writing one row into a case --------------------------------------------------------------
-
 _FIRST_ONLY = {  # owner: (its date attribute, why a row cannot move it)
     _transplant: ("transplant_date", "the first HSCT after salvage would then be the one on {other}; the flat "
                   "template holds the first HSCT only (change the transplants in the case form)"),
@@ -428,21 +436,17 @@ def _contradicted_best(case: Case, value: str | None) -> str | None:
     current = _best(case)
     if current is None or value == current:
         return None  # the same, or no assessment has a response yet: filling it in rewrites nothing
-    when = _best_date(case)
     shown = f"best response {value}" if value else "an empty best response"
-    return (f"{shown} contradicts the recorded assessments ({current} on {when or 'an unknown date'}); change "
+    return (f"{shown} contradicts the recorded assessments ({current} on {_best_date(case) or 'no date'}); change "
             "the assessments in the form or set a manual best response with a reason")
 
 
 def put_values(case: Case, values: Mapping[str, Any]) -> list[tuple[str, str]]:
     """Write one row's typed values (by column name) into the case; (column, rule) of what cannot be.
 
-    Each record a column lives in (the first HSCT, the best assessment, ...) is found once, before
-    any value of the row is written, so that writing a date cannot make another record "the first"
-    halfway through the row. A row that would make another record the first one, or whose best
-    response contradicts the recorded assessments, is refused rather than written into some other
-    record: importing the same file again changes nothing.
-    """
+    Each record a column lives in (the first HSCT, the best assessment, ...) is found once, before any
+    value is written. A row that would make another record the first, or whose best response contradicts
+    the assessments, is refused, never written into another record: a repeated import changes nothing."""
     problems: list[tuple[str, str]] = []
     groups: dict[Owner, list[TemplateColumn]] = {}
     for name, value in values.items():

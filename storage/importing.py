@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -96,6 +97,31 @@ class _Columns:
         return self.stand_ins[real.id]
 
 
+_DATE_CODES = {"d": "day", "j": "day", "m": "month", "b": "month", "B": "month", "y": "year", "Y": "year",
+               "a": "weekday", "A": "weekday"}
+_TIME_CODES = frozenset("HIMSfpzZX")
+
+
+def date_format_problem(date_format: str | None) -> str | None:
+    """Why a stated date format cannot be used (checked before any row is read), or None."""
+    if not date_format:
+        return None
+    shown = f"the date format {date_format!r}"
+    found = re.findall(r"%(.?)", date_format.replace("%%", ""))
+    for code in found:
+        if code in _TIME_CODES:
+            return f"{shown} has a time of day (%{code}); give the date part only, e.g. %d.%m.%Y"
+        if code not in _DATE_CODES:
+            return (f"{shown} has %{code}, which is not a date code; use %d (day), %m or %b (month) and %Y or %y "
+                    "(year), e.g. %d.%m.%Y")
+    parts = {_DATE_CODES[code] for code in found}
+    if "year" not in parts:
+        return f"{shown} has no year (%Y or %y): every date would fall in 1900"
+    if "day" not in parts or ("month" not in parts and "j" not in found):
+        return f"{shown} has no {'day (%d)' if 'day' not in parts else 'month (%m)'}: every date would be guessed"
+    return None
+
+
 def _infer_kind(values: list[Any], date_format: str | None) -> NewField | None:
     present = [v for v in values if not tpl.is_blank(v)]
 
@@ -111,7 +137,7 @@ def _infer_kind(values: list[Any], date_format: str | None) -> NewField | None:
         return None
     if all(str(v).strip().lower() in WORD_BOOLEANS for v in present):
         return NewField("", "yesno")
-    if all_ok(lambda v: tpl.parse_date(v, date_format)):
+    if all_ok(lambda v: tpl.read_date(v, date_format)):  # an implausible date is refused later, as a date
         return NewField("", "date")
     if all_ok(lambda v: tpl.parse_cell(tpl.BY_NAME["height_cm"], v, None)):
         return NewField("", "number")
@@ -248,6 +274,10 @@ def plan_import(session: Session, path: Path, options: ImportOptions, progress: 
     """Read, build and check every row without writing anything."""
     report = ImportReport(Path(path))
     plan = ImportPlan(report)
+    bad_format = date_format_problem(options.date_format)
+    if bad_format:
+        report.problems.append(Problem(None, None, None, bad_format))
+        return plan
     try:
         table = read_table(report.path)
     except UnreadableFile as exc:
