@@ -85,4 +85,6 @@ class Deidentifier:
         return value
 
     def describe(self) -> str:
-        return f"de-identified: no names, hospital numbers, birth dates or free text; study IDs coded; {DATE_MODES[self.mode]}"
+        return ("de-identified: no names, hospital numbers, birth dates, free text or custom fields "
+                "(any of which can identify a patient); study IDs coded, rows in code order; "
+                f"{DATE_MODES[self.mode]}")

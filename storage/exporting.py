@@ -78,9 +78,9 @@ def load_cases(session: Session) -> list[Case]:
 
 def flat_table(session: Session, cases: list[Case], deid: Deidentifier | None = None) -> Table:
     """The flat case template: header and one row of typed values per case."""
-    fields = list(session.scalars(select(CustomField).order_by(CustomField.name)))
-    if deid:
-        fields = [f for f in fields if f.kind != "text"]
+    # De-identified: no custom field at all. Any kind can hold an identifier (an "mrn" number, an
+    # "initials" choice), and nothing yet lets the user mark a field as safe.
+    fields = [] if deid else list(session.scalars(select(CustomField).order_by(CustomField.name)))
     columns = [c for c in tpl.COLUMNS if not (deid and (c.identifying or c.free_text))]
     header = [c.name for c in columns] + [f.name for f in fields]
     rows = []
@@ -167,17 +167,11 @@ def long_tables(session: Session, cases: list[Case], deid: Deidentifier | None =
                     if c in CODED:
                         row.append(CODED[c].get(value, "") if value is not None else None)
                 tables[name][1].append(row)
+    if deid:
+        return tables  # no custom fields in a de-identified export (see flat_table)
     fields = {f.id: f for f in session.scalars(select(CustomField))}
-    custom_rows = []
-    for case in cases:
-        for v in case.custom_values:
-            f = fields[v.field_id]
-            if deid and f.kind == "text":
-                continue
-            shown: Any = v.value
-            if deid and f.kind == "date" and shown:
-                shown = deid.value(case, dt.date.fromisoformat(shown))
-            custom_rows.append([deid.study_id(case) if deid else case.study_id, f.name, f.kind, shown])
+    custom_rows = [[case.study_id, fields[v.field_id].name, fields[v.field_id].kind, v.value]
+                   for case in cases for v in case.custom_values]
     tables["custom_values"] = (["study_id", "field", "kind", "value"], custom_rows)
     return tables
 
@@ -266,6 +260,8 @@ def export_database(session: Session, out: Path, options: ExportOptions = Export
         progress(0, 3, "reading cases")
     cases = load_cases(session)
     deid = Deidentifier(session, cases, options.date_mode) if options.deidentify else None
+    if deid:  # in code order: the study-ID order would let row positions give the key away
+        cases.sort(key=deid.study_id)
     result = ExportResult(cases=len(cases))
     result.about = about_lines(session, options, len(cases), deid)
     if progress:
