@@ -8,6 +8,7 @@ so the caller chooses the canvas (Agg for files, a Qt canvas in the GUI).
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Sequence
 from typing import Any, cast
 
@@ -17,6 +18,7 @@ from matplotlib import rc_context
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
+from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
 from analysis.competing_risks import CumulativeIncidence
@@ -153,9 +155,14 @@ def draw_kaplan_meier(
     ylabel: str = "Survival probability",
     legend: bool = True,
     ci_alpha: float = 0.15,
+    legend_title: str | None = None,
+    ci_legend: str | None = None,
 ) -> list[float]:
     """Draw KM step curves (with "+" censor ticks and optional CI bands) on ``ax``.
 
+    Events at time 0 (treatment failure at day 0) show as a vertical drop from 1 at t = 0, as R's
+    plot.survfit draws them, with the axis moved slightly left so the drop is not hidden by it. The
+    legend sits above the plot, where it covers no data; ``ci_legend`` adds an entry for the band.
     Returns the x tick times used, so a risk table can be aligned to them.
     """
     if not curves:
@@ -188,17 +195,42 @@ def draw_kaplan_meier(
                     markeredgewidth=0.8,
                     color=color,
                 )
-    ax.set_xlim(0.0, right * 1.02 if right > 0 else 1.0)
+    width = right * 1.02 if right > 0 else 1.0
+    drop_at_zero = any(km.time.size and km.time[0] == 0.0 and km.n_events[0] > 0 for _, km in curves)
+    ax.set_xlim(-0.025 * width if drop_at_zero else 0.0, width)
     ax.set_ylim(0.0, 1.04)
     ax.set_xticks(ticks)
     ax.set_yticks([0.0, 0.25, 0.5, 0.75, 1.0])
     ax.set_xlabel(f"Time ({time_unit})")
-    ax.set_ylabel(ylabel)
+    ax.set_ylabel(fit_axis_label(ax, ylabel))
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     if legend and any(label for label, _ in curves):
-        ax.legend(loc="upper right", frameon=False, handlelength=1.5)
+        _legend_above(ax, legend_title, ci_legend if show_ci else None)
     return ticks
+
+
+def fit_axis_label(ax: Axes, label: str, vertical: bool = True) -> str:
+    """``label`` wrapped onto as many lines as it needs to fit along the axis (y by default)."""
+    fig = ax.get_figure(root=True)
+    if not isinstance(fig, Figure):
+        return label
+    box = ax.get_position()
+    w_in, h_in = fig.get_size_inches()
+    length_pt = 72.0 * float(h_in * box.height if vertical else w_in * box.width)
+    size = float(ax.yaxis.label.get_fontsize())
+    fits = max(12, int(length_pt / (0.58 * size)))
+    return label if len(label) <= fits else textwrap.fill(label, width=fits)
+
+
+def _legend_above(ax: Axes, title: str | None, ci_legend: str | None) -> None:
+    handles, labels = ax.get_legend_handles_labels()
+    if ci_legend:
+        handles.append(Patch(facecolor="#888888", alpha=0.3, linewidth=0))
+        labels.append(ci_legend)
+    ncol = len(labels) if sum(len(x) + 5 for x in labels) <= 60 else 1
+    ax.legend(handles, labels, loc="lower left", bbox_to_anchor=(0.0, 1.01), ncol=ncol, frameon=False,
+              handlelength=1.5, title=title, alignment="left", borderaxespad=0.0, columnspacing=1.2)
 
 
 def risk_table_rows(curves: Curves, times: Sequence[float]) -> list[tuple[str, list[str]]]:
@@ -253,6 +285,9 @@ def kaplan_meier_figure(
     xmax: float | None = None,
     times: Sequence[float] | None = None,
     colors: Sequence[str] | None = None,
+    ylabel: str = "Survival probability",
+    legend_title: str | None = None,
+    ci_legend: str | None = None,
 ) -> Figure:
     """A complete journal-sized KM figure (plot + aligned risk table), pyplot-free."""
     width, default_h = journal_figsize(columns, aspect=0.95 if risk_table else 0.75)
@@ -262,13 +297,14 @@ def kaplan_meier_figure(
         fig = Figure(figsize=(width, height), dpi=dpi, layout=engine)
         if risk_table:
             n_rows = max(1, len(curves))
-            grid = fig.add_gridspec(2, 1, height_ratios=[4.0, 0.45 + 0.35 * n_rows])
+            grid = fig.add_gridspec(2, 1, height_ratios=[4.0, 0.1 + 0.3 * n_rows])
             ax = fig.add_subplot(grid[0])
             ax_table = fig.add_subplot(grid[1], sharex=ax)
         else:
             ax = fig.add_subplot(1, 1, 1)
         ticks = draw_kaplan_meier(
-            ax, curves, show_ci=show_ci, time_unit=time_unit, xmax=xmax, times=times, colors=colors
+            ax, curves, show_ci=show_ci, time_unit=time_unit, xmax=xmax, times=times, colors=colors,
+            ylabel=ylabel, legend_title=legend_title, ci_legend=ci_legend,
         )
         if risk_table:
             draw_risk_table(ax_table, curves, ticks, colors=colors)
@@ -307,8 +343,8 @@ def draw_cumulative_incidence(
     ax.set_ylim(0.0, ylim_top)
     ax.set_xticks(risk_table_times(right))
     ax.set_xlabel(f"Time ({time_unit})")
-    ax.set_ylabel(ylabel)
+    ax.set_ylabel(fit_axis_label(ax, ylabel))
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     if legend and any(label for label, _ in curves):
-        ax.legend(loc="upper left", frameon=False, handlelength=1.5)
+        _legend_above(ax, None, None)

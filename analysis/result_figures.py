@@ -26,7 +26,7 @@ from analysis.figures import (
     journal_figsize,
     kaplan_meier_figure,
 )
-from analysis.kaplan_meier import KaplanMeier
+from analysis.kaplan_meier import KaplanMeier, ci_method_label
 
 #: Above this many censored times in one figure the "+" marks merge into a bar and are left out.
 MAX_CENSOR_MARKS = 300
@@ -45,25 +45,37 @@ CIF_DEFINITION = (
 
 
 def curves(result: CohortResult) -> list[tuple[str, KaplanMeier]]:
-    """(legend label, KM) per group; a single curve is "All cases"."""
+    """(legend label, KM) per group; a single curve is "All cases". A group is named by its value
+    ("yes", "female"); the field's label titles the legend (:func:`legend_title`)."""
     if result.group_by is None:
         return [("All cases", result.overall.km)]
-    return [(result.group_title(i), g.km) for i, g in enumerate(result.groups)]
+    shown = result.group_display or tuple(g.label for g in result.groups)
+    return [(value, g.km) for value, g in zip(shown, result.groups, strict=True)]
+
+
+def legend_title(result: CohortResult) -> str | None:
+    return result.group_label if result.group_by is not None else None
+
+
+def ci_legend(result: CohortResult) -> str:
+    """The band's legend entry, naming the transform, e.g. "95% CI (Greenwood, log transform)"."""
+    return f"{100 * result.conf_level:g}% CI ({ci_method_label(result.conf_type)})"
 
 
 Rect = tuple[float, float, float, float]  # left, bottom, width, height in figure fractions
 
 
-def _split(rect: Rect, fig_height_in: float, table_rows: int) -> tuple[Rect, Rect]:
+def _split(rect: Rect, fig_height_in: float, table_rows: int, legend_in: float = 0.4) -> tuple[Rect, Rect]:
     """Plot and table axes inside ``rect``, leaving room (in inches) for tick labels, the axis
     label and the table's title."""
     left, bottom, width, height = rect
     inch = 1.0 / fig_height_in
     x, w = left + 0.13 * width, 0.84 * width
     table_h = (0.16 * table_rows) * inch if table_rows else 0.0
-    gap = 0.55 * inch if table_rows else 0.0
+    gap = 0.45 * inch if table_rows else 0.0
     plot_bottom = bottom + table_h + gap + 0.35 * inch
-    plot = (x, plot_bottom, w, bottom + height - plot_bottom - 0.05 * inch)
+    # the legend sits above the plot (it covers no data): room for its title and one row
+    plot = (x, plot_bottom, w, bottom + height - plot_bottom - legend_in * inch)
     return plot, (x, bottom + 0.05 * inch, w, table_h)
 
 
@@ -82,7 +94,7 @@ def km_panel_caption(result: CohortResult, show_ci: bool = True) -> str:
 
 def draw_km_panel(
     target: Figure | SubFigure, result: CohortResult, show_ci: bool = True, risk_table: bool = True,
-    rect: Rect | None = None,
+    rect: Rect | None = None, export: bool = False,
 ) -> None:
     """KM curves with censor ticks, optional CI bands, and the number at risk (cumulative events)
     in a table whose columns sit under the x ticks; in ``rect`` of the figure, or filling it."""
@@ -95,7 +107,7 @@ def draw_km_panel(
                 ax_table = target.add_axes(table_rect, sharex=ax)
         elif risk_table:
             # the table keeps its height in inches (one line a curve) however tall the figure is
-            table_in = 0.3 + 0.22 * len(drawn)
+            table_in = 0.15 + 0.2 * len(drawn)
             plot_in = max(1.0, float(target.figure.get_figheight()) - table_in - 0.7)
             grid = target.add_gridspec(2, 1, height_ratios=[plot_in, table_in], hspace=0.05)
             ax = target.add_subplot(grid[0])
@@ -103,7 +115,8 @@ def draw_km_panel(
         else:
             ax = target.add_subplot(1, 1, 1)
         ticks = draw_kaplan_meier(ax, drawn, show_ci=show_ci, time_unit=result.unit, ylabel=result.rule.label,
-                                  show_censors=censor_marks_shown(result))
+                                  show_censors=censor_marks_shown(result), legend_title=legend_title(result),
+                                  ci_legend=ci_legend(result) if export else None)
         if risk_table:
             draw_risk_table(ax_table, drawn, ticks)
             ax.tick_params(axis="x", labelbottom=True)
@@ -118,10 +131,11 @@ def km_export_figure(
 
         size = journal_figsize(columns, aspect=0.95 if risk_table else 0.75)
         fig = Figure(figsize=size, dpi=dpi, layout=ConstrainedLayoutEngine(h_pad=0.03, w_pad=0.03))
-        draw_km_panel(fig, result, show_ci=show_ci, risk_table=risk_table)
+        draw_km_panel(fig, result, show_ci=show_ci, risk_table=risk_table, export=True)
         return fig
     return kaplan_meier_figure(curves(result), show_ci=show_ci, time_unit=result.unit, risk_table=risk_table,
-                               columns=columns, dpi=dpi)
+                               columns=columns, dpi=dpi, ylabel=result.rule.label, legend_title=legend_title(result),
+                               ci_legend=ci_legend(result) if show_ci else None)
 
 
 @dataclass(frozen=True)

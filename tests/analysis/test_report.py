@@ -150,3 +150,29 @@ def test_large_cohort_leaves_out_merged_censor_marks_and_says_so() -> None:
     fig = km_export_figure(res)
     plot = fig.axes[0]
     assert not [line for line in plot.lines if line.get_marker() == "+"]
+
+
+def test_export_km_figure_names_the_endpoint_and_keeps_the_legend_off_the_data(demo_db: Database) -> None:
+    inputs = load_inputs(demo_db)
+    tf = analyze_cohort(inputs.summaries, inputs.rules["efs-tf"])
+    fig = km_export_figure(tf)
+    plot = fig.axes[0]
+    # the endpoint, wrapped to fit the 85 mm axis, never "Survival probability"
+    assert plot.get_ylabel().replace("\n", " ") == tf.rule.label and "\n" in plot.get_ylabel()
+    # treatment failures at day 0: the curve starts at 1 at t = 0 and drops there, visibly right of the axis
+    line = plot.lines[0]
+    assert (line.get_xdata()[0], line.get_ydata()[0]) == (0.0, 1.0)
+    assert line.get_xdata()[1] == 0.0 and line.get_ydata()[1] == pytest.approx(5 / 8)
+    assert plot.get_xlim()[0] < 0
+    legend = plot.get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == ["All cases", "95% CI (Greenwood, log transform)"]
+    fig.canvas.draw()
+    assert legend.get_window_extent().y0 >= plot.get_window_extent().y1 - 1  # above the plot, on no data
+
+
+def test_grouped_export_titles_the_legend_with_the_field_label(result: CohortResult) -> None:
+    fig = km_export_figure(result, show_ci=False)
+    legend = fig.axes[0].get_legend()
+    assert legend.get_title().get_text() == "Previous allogeneic HSCT"
+    assert [t.get_text() for t in legend.get_texts()] == ["no", "yes"]
+    assert fig.axes[0].get_xlim()[0] == 0.0  # no event at day 0: the axis starts at 0
