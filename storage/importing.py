@@ -26,7 +26,7 @@ from storage.audit import REASON_KEY
 from storage.bulk_insert import CaseRows, flatten, insert_cases
 from storage.database import Database
 from storage.models import Case, CustomField, CustomValue, SalvageCourse
-from storage.rules import check_case, custom_value_problem
+from storage.rules import check_case, custom_value_problem, same_study_id, shown_as, study_id_key
 from storage.table_files import Problem, RawTable, UnreadableFile, read_table
 
 Progress = Callable[[int, int, str], None]  # (done, total, what is happening)
@@ -213,6 +213,10 @@ def _set_custom(case: Case, custom: CustomField, text: str | None) -> None:
         case.custom_values.append(CustomValue(field=custom, value=text))
 
 
+def _study_id(value: Any) -> str:
+    return tpl.cell_text(value).strip()
+
+
 def _shown(value: Any) -> str:
     return tpl.cell_text(value)
 
@@ -248,18 +252,22 @@ def _build_row(case: Case, number: int, row: list[Any], columns: _Columns, optio
                                     f"lists more dates than prior_hsct_count ({stated})"))
 
 
-def _load_existing(session: Session, ids: list[str], full: bool) -> dict[str, Case]:
-    found: dict[str, Case] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        query = select(Case).where(Case.study_id.in_(chunk))
+def _load_existing(session: Session, keys: list[str], full: bool) -> dict[str, list[Case]]:
+    """The stored cases by study_id_key (several if the database already holds, e.g., both X1 and x1)."""
+    found: dict[str, dict[int, Case]] = {}
+    for start in range(0, len(keys), 500):
+        chunk = set(keys[start:start + 500])
+        query = select(Case).where(same_study_id(chunk))
         if full:
             query = query.options(*(selectinload(getattr(Case, rel)) for rel in (
                 "identity", "findings", "prior_transplants", "assessments", "transplants", "complications",
                 "subsequent_therapies", "relapses", "death", "custom_values")),
                 selectinload(Case.courses).selectinload(SalvageCourse.drugs))
-        found.update({c.study_id: c for c in session.scalars(query)})
-    return found
+        for case in session.scalars(query):
+            key = study_id_key(case.study_id)
+            if key in chunk:
+                found.setdefault(key, {})[case.id] = case
+    return {key: list(cases.values()) for key, cases in found.items()}
 
 
 @dataclass
@@ -293,34 +301,44 @@ def plan_import(session: Session, path: Path, options: ImportOptions, progress: 
     if columns.study_id is None or not rows:
         return plan
     sid_at = columns.study_id
-    first_row: dict[str, int] = {}
+    first_row: dict[str, tuple[int, str]] = {}  # by study_id_key: any letter case, invisible characters ignored
     for number, row in rows:
-        sid = tpl.cell_text(row[sid_at]).strip()
-        if not sid:
-            report.problems.append(Problem(number, "study_id", "", "the study ID is required"))
-        elif sid in first_row:
-            report.problems.append(Problem(number, "study_id", sid, f"study ID {sid} is also in row {first_row[sid]}"))
+        sid = _study_id(row[sid_at])
+        key = study_id_key(sid)
+        if not key:
+            report.problems.append(Problem(number, "study_id", sid, "the study ID is required"))
+        elif key in first_row:
+            first, as_written = first_row[key]
+            report.problems.append(Problem(number, "study_id", sid, f"study ID {sid} is also in row {first}"
+                                           f"{shown_as(sid, as_written)}"))
         else:
-            first_row[sid] = number
+            first_row[key] = (number, sid)
     existing = _load_existing(session, list(first_row), options.update_existing)
     header = [h.strip() for h in table.header]
     for done, (number, row) in enumerate(rows):
         if progress and done % 250 == 0:
             progress(done, len(rows), "checking rows")
-        sid = tpl.cell_text(row[sid_at]).strip()
-        if not sid or first_row.get(sid) != number:
+        sid = _study_id(row[sid_at])
+        key = study_id_key(sid)
+        if not key or first_row[key][0] != number:
             continue
-        case = existing.get(sid)
-        if case is not None and not options.update_existing:
-            report.problems.append(Problem(number, "study_id", sid, f"study ID {sid} already exists in the database "
-                                           "(to change that case, choose to update existing cases)"))
+        matches = existing.get(key, [])
+        case = next((c for c in matches if c.study_id == sid), matches[0] if len(matches) == 1 else None)
+        if matches and not options.update_existing:
+            report.problems.append(Problem(number, "study_id", sid, f"study ID {sid} already exists in the database"
+                                           f"{shown_as(sid, matches[0].study_id)} (to change that case, choose to "
+                                           "update existing cases)"))
+            continue
+        if matches and case is None:
+            report.problems.append(Problem(number, "study_id", sid, f"study ID {sid} matches several cases ("
+                                           f"{', '.join(repr(c.study_id) for c in matches)}); give one exactly"))
             continue
         new_case = case is None
         if case is None:
             case = Case(study_id=sid)
             report.created.append(sid)
         else:
-            report.updated.append(sid)
+            report.updated.append(case.study_id)
         row_problems: list[Problem] = []
         _build_row(case, number, row, columns, options, row_problems, new_case)
         if not row_problems:

@@ -9,11 +9,12 @@ Missing data is never refused here: that is the data-quality view's job (storage
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+import unicodedata
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import ColumnElement, event, func, or_, select
 from sqlalchemy.orm import Session
 
 from storage import codes
@@ -262,21 +263,43 @@ def _cases_touched(objects: Iterable[Any]) -> Iterator[Case]:
             yield obj.course.case
 
 
+def study_id_key(study_id: str | None) -> str:
+    """A study ID as compared for uniqueness: Unicode NFKC, without invisible (format and control)
+    characters or whitespace, in any letter case; so P01, p01, 'P01 ' and P<zero-width space>01 are one ID."""
+    text = unicodedata.normalize("NFKC", study_id or "")
+    kept = "".join(ch for ch in text if not ch.isspace() and unicodedata.category(ch) not in ("Cf", "Cc"))
+    return unicodedata.normalize("NFKC", kept.casefold())
+
+
+def same_study_id(keys: Collection[str]) -> ColumnElement[bool]:
+    """SQL that selects every case whose study ID may have one of these keys (compare study_id_key after):
+    lower() settles plain ASCII IDs; any ID with another character is fetched and compared in Python."""
+    return or_(func.lower(Case.study_id).in_(list(keys)), Case.study_id.op("GLOB")("*[^!-~]*"))
+
+
+def shown_as(study_id: str, stored: str) -> str:
+    return "" if stored == study_id else f" (as {stored!r})"
+
+
 def _study_id_problems(session: Session, cases: list[Case]) -> Iterator[Violation]:
-    ids: dict[str, int] = {}
+    first: dict[str, str] = {}
     for case in cases:
-        key = (case.study_id or "").strip()
-        ids[key] = ids.get(key, 0) + 1
-        if ids[key] == 2:
-            yield Violation(key, "study_id", f"study ID {key} is used twice")
-    with session.no_autoflush:
-        for case in cases:
-            key = (case.study_id or "").strip()
-            if not key:
-                continue
-            other = session.scalar(select(Case.id).where(Case.study_id == key, Case.id != (case.id or -1)))
-            if other is not None:
-                yield Violation(key, "study_id", f"study ID {key} already exists")
+        sid = (case.study_id or "").strip()
+        key = study_id_key(sid)
+        if key in first:
+            yield Violation(sid, "study_id", f"study ID {sid} is used twice{shown_as(sid, first[key])}")
+        first.setdefault(key, sid)
+    keys = {k for k in first if k}
+    if not keys:
+        return
+    with session.no_autoflush:  # one query for all of them
+        stored = session.execute(select(Case.id, Case.study_id).where(same_study_id(keys))).all()
+    for case in cases:
+        sid = (case.study_id or "").strip()
+        key = study_id_key(sid)
+        other = next((s for i, s in stored if i != case.id and key and study_id_key(s) == key), None)
+        if other is not None:
+            yield Violation(sid, "study_id", f"study ID {sid} already exists{shown_as(sid, other)}")
 
 
 @event.listens_for(Session, "before_flush")
