@@ -141,7 +141,9 @@ def result_json(result: CohortResult) -> dict[str, Any]:
 
 
 def _pct(x: float | None) -> str:
-    return "n/a" if x is None else f"{100 * x:.1f}%"
+    from analysis.numbers import percent
+
+    return "n/a" if x is None else percent(x)
 
 
 def result_text(result: CohortResult) -> str:

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from scipy.special import betaincinv  # inverse regularised incomplete beta
 
+from analysis.numbers import percent, percent_value
+
 CP_METHOD: str = "Clopper–Pearson exact"
 
 
@@ -25,8 +27,8 @@ class Proportion:
         """E.g. ``"5/8 (62.5%; 95% CI 24.5–91.5%)"``."""
         pct = round(self.conf_level * 100)
         return (
-            f"{self.k}/{self.n} ({100 * self.estimate:.{digits}f}%; {pct}% CI "
-            f"{100 * self.ci_lower:.{digits}f}–{100 * self.ci_upper:.{digits}f}%)"
+            f"{self.k}/{self.n} ({percent(self.estimate, digits)}; {pct}% CI "
+            f"{percent_value(self.ci_lower, digits)}–{percent(self.ci_upper, digits)})"
         )
 
 

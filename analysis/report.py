@@ -14,6 +14,7 @@ from analysis.cohort import CohortResult
 from analysis.command import p_text
 from analysis.endpoints import EndpointRule
 from analysis.figures import cif_caption
+from analysis.numbers import percent
 from analysis.result_figures import (
     CIF_NON_RELAPSE_LABEL,
     CIF_RELAPSE_LABEL,
@@ -48,7 +49,7 @@ def current_freeze_label(database: Any) -> str | None:
 
 
 def _pct(x: float | None) -> str:
-    return "not available" if x is None else f"{100 * x:.1f}%"
+    return "not available" if x is None else percent(x)
 
 
 def results_table(result: CohortResult) -> Table:

@@ -25,6 +25,8 @@ from analysis.endpoints import (
     format_time,
     time_in,
 )
+from analysis.numbers import percent as fmt_percent
+from analysis.numbers import percent_value
 from analysis.proportions import CP_METHOD, Proportion, clopper_pearson
 from storage import codes
 
@@ -44,8 +46,14 @@ class Table:
 
 
 def percent(k: int, n: int) -> str:
-    """Whole percent, half up (62.5 -> 63), as journals print it."""
-    return "–" if n == 0 else f"{math.floor(100 * k / n + 0.5)}%"
+    """Whole percent, half up (62.5 -> 63), as journals print it; 1/1000 is "0.1%" and 999/1000
+    "99.9%", never 0% or 100%."""
+    if n == 0:
+        return "–"
+    whole = math.floor(100 * k / n + 0.5)
+    if (whole == 0 and k > 0) or (whole == 100 and k < n):
+        return fmt_percent(k / n, 1)
+    return f"{whole}%"
 
 
 def _num(x: float) -> str:
@@ -205,8 +213,8 @@ def rates(cases: Sequence[Any], conf_level: float = 0.95) -> list[Rate]:
 def rates_table(cases: Sequence[Any], conf_level: float = 0.95) -> Table:
     pct = f"{100 * conf_level:g}%"
     rows = tuple(
-        (r.name, f"{r.proportion.k}/{r.proportion.n}", f"{100 * r.proportion.estimate:.1f}%",
-         f"{100 * r.proportion.ci_lower:.1f}–{100 * r.proportion.ci_upper:.1f}%")
+        (r.name, f"{r.proportion.k}/{r.proportion.n}", fmt_percent(r.proportion.estimate),
+         f"{percent_value(r.proportion.ci_lower)}–{fmt_percent(r.proportion.ci_upper)}")
         for r in rates(cases, conf_level)
     )
     note = (f"{pct} CI: {CP_METHOD}; denominators are the cases with the fact recorded; "
