@@ -214,7 +214,7 @@ def _set_custom(case: Case, custom: CustomField, text: str | None) -> None:
 
 
 def _study_id(value: Any) -> str:
-    return tpl.cell_text(value).strip()
+    return tpl.unneutralise(tpl.cell_text(value).strip())  # an export wrote '-P02 for -P02, as for all text
 
 
 def _shown(value: Any) -> str:
