@@ -67,7 +67,7 @@ def results_table(result: CohortResult) -> Table:
                   f"{lm.n_at_risk} / {lm.n_events} / {lm.n_censored}" for lm in g.landmarks]
         rows.append(tuple(cells))
     return Table(f"{result.rule.label}: medians and landmark estimates", tuple(columns), tuple(rows),
-                 result.conventions())
+                 result.conventions(), "Results")
 
 
 def logrank_text(result: CohortResult) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import math
+import re
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ class Table:
     columns: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     note: str = ""
+    sheet: str = ""  # a short spreadsheet sheet name ("Table 1", "Rates"); else cut from the title
 
 
 def percent(k: int, n: int) -> str:
@@ -130,7 +132,7 @@ def characteristics_table(
                                   for c, k in zip(counts, sizes, strict=True)]))
     note = ("n (%) for categories (percentages of the column, whole numbers rounded half up); "
             "median (range) for numbers; age in years at day 1 of the first salvage course.")
-    return Table("Table 1. Patient characteristics", ("Characteristic", *headers), tuple(rows), note)
+    return Table("Table 1. Patient characteristics", ("Characteristic", *headers), tuple(rows), note, "Table 1")
 
 
 def _follow_up_status(case: Any) -> str:
@@ -173,7 +175,7 @@ def patient_table(
     note = (f"Times from day 1 of the first salvage course, {time_in(unit).removeprefix('time ')}; "
             f"+ = censored (alive, event-free at last follow-up). EFS: {efs.describe()} OS: {os.describe()} "
             "TF = treatment failure (no complete remission).")
-    return Table("Per-patient characteristics and outcomes", columns, tuple(rows), note)
+    return Table("Per-patient characteristics and outcomes", columns, tuple(rows), note, "Patients")
 
 
 @dataclass(frozen=True)
@@ -219,7 +221,8 @@ def rates_table(cases: Sequence[Any], conf_level: float = 0.95) -> Table:
     )
     note = (f"{pct} CI: {CP_METHOD}; denominators are the cases with the fact recorded; "
             "complications after salvage, any grade.")
-    return Table("Response, transplant and complication rates", ("Outcome", "n/N", "%", f"{pct} CI"), rows, note)
+    return Table("Response, transplant and complication rates", ("Outcome", "n/N", "%", f"{pct} CI"), rows, note,
+                 "Rates")
 
 
 def write_csv(table: Table, path: Path) -> None:
@@ -233,6 +236,26 @@ def write_csv(table: Table, path: Path) -> None:
             writer.writerow([f"Note: {table.note}"])
 
 
+_NUMBER = re.compile(r"-?(0|[1-9]\d*)(\.\d+)?")
+
+
+def _cell_value(text: str) -> str | int | float:
+    """A purely numeric cell as a number ("12", "4.0"); anything else ("75.0+", "5/8", "62.5%", an ID
+    with a leading zero) stays text."""
+    if not _NUMBER.fullmatch(text):
+        return text
+    return float(text) if "." in text else int(text)
+
+
+def sheet_name(table: Table) -> str:
+    """The table's short sheet name, or its title cut at a word within Excel's 31 characters."""
+    name = "".join(ch for ch in (table.sheet or table.title) if ch not in "[]:*?/\\")
+    if len(name) <= 31:
+        return name
+    cut = name[:31].rsplit(" ", 1)[0].rstrip(" .,;:–-")
+    return cut or name[:31]
+
+
 def write_xlsx(tables: Sequence[Table], path: Path) -> None:
     """One sheet per table: title, header, rows, then the note."""
     from openpyxl import Workbook
@@ -242,9 +265,9 @@ def write_xlsx(tables: Sequence[Table], path: Path) -> None:
     book.remove(book.active)
     used: set[str] = set()
     for table in tables:
-        name = "".join(ch for ch in table.title if ch not in "[]:*?/\\")[:28].strip()
+        name = sheet_name(table)
         while name in used:
-            name = name[:26] + f"{len(used)}"
+            name = f"{name[:26]} {len(used) + 1}"
         used.add(name)
         sheet = book.create_sheet(name)
         sheet.append([table.title])
@@ -254,7 +277,11 @@ def write_xlsx(tables: Sequence[Table], path: Path) -> None:
         for cell in sheet[3]:
             cell.font = Font(bold=True)
         for row in table.rows:
-            sheet.append(list(row))
+            sheet.append([_cell_value(text) for text in row])
+            for cell, text in zip(sheet[sheet.max_row], row, strict=False):
+                if isinstance(cell.value, float):
+                    decimals = len(text.partition(".")[2])
+                    cell.number_format = "0." + "0" * decimals if decimals else "0"
         if table.note:
             sheet.append([])
             sheet.append([f"Note: {table.note}"])

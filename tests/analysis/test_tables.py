@@ -122,3 +122,28 @@ def test_custom_fields_in_table1(demo_db: Database) -> None:
     labels = [r[0] for r in t.rows]
     assert t.rows[labels.index("my_yesno, n (%)") + 1] == ("  yes", "2 (25%)")
     assert not any(label.startswith(("my_text", "my_date")) for label in labels)
+
+
+def test_xlsx_sheet_names_are_short_and_numbers_are_numbers(cases: list[CaseSummary], tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    from analysis.tables import Table, patient_table, sheet_name
+
+    tables = [characteristics_table(cases), rates_table(cases), patient_table(cases)]
+    write_xlsx(tables, tmp_path / "tables.xlsx")
+    book = load_workbook(tmp_path / "tables.xlsx")
+    assert book.sheetnames == ["Table 1", "Rates", "Patients"]
+    rates = book["Rates"]
+    assert (rates["B4"].value, rates["C4"].value) == ("5/8", "62.5%")  # not purely numeric: text
+    patients = book["Patients"]
+    header = [c.value for c in patients[3]]
+    efs = header.index("EFS (months)")
+    values = [row[efs].value for row in patients.iter_rows(min_row=4, max_row=3 + len(cases))]
+    assert any(isinstance(v, int | float) for v in values)  # an event time is a number (42.0 reads back 42) ...
+    assert any(isinstance(v, str) and v.endswith("+") for v in values)  # ... a censored one stays "75.0+"
+    number = next(row[efs] for row in patients.iter_rows(min_row=4, max_row=3 + len(cases))
+                  if isinstance(row[efs].value, int | float))
+    assert number.number_format == "0.0"  # shown as "42.0", as in the table
+    assert patients["A4"].value == "P01"
+    long = Table("Overall survival: medians and landmark estimates", ("a",), ())
+    assert sheet_name(long) == "Overall survival medians and"  # cut at a word, within 31 characters
