@@ -28,7 +28,9 @@ class DatabaseLocked(Exception):
 
 
 def lock_path(database: Path) -> Path:
-    database = Path(database)
+    """``<database>.lock`` beside the real file: symlinks (to the file or a folder) are resolved, so every
+    name of one database leads to the same lock."""
+    database = Path(database).expanduser().resolve()
     return database.with_name(database.name + ".lock")
 
 
@@ -104,6 +106,8 @@ def holder(database: Path) -> dict[str, Any] | None:
 
 
 def describe(info: dict[str, Any]) -> str:
+    if info.get("unreadable"):
+        return "another Casebook window or process (details unreadable)"
     return (f"user {info.get('user', '?')} on computer {info.get('host', '?')} "
             f"(process {info.get('pid', '?')}, since {info.get('since', '?')})")
 
@@ -122,8 +126,10 @@ def acquire_lock(database: Path) -> Lock:
         except FileExistsError:
             current = holder(database)
             if current is not None:
+                where = ("in another Casebook window or process (details unreadable)" if current.get("unreadable")
+                         else f"in another Casebook window: {describe(current)}")
                 raise DatabaseLocked(
-                    f"{database.name} is open in another Casebook window: {describe(current)}. "
+                    f"{database.name} is open {where}. "
                     "You can look at it read-only; to change it, close it there first. If that program "
                     f"is no longer running, delete {path.name}."
                 ) from None
