@@ -323,8 +323,9 @@ def draw_cumulative_incidence(
     ylim_top: float = 1.0,
     legend: bool = True,
     ci_alpha: float = 0.15,
+    ci_legend: str | None = None,
 ) -> None:
-    """Draw Aalen–Johansen cumulative incidence step curves (rising from 0)."""
+    """Draw Aalen–Johansen cumulative incidence step curves (rising from 0); legend above the plot."""
     if not curves:
         raise ValueError("no curves to draw")
     right = float(xmax) if xmax is not None else _max_time(curves)
@@ -347,4 +348,4 @@ def draw_cumulative_incidence(
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     if legend and any(label for label, _ in curves):
-        _legend_above(ax, None, None)
+        _legend_above(ax, None, ci_legend if show_ci else None)

@@ -182,13 +182,17 @@ def relapse_and_nrm(cases: Sequence[Any], unit: str = "months", conf_level: floa
 
 
 def draw_cif_panel(
-    target: Figure | SubFigure, cif: RelapseMortality, show_ci: bool = True, rect: Rect | None = None
+    target: Figure | SubFigure, cif: RelapseMortality, show_ci: bool = True, rect: Rect | None = None,
+    export: bool = False,
 ) -> None:
+    """The two cumulative incidences; an export names the CI method in the legend (no caption there)."""
+    transform = cif.relapse.ci_method.rsplit(", ", 1)[-1]  # e.g. "log-log transform"; the caption has the rest
+    band = f"{100 * cif.relapse.conf_level:g}% CI, {transform}" if export else None
     with rc_context(cast(Any, FIGURE_RC)):
         ax = target.add_subplot(1, 1, 1) if rect is None else target.add_axes(_split(rect, float(target.figure.get_figheight()), 0)[0])
         draw_cumulative_incidence(
             ax, [(CIF_RELAPSE_LABEL, cif.relapse), (CIF_NON_RELAPSE_LABEL, cif.non_relapse_mortality)],
-            show_ci=show_ci, time_unit=cif.unit,
+            show_ci=show_ci, time_unit=cif.unit, ci_legend=band,
         )
 
 
@@ -196,7 +200,7 @@ def cif_export_figure(cif: RelapseMortality, show_ci: bool = True, columns: int 
     from matplotlib.layout_engine import ConstrainedLayoutEngine
 
     fig = Figure(figsize=journal_figsize(columns, aspect=0.75), dpi=dpi, layout=ConstrainedLayoutEngine())
-    draw_cif_panel(fig, cif, show_ci=show_ci)
+    draw_cif_panel(fig, cif, show_ci=show_ci, export=True)
     return fig
 
 

@@ -98,7 +98,7 @@ def characteristics_table(
         index = {lab: i for i, lab in enumerate(labels)}
         column_of = [index[v] for v in group_values]
         sizes = [column_of.count(i) for i in range(len(labels))]
-        headers = [f"{g.name} = {g.display(lab)} (n = {k})" for lab, k in zip(labels, sizes, strict=True)]
+        headers = [f"{g.label} = {g.short_display(lab)} (n = {k})" for lab, k in zip(labels, sizes, strict=True)]
     headers.append(f"All (n = {len(cases)})")
     sizes.append(len(cases))
     n_cols = len(headers)

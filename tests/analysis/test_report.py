@@ -116,7 +116,8 @@ def test_relapse_incidence_is_labelled_with_the_disease_deaths_it_counts(result:
     assert cif is not None
     legend = cif_export_figure(cif).axes[0].get_legend()
     assert [t.get_text() for t in legend.get_texts()] == [
-        "Relapse, progression or disease-related death", "Non-relapse (therapy-related or other) death"]
+        "Relapse, progression or disease-related death", "Non-relapse (therapy-related or other) death",
+        "95% CI, log-log transform"]
     assert cif.definition.startswith("Relapse, progression or disease-related death: first relapse")
     assert "more than the recorded relapses of the Rates table" in cif.definition
 

@@ -52,7 +52,8 @@ def test_table1_overall_matches_the_article(cases: list[CaseSummary]) -> None:
 
 def test_table1_by_group_has_a_column_per_group_and_overall(cases: list[CaseSummary]) -> None:
     t = characteristics_table(cases, group_by="responder")
-    assert t.columns[1:] == ("responder = no (n = 3)", "responder = yes (n = 5)", "All (n = 8)")
+    assert t.columns[1:] == ("Complete remission after salvage (CR/CRi) = no (n = 3)",
+                             "Complete remission after salvage (CR/CRi) = yes (n = 5)", "All (n = 8)")
     assert row(t, "  mixed-phenotype acute leukemia")[1:] == ("0 (0%)", "1 (20%)", "1 (13%)")
 
 
