@@ -341,13 +341,15 @@ def plan_import(session: Session, path: Path, options: ImportOptions, progress: 
             report.updated.append(case.study_id)
         row_problems: list[Problem] = []
         _build_row(case, number, row, columns, options, row_problems, new_case)
-        if not row_problems:
-            by_column = {c.name: row[i] for i, c in columns.template.items()}
-            by_column.update({f.name: row[i] for i, f in columns.custom.items()})
-            for violation in check_case(case):
-                name = tpl.column_for_path(violation.field)
-                value = by_column.get(name)
-                row_problems.append(Problem(number, name, None if value is None else _shown(value), violation.rule))
+        by_column = {c.name: row[i] for i, c in columns.template.items()}
+        by_column.update({f.name: row[i] for i, f in columns.custom.items()})
+        reported = {p.column for p in row_problems}  # unreadable or refused cells: not written, said once
+        for violation in check_case(case):  # the rules run on the rest of the row all the same
+            name = tpl.column_for_path(violation.field)
+            if name in reported:
+                continue
+            value = by_column.get(name)
+            row_problems.append(Problem(number, name, None if value is None else _shown(value), violation.rule))
         report.problems.extend(row_problems)
         if not new_case:
             plan.updated.append(case)
