@@ -49,6 +49,9 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         _say(args.command, "interrupted; nothing was changed by the unfinished step")
         return 130
+    except OSError as exc:  # a file or folder the command could not use
+        _say(args.command, _os_problem(exc, Path(exc.filename or getattr(args, "db", "") or ".")))
+        return 2
     except Exception as exc:  # the last line of defence: a message, never a traceback
         _say(args.command, f"failed: {type(exc).__name__}: {exc}")
         return 2
@@ -97,8 +100,18 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 def _os_problem(exc: OSError, path: Path) -> str:
-    where = exc.filename if exc.filename else path
-    return f"cannot use {where}: {exc.strerror or exc}"
+    """One line naming the path and the problem, e.g. 'cannot use /x/a.db (/x/a.db.lock: Permission denied)'."""
+    detail = exc.strerror or str(exc)
+    if exc.filename and str(exc.filename) != str(path):
+        detail = f"{exc.filename}: {detail}"
+    return f"cannot use {path} ({detail})"
+
+
+def _not_a_file(command: str, path: Path) -> bool:
+    if path.is_dir():
+        _say(command, f"--db {path} is a folder, not a database file")
+        return True
+    return False
 
 
 def _import_into(path: Path, file: Path, options: Any) -> Any:
@@ -151,6 +164,8 @@ def run_export(args: argparse.Namespace) -> int:
     if not args.db.exists():
         _say("export", f"there is no database at {args.db}")
         return 1
+    if _not_a_file("export", args.db):
+        return 1
     lock: Lock | None = None
     try:
         try:
@@ -183,6 +198,11 @@ def run_verify(args: argparse.Namespace) -> int:
     from storage.audit import verify_chain
     from storage.database import DatabaseError, head_revision, inspect_revision
 
+    if not args.db.exists():
+        _say("verify", f"there is no database at {args.db}")
+        return 1
+    if _not_a_file("verify", args.db):
+        return 1
     try:
         revision = inspect_revision(args.db)
     except DatabaseError as exc:

@@ -176,12 +176,21 @@ def long_tables(session: Session, cases: list[Case], deid: Deidentifier | None =
     return tables
 
 
+def _freeze_line(session: Session) -> str:
+    label = freeze_label(session)
+    if label is None:
+        return "No data freeze: the dataset was not frozen before this export."
+    if label.endswith("unchanged since"):  # storage.freeze leaves that sentence unfinished
+        label += " the freeze"
+    return label if label.endswith(".") else label + "."
+
+
 def about_lines(session: Session, options: ExportOptions, cases: int, deid: Deidentifier | None) -> list[str]:
     lines = [
         f"Casebook export, {dt.datetime.now():%Y-%m-%d %H:%M} by {os_user()}",
         f"{cases} cases; {'long format (one table per record)' if options.long else 'flat case template'}",
         deid.describe() if deid else "identified: contains names, hospital numbers and dates of birth",
-        freeze_label(session) or "No data freeze: the dataset was not frozen before this export.",
+        _freeze_line(session),
     ]
     return lines
 
@@ -231,6 +240,9 @@ def check_target(out: Path, options: ExportOptions, database: Path | None) -> Pa
                           f"name the file .{options.fmt} or choose the format {SUFFIXES[suffix]}")
     if target.is_dir():
         raise ExportError(f"{out} is a folder; name the file to write in it, e.g. cases.{options.fmt}")
+    folder = next((p for p in target.parents if p.exists()), None)
+    if folder is not None and not folder.is_dir():
+        raise ExportError(f"cannot write {out}: {folder} is a file, not a folder")
     targets = [target]
     if options.fmt == "csv" and not options.long:
         targets.append(target.with_name(target.stem + ".about.txt"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 import subprocess
 import sys
@@ -142,3 +143,38 @@ def test_a_dry_run_or_a_failed_import_leaves_no_new_database(demo: Path, tmp_pat
     bad.write_text("study_id,sex\nA1,x\n", "utf-8")
     assert casebook("import", bad, "--db", tmp_path / "new.db").returncode == 1
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith("new.db")]
+
+
+@pytest.mark.parametrize("command", [
+    ("import", "{csv}", "--db", "."),
+    ("import", "{csv}", "--db", "{tmp}"),
+    ("import", "{csv}", "--db", "/proc/x.db"),
+    ("export", "--db", "{demo}", "--out", ""),
+    ("export", "--db", "{demo}", "--out", "{csv}/x.csv"),
+    ("export", "--db", "{tmp}", "--out", "{tmp}/y.csv"),
+    ("verify", "--db", "{tmp}"),
+    ("verify", "--db", "{tmp}/missing.db"),
+])
+def test_bad_paths_get_one_line_naming_the_path(demo: Path, tmp_path: Path, command: tuple[str, ...]) -> None:
+    csv_file = tmp_path / "cases.csv"
+    assert casebook("export", "--db", demo, "--out", csv_file).returncode == 0
+    args = [a.format(csv=csv_file, tmp=tmp_path, demo=demo) for a in command]
+    result = casebook(*args)
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode != 0 and len(lines) == 1, result.stderr
+    assert "Error" not in lines[0] and "PosixPath" not in lines[0] and "[Errno" not in lines[0], lines[0]
+    named = [a for a in args[2:] if a not in ("--db", "--out") and a]
+    assert any(Path(a).name in lines[0] for a in named) or "no output file" in lines[0], lines[0]
+
+
+def test_the_freeze_line_is_a_whole_sentence(demo: Path, tmp_path: Path) -> None:
+    from storage.database import open_database
+    from storage.freeze import freeze_dataset
+
+    db = open_database(demo, backup=False)
+    with db.session() as session:
+        freeze_dataset(session, dt.date(2026, 1, 1))
+    db.close()
+    result = casebook("export", "--db", demo, "--out", tmp_path / "c.csv")
+    line = next(x for x in result.stdout.splitlines() if "Data freeze" in x)
+    assert line.endswith("the data are unchanged since the freeze."), line
