@@ -98,3 +98,26 @@ def test_a_full_export_imported_as_an_update_changes_nothing(demo_db: Database, 
     report = import_file(demo_db, out, UPDATE)
     assert report.written and len(report.updated) == 8
     assert _content(demo_db) == content
+
+
+def test_a_best_response_date_that_would_make_another_assessment_the_best_is_refused(
+        demo_db: Database, tmp_path: Path) -> None:
+    content = _content(demo_db)
+    path = _write(tmp_path / "d.csv", "study_id,best_response,best_response_date\nP01,CR,2016-06-01\n")
+    report = import_file(demo_db, path, UPDATE)
+    assert [(p.row, p.column, p.value) for p in report.problems] == [(1, "best_response_date", "2016-06-01")]
+    assert "assessment on 2016-05-26" in report.problems[0].rule and _content(demo_db) == content
+    path = _write(tmp_path / "ok.csv", "study_id,best_response,best_response_date\nP01,CR,2016-04-05\n")
+    assert import_file(demo_db, path, UPDATE).written
+    content, audits = _content(demo_db), _audit_count(demo_db)
+    assert import_file(demo_db, path, UPDATE).written
+    assert _content(demo_db) == content and _audit_count(demo_db) == audits
+
+
+def test_a_new_case_gets_its_best_response_and_first_transplant_from_one_row(empty_db: Database, tmp_path: Path) -> None:
+    path = _write(tmp_path / "n.csv", "study_id,salvage_start,best_response,best_response_date,hsct_after_date,"
+                                      "donor_type\nN1,2019-03-04,PR,2019-04-01,2019-06-01,MUD\n")
+    assert import_file(empty_db, path).written
+    assert _transplants(empty_db, "N1") == [(1, "2019-06-01", "MUD")]
+    content = _content(empty_db)
+    assert import_file(empty_db, path, UPDATE).written and _content(empty_db) == content
