@@ -180,8 +180,6 @@ def _freeze_line(session: Session) -> str:
     label = freeze_label(session)
     if label is None:
         return "No data freeze: the dataset was not frozen before this export."
-    if label.endswith("unchanged since"):  # storage.freeze leaves that sentence unfinished
-        label += " the freeze"
     return label if label.endswith(".") else label + "."
 
 

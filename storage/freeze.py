@@ -73,6 +73,6 @@ def freeze_label(session: Session) -> str | None:
     if freeze is None:
         return None
     unchanged = content_hash(session) == freeze.content_hash
-    state = "the data are unchanged since" if unchanged else "WARNING: the data have changed since the freeze"
+    state = "the data are unchanged since the freeze" if unchanged else "WARNING: the data have changed since the freeze"
     return (f"Data freeze {freeze.label} (cut-off {freeze.cut_off.isoformat()}, {freeze.case_count} cases, "
             f"content SHA-256 {freeze.content_hash[:16]}); {state}")
