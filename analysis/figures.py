@@ -228,7 +228,11 @@ def _legend_above(ax: Axes, title: str | None, ci_legend: str | None) -> None:
     if ci_legend:
         handles.append(Patch(facecolor="#888888", alpha=0.3, linewidth=0))
         labels.append(ci_legend)
-    ncol = len(labels) if sum(len(x) + 5 for x in labels) <= 60 else 1
+    fig = ax.get_figure(root=True)
+    width_pt = 72.0 * float(fig.get_size_inches()[0] * ax.get_position().width) if isinstance(fig, Figure) else 300.0
+    chars = width_pt / (0.6 * float(FIGURE_RC["legend.fontsize"]))  # what one row holds at the legend's size
+    widths = sorted((len(x) + 6 for x in labels), reverse=True)  # + the handle and the spacing
+    ncol = max([1] + [k for k in range(1, len(widths) + 1) if sum(widths[:k]) <= chars])  # the widest row fits
     ax.legend(handles, labels, loc="lower left", bbox_to_anchor=(0.0, 1.01), ncol=ncol, frameon=False,
               handlelength=1.5, title=title, alignment="left", borderaxespad=0.0, columnspacing=1.2)
 

@@ -58,8 +58,8 @@ def legend_title(result: CohortResult) -> str | None:
 
 
 def ci_legend(result: CohortResult) -> str:
-    """The band's legend entry, naming the transform, e.g. "95% CI (Greenwood, log transform)"."""
-    return f"{100 * result.conf_level:g}% CI ({ci_method_label(result.conf_type)})"
+    """The band's legend entry, naming the transform, e.g. "95% CI, log transform" (Greenwood: the caption)."""
+    return f"{100 * result.conf_level:g}% CI, {ci_method_label(result.conf_type).split(', ', 1)[1]}"
 
 
 Rect = tuple[float, float, float, float]  # left, bottom, width, height in figure fractions

@@ -44,7 +44,9 @@ NONM = ([5, 5, 8, 8, 12, 16, 23, 27, 30, 33, 43, 45], [1, 1, 1, 1, 1, 0, 1, 1, 1
 
 
 def seed_figure() -> Figure:
-    return kaplan_meier_figure([("All cases", kaplan_meier(OS_TIME, OS_EVENT))], dpi=DPI)
+    # as the Analysis tab exports it: the endpoint on the y axis, the CI method in the legend
+    return kaplan_meier_figure([("All cases", kaplan_meier(OS_TIME, OS_EVENT))], dpi=DPI, ylabel="Overall survival",
+                               ci_legend="95% CI, log transform")
 
 
 def aml_figure() -> Figure:

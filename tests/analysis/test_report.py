@@ -166,7 +166,7 @@ def test_export_km_figure_names_the_endpoint_and_keeps_the_legend_off_the_data(d
     assert line.get_xdata()[1] == 0.0 and line.get_ydata()[1] == pytest.approx(5 / 8)
     assert plot.get_xlim()[0] < 0
     legend = plot.get_legend()
-    assert [t.get_text() for t in legend.get_texts()] == ["All cases", "95% CI (Greenwood, log transform)"]
+    assert [t.get_text() for t in legend.get_texts()] == ["All cases", "95% CI, log transform"]
     fig.canvas.draw()
     assert legend.get_window_extent().y0 >= plot.get_window_extent().y1 - 1  # above the plot, on no data
 
