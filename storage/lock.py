@@ -14,6 +14,7 @@ import json
 import os
 import socket
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -91,6 +92,9 @@ class Lock:
         self.release()
 
 
+UNREADABLE_LOCK_STALE_AFTER_S = 30.0
+
+
 def holder(database: Path) -> dict[str, Any] | None:
     """Who holds the lock, or None if nobody (or only a stale lock) does."""
     path = lock_path(database)
@@ -99,6 +103,14 @@ def holder(database: Path) -> dict[str, Any] | None:
     except FileNotFoundError:
         return None
     except (OSError, ValueError):
+        # A holder writes its details right after creating the file; an empty or garbled lock that
+        # has stayed so for a while was left by a process killed in between (or a power cut): stale.
+        try:
+            age = time.time() - path.stat().st_mtime
+        except OSError:
+            return None
+        if age > UNREADABLE_LOCK_STALE_AFTER_S:
+            return None
         return {"pid": None, "host": "?", "user": "?", "since": "?", "unreadable": True}
     if info.get("host") == socket.gethostname() and not _process_alive(int(info.get("pid") or 0)):
         return None
