@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -24,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from storage.audit import AuditEntry, case_history, field_history, verify_chain
+from storage.audit import AuditEntry, case_history, field_history
 from storage.database import Database
 
 Index = QModelIndex | QPersistentModelIndex
@@ -162,22 +161,20 @@ def open_case_history(parent: QWidget | None, database: Database, study_id: str,
 
 
 def verification_text(database: Database) -> tuple[bool, str]:
-    """The audit trail's hash chain and SQLite's integrity check, in words."""
-    conn = sqlite3.connect(f"file:{database.path}?mode=ro", uri=True)
-    try:
-        integrity = [r[0] for r in conn.execute("PRAGMA integrity_check")]
-        chain = verify_chain(conn)
-    finally:
-        conn.close()
-    lines = [f"Checked {dt.datetime.now():%Y-%m-%d %H:%M}."]
-    lines.append("SQLite integrity check: ok." if integrity == ["ok"] else "SQLite integrity check FAILED: "
-                 + "; ".join(integrity[:5]))
-    if chain.ok:
-        lines.append(f"Audit trail: {chain.entries} entries; the hash chain is intact and the trail is append-only.")
+    """The same checks as `python main.py verify`, in words."""
+    from storage.verification import verify_database
+
+    report = verify_database(database.path)
+    lines = [f"Checked {dt.datetime.now():%Y-%m-%d %H:%M}: {report.cases} case(s)."]
+    if report.ok:
+        lines.append("SQLite integrity check: ok.")
+        lines.append(f"Audit trail: {report.audit_entries} entries; the hash chain is intact and the trail is "
+                     "append-only." if report.audit_entries is not None else "Audit trail: none yet.")
     else:
-        lines.append(f"Audit trail: {len(chain.problems)} problem(s):")
-        lines += [f"  • {p}" for p in chain.problems[:20]]
-    return integrity == ["ok"] and chain.ok, "\n".join(lines)
+        lines.append(f"{len(report.problems)} problem(s): the database may have been damaged or changed outside "
+                     "Casebook. Restore a backup (File > Restore from backup) after checking.")
+        lines += [f"  • {p}" for p in report.problems[:20]]
+    return report.ok, "\n".join(lines)
 
 
 def show_verification(parent: QWidget | None, database: Database) -> bool:

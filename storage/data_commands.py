@@ -7,7 +7,6 @@ with a one-line message per problem on stderr and a non-zero exit status, never 
 from __future__ import annotations
 
 import argparse
-import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
@@ -195,8 +194,8 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def run_verify(args: argparse.Namespace) -> int:
-    from storage.audit import verify_chain
-    from storage.database import DatabaseError, head_revision, inspect_revision
+    from storage.database import DatabaseError
+    from storage.verification import verify_database
 
     if not args.db.exists():
         _say("verify", f"there is no database at {args.db}")
@@ -204,36 +203,13 @@ def run_verify(args: argparse.Namespace) -> int:
     if _not_a_file("verify", args.db):
         return 1
     try:
-        revision = inspect_revision(args.db)
+        report = verify_database(args.db)
     except DatabaseError as exc:
         _say("verify", str(exc))
         return 1
-    problems: list[str] = []
-    conn = sqlite3.connect(f"file:{args.db}?mode=ro", uri=True)
-    try:
-        print(f"{args.db}: Casebook database, schema {revision} (this app: {head_revision()})")
-        integrity = [r[0] for r in conn.execute("PRAGMA integrity_check")]
-        if integrity == ["ok"]:
-            print("SQLite integrity check: ok")
-        else:
-            problems += [f"SQLite integrity check: {line}" for line in integrity]
-        orphans = conn.execute("PRAGMA foreign_key_check").fetchall()
-        if orphans:
-            problems.append(f"{len(orphans)} record(s) point to records that do not exist (foreign keys)")
-        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        if "audit_log" in tables:
-            chain = verify_chain(conn)
-            if chain.ok:
-                print(f"Audit trail: {chain.entries} entries, hash chain intact, append-only triggers in place")
-            problems += chain.problems
-        else:
-            print("Audit trail: none (schema before 0002; it starts when the database is next opened)")
-        cases = conn.execute("SELECT count(*) FROM cases").fetchone()[0]
-        print(f"Cases: {cases}")
-    except sqlite3.DatabaseError as exc:
-        problems.append(f"the database cannot be read: {exc}")
-    finally:
-        conn.close()
+    for fact in report.facts:
+        print(fact)
+    problems = report.problems
     for problem in problems:
         print(f"PROBLEM: {problem}", file=sys.stderr)
     if problems:
