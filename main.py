@@ -31,7 +31,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _run_demo(args: argparse.Namespace) -> int:
     from storage.database import DatabaseError
-    from storage.demo import write_demo
+    from storage.generated.demo import write_demo
 
     try:
         db = write_demo(args.db)
@@ -50,7 +50,7 @@ def _run_analyze(args: argparse.Namespace) -> int:
 
 
 def _run_gui(args: argparse.Namespace) -> int:
-    from gui.app import run
+    from gui.shell.app import run
 
     return int(run(args.db))
 

@@ -19,12 +19,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from analysis.cohort import CohortResult
-    from analysis.endpoints import EndpointRule
+    from analysis.statistics.cohort import CohortResult
+    from analysis.statistics.endpoints import EndpointRule
     from storage.database import Database
 
 UNITS = ("days", "weeks", "months", "years")
-# The fields of analysis.cohort.FIELDS, written out here so that --help needs no numpy
+# The fields of analysis.statistics.cohort.FIELDS, written out here so that --help needs no numpy
 # (tests/cli/test_cli_analyze.py keeps the two lists equal).
 FIELD_HELP = (
     "Fields for --group-by and --where: sex (f, m), age (a number: Table 1 only), diagnosis (ALL, AML, MPAL, "
@@ -72,10 +72,10 @@ class AnalysisInputs:
 def load_inputs(database: Database) -> AnalysisInputs:
     from sqlalchemy import select
 
-    from analysis.endpoints import EndpointRule
-    from storage.endpoint_definitions import list_definitions
-    from storage.models import CustomField, StudyInfo
-    from storage.summaries import load_summaries
+    from analysis.statistics.endpoints import EndpointRule
+    from storage.record.endpoint_definitions import list_definitions
+    from storage.record.models import CustomField, StudyInfo
+    from storage.views.summaries import load_summaries
 
     with database.session() as session:
         summaries = tuple(load_summaries(session))
@@ -141,7 +141,7 @@ def result_json(result: CohortResult) -> dict[str, Any]:
 
 
 def _pct(x: float | None) -> str:
-    from analysis.numbers import percent
+    from analysis.statistics.numbers import percent
 
     return "n/a" if x is None else percent(x)
 
@@ -176,7 +176,7 @@ def result_text(result: CohortResult) -> str:
 
 def analyze(args: argparse.Namespace) -> CohortResult:
     """Validate the arguments, load the database once and run the analysis."""
-    from analysis.cohort import CohortError, Condition, analyze_cohort
+    from analysis.statistics.cohort import CohortError, Condition, analyze_cohort
     from storage.database import DatabaseError, open_database
 
     db_path = getattr(args, "db", None)

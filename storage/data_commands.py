@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-EXPORT_SUFFIXES = {".csv": "csv", ".xlsx": "xlsx", ".sav": "sav", ".dta": "dta"}  # as storage.exporting.SUFFIXES
+EXPORT_SUFFIXES = {".csv": "csv", ".xlsx": "xlsx", ".sav": "sav", ".dta": "dta"}  # as storage.interchange.exporting.SUFFIXES
 
 
 def add_parsers(sub: Any) -> None:
@@ -58,8 +58,8 @@ def run(args: argparse.Namespace) -> int:
 
 def run_import(args: argparse.Namespace) -> int:
     from storage.database import DatabaseError
-    from storage.importing import ImportOptions
-    from storage.lock import DatabaseLocked
+    from storage.interchange.importing import ImportOptions
+    from storage.safety.lock import DatabaseLocked
 
     if not args.file.is_file():
         _say("import", f"there is no file {args.file}")
@@ -117,8 +117,8 @@ def _import_into(path: Path, file: Path, options: Any) -> Any:
     """Import into an existing database (no backup on opening: the import backs up before it writes),
     or into a new one, which is removed again unless the import wrote to it."""
     from storage.database import create_database, open_database
-    from storage.importing import import_file
-    from storage.lock import acquire_lock
+    from storage.interchange.importing import import_file
+    from storage.safety.lock import acquire_lock
 
     with acquire_lock(path):
         new = not path.exists()
@@ -139,7 +139,7 @@ def _dry_run_on_new_database(file: Path, options: Any) -> Any:
     import tempfile
 
     from storage.database import create_database
-    from storage.importing import import_file
+    from storage.interchange.importing import import_file
 
     with tempfile.TemporaryDirectory(prefix="casebook-dry-run-") as folder:
         db = create_database(Path(folder) / "dry-run.db")
@@ -151,8 +151,8 @@ def _dry_run_on_new_database(file: Path, options: Any) -> Any:
 
 def run_export(args: argparse.Namespace) -> int:
     from storage.database import DatabaseError, head_revision, inspect_revision, open_database
-    from storage.exporting import ExportError, ExportOptions, export_database
-    from storage.lock import DatabaseLocked, Lock, acquire_lock, make_read_only
+    from storage.interchange.exporting import ExportError, ExportOptions, export_database
+    from storage.safety.lock import DatabaseLocked, Lock, acquire_lock, make_read_only
 
     fmt = args.format or EXPORT_SUFFIXES.get(args.out.suffix.lower(), "csv")
     options = ExportOptions(fmt=fmt, long=args.long, deidentify=args.deidentify,
@@ -195,7 +195,7 @@ def run_export(args: argparse.Namespace) -> int:
 
 def run_verify(args: argparse.Namespace) -> int:
     from storage.database import DatabaseError
-    from storage.verification import verify_database
+    from storage.safety.verification import verify_database
 
     if not args.db.exists():
         _say("verify", f"there is no database at {args.db}")

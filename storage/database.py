@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage import audit, rules  # noqa: F401  (register the audit trail and the integrity rules on every Session)
+from storage.record import rules  # noqa: F401  (register the audit trail and the integrity rules on every Session)
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 
@@ -80,7 +80,7 @@ def _migrations_config(engine: Engine) -> Any:
     from alembic.config import Config
 
     cfg = Config()
-    cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    cfg.set_main_option("script_location", str(Path(__file__).parent / "record" / "migrations"))
     cfg.attributes["engine"] = engine
     return cfg
 
@@ -135,7 +135,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 
 def _backup_before_upgrade(path: Path, revision: str) -> Path:
-    from storage.backup import backup_database
+    from storage.safety.backup import backup_database
 
     return backup_database(path, f"before-upgrade-from-{revision}")
 
@@ -159,7 +159,7 @@ def create_database(path: Path) -> Database:
 def open_database(path: Path, create: bool = False, backup: bool = True) -> Database:
     """Open an existing database (upgrading an older schema after a backup), or create one.
 
-    Opening backs the file up first (storage.backup, rotated in a backups folder beside it)
+    Opening backs the file up first (storage.safety.backup, rotated in a backups folder beside it)
     unless ``backup`` is False; a schema upgrade always backs up.
     """
     path = Path(path)
@@ -181,7 +181,7 @@ def open_database(path: Path, create: bool = False, backup: bool = True) -> Data
         upgrade(engine)
         db.upgraded_from = revision
     elif backup:
-        from storage.backup import backup_database
+        from storage.safety.backup import backup_database
 
         db.backup_path = backup_database(path, "on-opening")
     return db

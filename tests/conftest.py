@@ -13,7 +13,7 @@ from pathlib import Path  # noqa: E402
 import pytest  # noqa: E402
 
 from storage.database import Database, create_database  # noqa: E402
-from storage.demo import write_demo  # noqa: E402
+from storage.generated.demo import write_demo  # noqa: E402
 
 
 @pytest.fixture

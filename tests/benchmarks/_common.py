@@ -52,13 +52,13 @@ def _version() -> str:
 
     from storage.database import head_revision
 
-    source = (ROOT / "storage" / "synthetic.py").read_bytes()
+    source = (ROOT / "storage" / "generated" / "synthetic.py").read_bytes()
     return f"{head_revision()}-{hashlib.sha256(source).hexdigest()[:8]}"
 
 
 def cohort_db(cases: int, seed: int = 1) -> Path:
     """A cached synthetic database (built once per size, seed and version; never opened by the app)."""
-    from storage.synthetic import build_database
+    from storage.generated.synthetic import build_database
 
     CACHE.mkdir(parents=True, exist_ok=True)
     path = CACHE / f"cohort-{cases}-{seed}-{_version()}.db"
@@ -71,7 +71,7 @@ def cohort_db(cases: int, seed: int = 1) -> Path:
 
 
 def cohort_csv(cases: int, seed: int = 1) -> Path:
-    from storage.synthetic import write_csv
+    from storage.generated.synthetic import write_csv
 
     CACHE.mkdir(parents=True, exist_ok=True)
     path = CACHE / f"cohort-{cases}-{seed}-{_version()}.csv"
@@ -148,7 +148,7 @@ PROBE = Path(__file__).with_name("_gui_probe.py")
 
 
 def gui_available() -> bool:
-    return (ROOT / "gui" / "app.py").exists()
+    return (ROOT / "gui" / "shell" / "app.py").exists()
 
 
 def probe(mode: str, app_args: Sequence[str] = (), *, bare: bool = False, harness: bool = False,

@@ -181,10 +181,10 @@ def _bare() -> int:
 def _harness(db_path: str) -> int:
     """The real case-list model and proxy in a bare table view with a filter box."""
     sys.path.insert(0, str(ROOT))
-    from gui.case_table_model import CaseFilterProxy, CaseTableModel
+    from gui.case_list.table_model import CaseFilterProxy, CaseTableModel
     from storage.database import open_database
-    from storage.quality import problems_by_case
-    from storage.summaries import load_summaries
+    from storage.views.quality import problems_by_case
+    from storage.views.summaries import load_summaries
 
     app = QtWidgets.QApplication(sys.argv[:1])
     db = open_database(Path(db_path))

@@ -1,6 +1,6 @@
 """`python main.py analyze --db X --endpoint os --group-by diagnosis --json` against a plain pandas + lifelines script.
 
-The same synthetic cohort (storage.synthetic) as a database and as its flat case file (CSV); both are
+The same synthetic cohort (storage.generated.synthetic) as a database and as its flat case file (CSV); both are
 timed as whole processes, interleaved, from spawn to exit; the per-group n and events must agree.
 Target: ratio of medians <= 1.5.
 """

@@ -23,7 +23,7 @@ def main() -> None:
     p.add_argument("--harness", action="store_true", help="the list model in a bare view, not the main window")
     args = p.parse_args()
     if not args.harness and not c.gui_available():
-        c.skip("filter", "gui/app.py has not landed")
+        c.skip("filter", "gui/shell/app.py has not landed")
     source = c.cohort_db(args.cases, args.seed)
     changed: list[float] = []
     first: list[float] = []  # the first keystroke of each run, typed as soon as the list shows rows

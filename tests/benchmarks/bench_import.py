@@ -37,7 +37,7 @@ def gui_run(csv_file: Path, workdir: Path) -> dict[str, object]:
     from PySide6.QtCore import QEventLoop
     from PySide6.QtWidgets import QApplication
 
-    from gui.data_dialogs import ImportDialog
+    from gui.data.exchange_dialogs import ImportDialog
     from storage.database import create_database
 
     app = QApplication.instance() or QApplication([])

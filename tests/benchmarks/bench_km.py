@@ -1,8 +1,8 @@
 """Kaplan-Meier recompute grouped by diagnosis at 50,000 cases, as the Analysis tab does it.
 
-Times analysis.cohort.analyze_cohort (endpoint derivation, one KM curve, median and reverse-KM follow-up per
+Times analysis.statistics.cohort.analyze_cohort (endpoint derivation, one KM curve, median and reverse-KM follow-up per
 group, k-group log-rank) on summaries loaded once, as the tab recomputes on a change of endpoint or grouping;
-and, separately, the load itself (storage.summaries.load_summaries), which the tab pays when the data
+and, separately, the load itself (storage.views.summaries.load_summaries), which the tab pays when the data
 changed. With --tab and gui/analysis_tab.py landed, it also reports the longest event-loop stall of the real
 tab during a recompute (the window must stay responsive). Target: recompute <= 1 s.
 """
@@ -24,7 +24,7 @@ def tab_runs(db: Any, runs: int) -> dict[str, Any]:
     from PySide6.QtCore import QEventLoop
     from PySide6.QtWidgets import QApplication
 
-    from gui.analysis_tab import DEBOUNCE_MS, AnalysisTab
+    from gui.analysis.tab import DEBOUNCE_MS, AnalysisTab
 
     app = QApplication.instance() or QApplication([])
     tab = AnalysisTab(db)
@@ -63,8 +63,8 @@ def main() -> None:
     p = c.parser(__doc__.splitlines()[0])
     p.add_argument("--tab", action="store_true", help="also drive the real Analysis tab (needs Qt)")
     args = p.parse_args()
-    from analysis.cohort import analyze_cohort
     from analysis.command import load_inputs
+    from analysis.statistics.cohort import analyze_cohort
     from storage.database import open_database
 
     db = open_database(c.cohort_db(args.cases, args.seed), backup=False)

@@ -18,7 +18,7 @@ TARGET_MB = 600.0
 def main() -> None:
     args = c.parser(__doc__.splitlines()[0]).parse_args()
     if not c.gui_available():
-        c.skip("memory", "gui/app.py has not landed")
+        c.skip("memory", "gui/shell/app.py has not landed")
     source = c.cohort_db(args.cases, args.seed)
     peaks, rows = [], 0
     with tempfile.TemporaryDirectory() as tmp:

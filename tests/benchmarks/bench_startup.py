@@ -17,7 +17,7 @@ TARGET_RATIO = 2.5
 def main() -> None:
     args = c.parser(__doc__.splitlines()[0], cases=0).parse_args()
     if not c.gui_available():
-        c.skip("startup", "gui/app.py has not landed")
+        c.skip("startup", "gui/shell/app.py has not landed")
     app_times, bare_times = [], []
     with tempfile.TemporaryDirectory() as tmp:
         c.probe("paint", bare=True)  # warm the file cache for both, untimed

@@ -1,6 +1,6 @@
 """Start-up with a large database: process start to the case list painted with its first rows.
 
-`python main.py --db COPY` on a private copy of a cached synthetic cohort (storage.synthetic), timed from
+`python main.py --db COPY` on a private copy of a cached synthetic cohort (storage.generated.synthetic), timed from
 just before the process is spawned to the end of the first paint of a visible table that has rows
 (see _gui_probe.py). Target: <= 2 s at 50,000 cases.
 """
@@ -18,7 +18,7 @@ TARGET_S = 2.0
 def main() -> None:
     args = c.parser(__doc__.splitlines()[0]).parse_args()
     if not c.gui_available():
-        c.skip("startup_50k", "gui/app.py has not landed")
+        c.skip("startup_50k", "gui/shell/app.py has not landed")
     source = c.cohort_db(args.cases, args.seed)
     times, rows = [], 0
     with tempfile.TemporaryDirectory() as tmp:

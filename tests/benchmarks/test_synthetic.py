@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from storage.database import open_database
-from storage.rules import check_case
-from storage.summaries import load_summaries
-from storage.synthetic import build_database, case_from_draft, drafts, write_csv
+from storage.generated.synthetic import build_database, case_from_draft, drafts, write_csv
+from storage.record.rules import check_case
+from storage.views.summaries import load_summaries
 
 CASES = 400
 
@@ -44,7 +44,7 @@ def test_the_database_holds_the_documented_mix(cohort: Path) -> None:
 
 
 def test_loaded_cases_pass_the_rules_and_give_endpoints(cohort: Path) -> None:
-    from storage.models import Case
+    from storage.record.models import Case
 
     db = open_database(cohort, backup=False)
     try:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from storage.demo import write_demo
+from storage.generated.demo import write_demo
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -111,7 +111,7 @@ def test_missing_database(tmp_path: Path) -> None:
 def test_aml_group_by_through_import_and_cli_matches_r(tmp_path: Path) -> None:
     """R survival::aml imported from the flat template, then `analyze --group-by` (R: chisq 3.396, p 0.0653)."""
     from storage.database import create_database
-    from storage.importing import ImportOptions, import_file
+    from storage.interchange.importing import ImportOptions, import_file
 
     db = create_database(tmp_path / "aml.db")
     try:
@@ -130,7 +130,7 @@ def test_aml_group_by_through_import_and_cli_matches_r(tmp_path: Path) -> None:
 
 
 def test_help_documents_every_field() -> None:
-    from analysis.cohort import FIELDS
+    from analysis.statistics.cohort import FIELDS
 
     result = subprocess.run([sys.executable, str(ROOT / "main.py"), "analyze", "--help"],
                             capture_output=True, text=True, timeout=120)

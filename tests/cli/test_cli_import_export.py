@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from storage.demo import write_demo
-from storage.lock import acquire_lock
+from storage.generated.demo import write_demo
+from storage.safety.lock import acquire_lock
 
 ROOT = Path(__file__).parents[2]
 
@@ -169,7 +169,7 @@ def test_bad_paths_get_one_line_naming_the_path(demo: Path, tmp_path: Path, comm
 
 def test_the_freeze_line_is_a_whole_sentence(demo: Path, tmp_path: Path) -> None:
     from storage.database import open_database
-    from storage.freeze import freeze_dataset
+    from storage.safety.freeze import freeze_dataset
 
     db = open_database(demo, backup=False)
     with db.session() as session:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QSettings
 
-from gui.settings import Settings
+from gui.shell.settings import Settings
 
 
 @pytest.fixture

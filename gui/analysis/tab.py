@@ -1,0 +1,416 @@
+"""The Analysis tab: endpoint, population and grouping in; Kaplan–Meier, medians and landmarks,
+log-rank, relapse vs non-relapse mortality, Table 1 and rates out; figures, tables and a PDF
+report exported. The numbers come from analysis.statistics.cohort (the same as ``casebook analyze``).
+
+The main window imports this module lazily (matplotlib, numpy, scipy load here, not at
+start-up) and calls ``refresh()`` when cases change. Computing runs on a worker thread
+(gui.analysis.worker); control changes are debounced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from matplotlib.figure import Figure
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from analysis.rendering.figures import cif_caption
+from analysis.rendering.report import (
+    ReportContext,
+    current_freeze_label,
+    logrank_text,
+    results_table,
+    write_report,
+)
+from analysis.rendering.result_figures import (
+    cif_export_figure,
+    draw_cif_panel,
+    draw_km_panel,
+    export_figure,
+    km_export_figure,
+    km_panel_caption,
+)
+from analysis.statistics.cohort import Field, fields_for
+from analysis.statistics.tables import write_csv, write_xlsx
+from gui.analysis.views import EndpointDialog, FigurePanel, TablePanel, show_full_text
+from gui.analysis.worker import (
+    AnalysisOutcome,
+    AnalysisRequest,
+    AnalysisRunner,
+    convert_landmarks,
+    landmark_rule,
+    parse_landmarks,
+    unit_columns,
+)
+from storage.database import Database
+from storage.record.endpoint_definitions import EndpointDefinitionError, create_definition
+
+DEBOUNCE_MS = 250
+COLUMN_WIDTHS = {"single journal column (85 mm)": 1, "double journal column (174 mm)": 2}
+ALL_CASES = "all cases"
+NO_GROUPING = "no grouping"
+FIGURE_FILTERS = {"PNG image (*.png)": ".png", "TIFF image (*.tiff)": ".tiff", "SVG vector graphic (*.svg)": ".svg",
+                  "PDF document (*.pdf)": ".pdf"}
+
+
+class AnalysisTab(QWidget):
+    computed = Signal()  # a new outcome is on screen (tests and screenshots wait for it)
+
+    def __init__(self, database: Database, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.database = database
+        self.outcome: AnalysisOutcome | None = None
+        self.runner = AnalysisRunner(database, self)
+        self.runner.finished.connect(self._show_outcome)
+        self.runner.failed.connect(self._show_failure)
+        self.runner.busy.connect(lambda busy: self.status.setText("Computing…" if busy else self.status.text()))
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(DEBOUNCE_MS)
+        self._debounce.timeout.connect(self._start)
+        self._filling = False
+        self._fields: dict[str, Field] = {}
+        self._shown_inputs: object = None
+        self._build()
+        self.refresh()
+
+    # -- layout ----------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.endpoint = QComboBox()
+        self.new_endpoint = QPushButton("New…")
+        self.new_endpoint.setToolTip("Define an endpoint of your own")
+        self.where_field = QComboBox()
+        self.where_value = QComboBox()
+        self.more_where = QLineEdit()
+        self.more_where.setPlaceholderText("and… e.g. sex=f; diagnosis=ALL,AML")
+        self.more_where.setToolTip("More population conditions, FIELD=VALUE separated by ';' (all must hold; "
+                                   "a comma means any of the values), as analyze --where")
+        self.more_where.setMinimumWidth(150)
+        self.group_by = QComboBox()
+        self.landmarks = QLineEdit("12, 36")
+        self.landmarks.setMaximumWidth(90)
+        self.landmarks.setToolTip("Landmark times in the chosen unit; " + landmark_rule("months"))
+        self.landmark_message = QLabel()  # what in the landmark box could not be read, and the rule
+        self.landmark_message.setStyleSheet("color: #a00")
+        self.landmark_message.hide()
+        self.conf_type = QComboBox()
+        self.conf_type.addItems(["log", "log-log", "plain"])
+        self.conf_type.setToolTip("CI transform for S(t): log (R's default), log-log (SAS, Prism), plain")
+        self.unit = QComboBox()
+        self.unit.addItems(["months", "years", "weeks", "days"])
+        self._unit = self.unit.currentText()  # the unit the landmark box's numbers are in
+        for combo in (self.endpoint, self.where_field, self.where_value, self.group_by):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+            combo.setMinimumContentsLength(8)
+            combo.setMaximumWidth(210)
+        self.endpoint.setMaximumWidth(330)  # the longest built-in label nearly whole; the tooltip has all of it
+        self.show_ci = QCheckBox("CI bands")
+        self.show_ci.setChecked(True)
+        row1 = _row(("Endpoint", self.endpoint), (None, self.new_endpoint), ("Population", self.where_field),
+                    ("=", self.where_value), (None, self.more_where), ("Group by", self.group_by))
+        row2 = _row(("Landmarks", self.landmarks), (None, self.landmark_message), ("CI", self.conf_type), ("Unit", self.unit), (None, self.show_ci))
+        self.export_figure_button = QPushButton("Export figure…")
+        self.export_tables_button = QPushButton("Export tables…")
+        self.report_button = QPushButton("Report (PDF)…")
+        for b in (self.export_figure_button, self.export_tables_button, self.report_button):
+            row2.addWidget(b)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+
+        self.km = FigurePanel()
+        self.km_table = TablePanel(compact=True)
+        self.logrank = QLabel()
+        self.logrank.setWordWrap(True)
+        self.warnings = QLabel()
+        self.warnings.setWordWrap(True)
+        self.warnings.setStyleSheet("color: #8b0000")
+        km_side = QWidget()
+        side = QVBoxLayout(km_side)
+        side.setContentsMargins(0, 0, 0, 0)
+        for w in (self.km_table, self.logrank, self.warnings):
+            side.addWidget(w)
+        side.addStretch(1)
+        km_page = QSplitter(Qt.Orientation.Vertical)
+        km_page.addWidget(self.km)
+        km_page.addWidget(km_side)
+        km_page.setStretchFactor(0, 3)
+        km_page.setStretchFactor(1, 1)
+        km_page.setSizes([560, 240])
+        self.cif = FigurePanel()
+        self.table1 = TablePanel()
+        self.rates = TablePanel()
+        self.patients = TablePanel()
+        self.explanations = QPlainTextEdit()
+        self.explanations.setReadOnly(True)
+        patients_page = QSplitter(Qt.Orientation.Vertical)
+        patients_page.addWidget(self.patients)
+        patients_page.addWidget(self.explanations)
+        self.views = QTabWidget()
+        self.views.addTab(km_page, "Kaplan–Meier")
+        self.views.addTab(self.cif, "Relapse / non-relapse mortality")
+        self.views.addTab(self.table1, "Table 1")
+        self.views.addTab(self.rates, "Rates")
+        self.views.addTab(patients_page, "Patients")
+        layout = QVBoxLayout(self)
+        layout.addLayout(row1)
+        layout.addLayout(row2)
+        layout.addWidget(self.status)
+        layout.addWidget(self.views, 1)
+
+        for combo in (self.endpoint, self.where_value, self.group_by, self.conf_type):
+            combo.currentIndexChanged.connect(self.schedule)
+        self.unit.currentIndexChanged.connect(self._unit_changed)
+        self.where_field.currentIndexChanged.connect(self._fill_values)
+        for combo in (self.endpoint, self.where_field, self.where_value, self.group_by):
+            combo.currentIndexChanged.connect(lambda _i, c=combo: c.setToolTip(c.currentText()))
+        self.landmarks.textChanged.connect(self._check_landmarks)
+        self.landmarks.textChanged.connect(self.schedule)
+        self.more_where.textChanged.connect(self.schedule)
+        self.show_ci.toggled.connect(self._redraw)
+        self.new_endpoint.clicked.connect(self.define_endpoint)
+        self.export_figure_button.clicked.connect(self.export_figure_dialog)
+        self.export_tables_button.clicked.connect(self.export_tables_dialog)
+        self.report_button.clicked.connect(self.report_dialog)
+
+    # -- controls --------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Cases changed: read the database again (on the worker) and recompute."""
+        self.runner.invalidate()
+        self.schedule()
+
+    def schedule(self) -> None:
+        if not self._filling:
+            self._debounce.start()
+
+    def request(self) -> AnalysisRequest:
+        field = self.where_field.currentData()
+        value = self.where_value.currentData()
+        where = ((f"{field}={value}",) if field and value else ()) + tuple(
+            part.strip() for part in self.more_where.text().split(";") if part.strip())
+        times, _ = parse_landmarks(self.landmarks.text(), self.unit.currentText())
+        return AnalysisRequest(
+            endpoint=self.endpoint.currentData() or "os", where=where, group_by=self.group_by.currentData(),
+            at=tuple(times), conf_type=self.conf_type.currentText(), unit=self.unit.currentText(),
+        )
+
+    def _unit_changed(self) -> None:
+        """The landmark times keep their meaning: 12, 36 months become 1, 3 years."""
+        new = self.unit.currentText()
+        old, self._unit = self._unit, new
+        self.landmarks.setToolTip("Landmark times in the chosen unit; " + landmark_rule(new))
+        converted = convert_landmarks(self.landmarks.text(), old, new)
+        if converted != self.landmarks.text():
+            self.landmarks.setText(converted)  # schedules the computation
+        else:
+            self._check_landmarks()
+            self.schedule()
+
+    def _check_landmarks(self) -> None:
+        _, message = parse_landmarks(self.landmarks.text(), self.unit.currentText())
+        self.landmark_message.setText(message)
+        self.landmark_message.setToolTip(message)
+        self.landmark_message.setVisible(bool(message))
+
+    def _start(self) -> None:
+        self.runner.start(self.request())
+
+    def _fill_controls(self, outcome: AnalysisOutcome) -> None:
+        """Endpoints and fields come from the database (custom fields, user definitions)."""
+        self._filling = True
+        try:
+            inputs = outcome.inputs
+            current = self.endpoint.currentData() or outcome.request.endpoint
+            self.endpoint.clear()
+            for name, rule in inputs.rules.items():
+                self.endpoint.addItem(f"{rule.label} ({name})", name)
+            self.endpoint.setCurrentIndex(max(0, self.endpoint.findData(current)))
+            fields = fields_for(inputs.custom_kinds)
+            self._fields = fields
+            categorical = [(n, f) for n, f in fields.items() if f.kind == "category" and not n.startswith("custom:")]
+            for combo, first in ((self.where_field, ALL_CASES), (self.group_by, NO_GROUPING)):
+                keep = combo.currentData()
+                combo.clear()
+                combo.addItem(first, None)
+                for name, f in categorical:
+                    combo.addItem(f.label, name)
+                combo.setCurrentIndex(max(0, combo.findData(keep)))
+            for combo in (self.endpoint, self.where_field, self.group_by):
+                show_full_text(combo)
+            self._fill_values()
+        finally:
+            self._filling = False
+
+    def _fill_values(self) -> None:
+        name = self.where_field.currentData()
+        keep = self.where_value.currentData()
+        was_filling, self._filling = self._filling, True
+        self.where_value.clear()
+        if name and self.outcome is not None:
+            f = self._fields[name]
+            values = sorted({v for v in (f.value(c) for c in self.outcome.inputs.summaries) if v is not None})
+            for v in values:
+                self.where_value.addItem(f.display(v) if f.display(v) == v else f"{f.display(v)} ({v})", v)
+            self.where_value.setCurrentIndex(max(0, self.where_value.findData(keep)))
+            show_full_text(self.where_value)
+        self.where_value.setEnabled(bool(name))
+        self._filling = was_filling
+        self.schedule()
+
+    # -- results ---------------------------------------------------------------------------
+    def _show_outcome(self, outcome: AnalysisOutcome) -> None:
+        first = self.outcome is None
+        self.outcome = outcome
+        if first or outcome.inputs is not self._shown_inputs:
+            self._shown_inputs = outcome.inputs
+            self._fill_controls(outcome)
+        result = outcome.result
+        self.status.setText(f"{result.rule.describe()}  Population: {result.population_text()}; "
+                            f"{result.overall.n} cases analysed, {len(result.excluded)} not analysed.")
+        self.km_table.set_table(unit_columns(results_table(result), result.unit))
+        self.logrank.setText(f"{logrank_text(result)}  Median follow-up (reverse Kaplan–Meier): "
+                             f"{result.overall.follow_up_text(result.unit)}.")
+        self.warnings.setText("\n".join(result.warnings))
+        self.table1.set_table(outcome.table1)
+        self.rates.set_table(outcome.rates)
+        self.patients.set_table(outcome.patients)
+        self.explanations.setPlainText("\n".join(outcome.explanations))
+        self._redraw()
+        self.computed.emit()
+
+    def _show_failure(self, message: str) -> None:
+        self.status.setText(f"Cannot analyse: {message}")
+        self.km.show_drawing(None, "")
+        self.cif.show_drawing(None, "")
+        self.computed.emit()
+
+    def _redraw(self) -> None:
+        if self.outcome is None:
+            return
+        result, cif, ci = self.outcome.result, self.outcome.cif, self.show_ci.isChecked()
+
+        def km(fig: Figure) -> None:
+            draw_km_panel(fig, result, show_ci=ci)
+
+        self.km.show_drawing(km, km_panel_caption(result, show_ci=ci))
+        if cif is None:
+            self.cif.show_drawing(None, "No case has the dates needed for cumulative incidence.")
+        else:
+            def draw_cif(fig: Figure) -> None:
+                draw_cif_panel(fig, cif, show_ci=ci)
+
+            self.cif.show_drawing(draw_cif, cif_caption(cif.relapse, result.unit, show_ci=ci) + ". " + cif.definition)
+
+    # -- actions ---------------------------------------------------------------------------
+    def define_endpoint(self) -> None:
+        dialog = EndpointDialog(self)
+        while dialog.exec():
+            v = dialog.values()
+            try:
+                with self.database.session() as session:
+                    create_definition(session, v.name, v.label, v.death_is_event, v.relapse_is_event,
+                                      v.treatment_failure_is_event, v.death_causes)
+            except EndpointDefinitionError as exc:
+                dialog.message.setText(str(exc))
+                continue
+            self.endpoint.addItem(f"{v.label} ({v.name.lower()})", v.name.lower())
+            show_full_text(self.endpoint)
+            self.endpoint.setCurrentIndex(self.endpoint.count() - 1)
+            self.refresh()
+            return
+
+    def export_figure_to(self, path: Path, dpi: float = 300.0, columns: int = 1) -> Path:
+        """The current view's figure (KM, or relapse/NRM), one (85 mm) or two (174 mm) journal columns wide."""
+        if self.outcome is None:
+            raise ValueError("Nothing computed yet.")
+        ci = self.show_ci.isChecked()
+        if self.views.currentWidget() is self.cif and self.outcome.cif is not None:
+            fig = cif_export_figure(self.outcome.cif, show_ci=ci, columns=columns, dpi=dpi)
+        else:
+            fig = km_export_figure(self.outcome.result, show_ci=ci, columns=columns, dpi=dpi)
+        return export_figure(fig, path, dpi=dpi)
+
+    def export_tables_to(self, path: Path) -> Path:
+        """XLSX: every table on its own sheet; CSV: the table on screen (Table 1 by default)."""
+        if self.outcome is None:
+            raise ValueError("Nothing computed yet.")
+        o = self.outcome
+        tables = [unit_columns(results_table(o.result), o.result.unit), o.table1, o.rates, o.patients]
+        if path.suffix.lower() == ".xlsx":
+            write_xlsx(tables, path)
+        else:
+            current = self.views.currentIndex()
+            write_csv(tables[[0, 0, 1, 2, 3][current]], path)
+        return path
+
+    def write_report_to(self, path: Path) -> Path:
+        if self.outcome is None:
+            raise ValueError("Nothing computed yet.")
+        inputs = self.outcome.inputs
+        context = ReportContext(title=inputs.title, freeze_label=current_freeze_label(self.database),
+                                definitions=tuple(inputs.rules.values()), custom_kinds=inputs.custom_kinds)
+        return write_report(path, self.outcome.result, context, show_ci=self.show_ci.isChecked())
+
+    def export_figure_dialog(self) -> None:
+        path, chosen = QFileDialog.getSaveFileName(self, "Export figure", "kaplan-meier.png", ";;".join(FIGURE_FILTERS))
+        if not path:
+            return
+        dpi, ok = QInputDialog.getInt(self, "Resolution", "Dots per inch (raster formats):", 300, 72, 1200, 50)
+        if not ok:
+            return
+        widths = list(COLUMN_WIDTHS)
+        width, ok = QInputDialog.getItem(self, "Width", "Figure width:", widths, 0, False)
+        if ok:
+            columns = COLUMN_WIDTHS[width]
+            self._run_export(lambda: self.export_figure_to(_with_suffix(path, FIGURE_FILTERS.get(chosen)), dpi, columns))
+
+    def export_tables_dialog(self) -> None:
+        filters = {"Excel workbook, all tables (*.xlsx)": ".xlsx", "CSV, the table shown (*.csv)": ".csv"}
+        path, chosen = QFileDialog.getSaveFileName(self, "Export tables", "tables.xlsx", ";;".join(filters))
+        if path:
+            self._run_export(lambda: self.export_tables_to(_with_suffix(path, filters.get(chosen))))
+
+    def report_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Write report", "survival-report.pdf", "PDF document (*.pdf)")
+        if path:
+            self._run_export(lambda: self.write_report_to(_with_suffix(path, ".pdf")))
+
+    def _run_export(self, action: Callable[[], Path]) -> None:
+        try:
+            written = action()
+        except (OSError, ValueError) as exc:
+            QMessageBox.warning(self, "Export", f"Could not write the file: {exc}")
+            return
+        self.status.setText(f"Wrote {written}")
+
+
+def _row(*pairs: tuple[str | None, QWidget]) -> QHBoxLayout:
+    row = QHBoxLayout()
+    for label, widget in pairs:
+        if label:
+            row.addWidget(QLabel(label))
+        row.addWidget(widget)
+    row.addStretch(1)
+    return row
+
+
+def _with_suffix(path: str, suffix: str | None) -> Path:
+    p = Path(path)
+    return p if not suffix or p.suffix else p.with_suffix(suffix)
+

@@ -1,0 +1,398 @@
+"""The case form: one case, in sections that follow the clinic's order.
+
+The form turns editors into a document (storage.record.case_documents) and back. Inline validation
+runs storage.record.rules.check_case on a transient case built from that document, so the rules have
+one source; each message goes next to the field its dotted path names. Saving goes through
+storage and lands on the undo stack as one command.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QUndoStack
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from analysis.statistics.endpoints import EVENT_FREE_SURVIVAL, OVERALL_SURVIVAL, derive
+from gui.case_form import sections
+from gui.case_form.commands import Notify, Report, SaveCaseCommand
+from gui.case_form.courses import CoursesSection
+from gui.case_form.outcome import CustomSection, NotesSection, OutcomeSection
+from gui.widgets.fields import FieldError, format_number
+from storage.database import Database
+from storage.record import codes
+from storage.record.case_documents import (
+    Document,
+    case_from_document,
+    document_dates,
+    empty_document,
+    load_custom_fields,
+    load_document,
+    save_document,
+)
+from storage.record.rules import RecordRejected, Violation, check_case
+from storage.views.quality import document_problems
+
+
+def _list_path(path: str) -> tuple[str, int, str] | None:
+    """'complications[2].onset' -> ('complications', 2, 'onset')."""
+    head, sep, key = path.partition("].")
+    name, bracket, number = head.partition("[")
+    if not (sep and bracket and number.isdigit()):
+        return None
+    return name, int(number), key
+
+
+class CaseForm(QWidget):
+    saved = Signal(int)
+    dirty_changed = Signal(bool)
+
+    def __init__(self, db: Database, undo_stack: QUndoStack, notify: Notify, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.db, self.undo_stack, self._notify = db, undo_stack, notify
+        self.case_id: int | None = None
+        self._original: Document | None = None
+        self._dirty = False
+        self._loading = False
+        self.problems: dict[str, list[str]] = {}
+        self.read_only = False  # the database is open read-only: nothing can be saved
+        self.report: Report | None = None  # where an undo step that fails later is explained
+
+        self.title = QLabel()
+        self.title.setStyleSheet("font-size: 15pt; font-weight: 600;")
+        self.endpoints_line = QLabel()
+        self.endpoints_line.setStyleSheet("color: #333;")
+        self.quality_line = QLabel()
+        self.quality_line.setWordWrap(True)
+        self.quality_line.setStyleSheet("color: #a05a00;")
+        self.banner = FieldError(self)
+        self.save_button = QPushButton("Save case")
+        self.save_button.setToolTip("Save this case (Ctrl+S)")
+        self.revert_button = QPushButton("Discard changes")
+        self.save_button.clicked.connect(self.save)
+        self.revert_button.clicked.connect(self.revert)
+        header = QHBoxLayout()
+        titles = QVBoxLayout()
+        titles.addWidget(self.title)
+        titles.addWidget(self.endpoints_line)
+        titles.addWidget(self.quality_line)
+        header.addLayout(titles, 1)
+        header.addWidget(self.revert_button)
+        header.addWidget(self.save_button)
+
+        self.identification = sections.identification_section()
+        self.courses = CoursesSection()
+        self.response = sections.response_section()
+        self.outcome = OutcomeSection()
+        self.custom = CustomSection()
+        self.sections: list[sections.Section] = [
+            self.identification,
+            sections.diagnosis_section(),
+            sections.status_section(),
+            self.courses,
+            self.response,
+            sections.transplant_section(),
+            sections.complications_section(),
+            sections.subsequent_section(),
+            self.outcome,
+            self.custom,
+            NotesSection(),
+        ]
+        page = QWidget()
+        page_layout = QVBoxLayout(page)
+        page_layout.setSpacing(12)
+        for section in self.sections:
+            page_layout.addWidget(section)
+        page_layout.addStretch(1)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setWidget(page)
+        layout = QVBoxLayout(self)
+        layout.addLayout(header)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.scroll_area, 1)
+
+        self._validate_timer = QTimer(self)
+        self._validate_timer.setSingleShot(True)
+        self._validate_timer.setInterval(250)
+        self._validate_timer.timeout.connect(self.validate)
+        for section in self.sections:
+            self._connect(section)
+        self.clear()
+
+    def _connect(self, section: sections.Section) -> None:
+        for editor in section.fields.values():
+            editor.edited.connect(self._edited)
+        for table in section.tables.values():
+            table.changed.connect(self._edited)
+
+    # --- loading ---------------------------------------------------------------------------
+    def clear(self) -> None:
+        """Show no case: empty, disabled editors (never the greyed data of a deleted case)."""
+        self.case_id, self._original = None, None
+        self._set_document(empty_document())
+        self.title.setText("No case selected")
+        self.endpoints_line.setText("Select a case in the list, or add one with Ctrl+N.")
+        self.quality_line.hide()
+        self.scroll_area.setEnabled(False)
+        self._set_dirty(False)
+        self.save_button.setEnabled(False)
+        self.revert_button.setEnabled(False)
+        self.banner.show_messages([])
+
+    def load(self, case_id: int) -> None:
+        with self.db.session() as s:
+            doc = load_document(s, case_id)
+            specs = load_custom_fields(s)
+        if self.custom.set_specs(specs):  # new editors: connect them once
+            for editor in self.custom.fields.values():
+                editor.edited.connect(self._edited)
+        self.case_id = case_id
+        self._set_document(doc)
+        self._original = self.document()[0]
+        self._update_title()
+
+    def _set_document(self, doc: Document) -> None:
+        self._loading = True
+        for section in self.sections:
+            for path, editor in section.fields.items():
+                editor.set_value(self._get(doc, path))
+            for key, table in section.tables.items():
+                if key != "courses":  # courses come with their drugs, below
+                    table.set_rows(doc.get(key) or [])
+        self.courses.load(doc.get("courses") or [])
+        self._base = copy.deepcopy(doc)
+        self._loading = False
+        self.scroll_area.setEnabled(True)
+        self.show_problems({})
+        self._set_dirty(False)
+        self._refresh_derived(doc)
+
+    @staticmethod
+    def _get(doc: Document, path: str) -> Any:
+        head, _, tail = path.partition(".")
+        if not tail:
+            return doc.get(head)
+        return (doc.get(head) or {}).get(tail)
+
+    # --- collecting ------------------------------------------------------------------------
+    def document(self) -> tuple[Document, dict[str, str]]:
+        """The document the editors show, and the inputs that cannot be read, by path."""
+        doc = copy.deepcopy(self._base)
+        unreadable: dict[str, str] = {}
+        custom: dict[str, str] = {}
+        parts: dict[str, dict[str, Any]] = {"identity": {}, "death": {}}
+        for section in self.sections:
+            for path, editor in section.fields.items():
+                try:
+                    value = editor.value()
+                except ValueError as exc:
+                    unreadable[path] = str(exc)
+                    value = None
+                head, _, tail = path.partition(".")
+                if head == "custom":
+                    if value is not None:
+                        custom[tail] = format_number(value) if isinstance(value, int | float) else str(value)
+                elif tail:
+                    parts[head][tail] = value
+                else:
+                    doc[head] = value
+            for key, table in section.tables.items():
+                if key == "courses":
+                    continue
+                rows, bad = table.rows()
+                doc[key] = rows
+                unreadable.update({f"{key}[{r}].{k}": m for (r, k), m in bad.items()})
+        for head, values in parts.items():
+            doc[head] = values if any(v is not None for v in values.values()) else None
+        doc["courses"], bad_courses = self.courses.collect()
+        unreadable.update(bad_courses)
+        doc["custom"] = custom
+        return doc, unreadable
+
+    # --- validation ------------------------------------------------------------------------
+    def _edited(self) -> None:
+        if self._loading or self.case_id is None:
+            return
+        self._validate_timer.start()
+        self._refresh_derived(self.document()[0])
+
+    def validate(self) -> dict[str, list[str]]:
+        """Run the storage rules on what the form shows; show each message by its field."""
+        doc, unreadable = self.document()
+        problems: dict[str, list[str]] = {path: [message] for path, message in unreadable.items()}
+        for violation in check_case(case_from_document(doc, self.custom.specs)):
+            problems.setdefault(violation.field, []).append(violation.rule)
+        self.show_problems(problems)
+        self._set_dirty(doc != self._original or bool(unreadable))
+        self._refresh_derived(doc)
+        return problems
+
+    def show_problems(self, problems: dict[str, list[str]]) -> None:
+        self.problems = problems
+        placed: set[str] = set()
+        for section in self.sections:
+            for path, error in section.errors.items():
+                error.show_messages(problems.get(path, []))
+                if path in problems:
+                    placed.add(path)
+            for key, table in section.tables.items():
+                if key == "courses":
+                    continue
+                cells = {}
+                for path, messages in problems.items():
+                    parsed = _list_path(path)
+                    if parsed and parsed[0] == key:
+                        cells[(parsed[1], parsed[2])] = messages
+                        placed.add(path)
+                table.show_problems(cells)
+        course_problems = {p: m for p, m in problems.items() if p == "courses" or p.startswith("courses[")}
+        self.courses.show_problems(course_problems)
+        placed.update(course_problems)
+        rest = [f"{path}: {m}" for path, messages in problems.items() if path not in placed for m in messages]
+        if problems:
+            count = sum(len(m) for m in problems.values())
+            self.banner.show_messages([f"{count} problem(s) to fix before this case can be saved.", *rest])
+        else:
+            self.banner.show_messages([])
+
+    def _refresh_derived(self, doc: Document) -> None:
+        dates = document_dates(doc)
+        sid = doc.get("study_id") or "new case"
+        os_value = derive(dates, OVERALL_SURVIVAL)
+        efs_value = derive(dates, EVENT_FREE_SURVIVAL)
+        parts = [codes.status_label(doc.get("disease_status"), doc.get("relapse_number"))]
+        for name, label, value in (("OS", "Overall survival", os_value), ("EFS", "Event-free survival", efs_value)):
+            target = self.outcome.os_label if name == "OS" else self.outcome.efs_label
+            if value.days is not None and value.days < 0:  # dates in an impossible order, marked above
+                target.setText(f"{label} — {sid}: no value until the dates marked in red are fixed")
+                continue
+            target.setText(f"{label} — {value.explanation}")
+            if value.available:
+                parts.append(f"{name} {value.time():.1f} mo{'' if value.event else '+'}")
+        self.endpoints_line.setText(" · ".join(p for p in [doc.get("subtype") or doc.get("diagnosis") or "", *parts] if p))
+        missing = document_problems(doc) if self.case_id is not None else []
+        self.quality_line.setText(f"To complete: {'; '.join(missing)}" if missing else "")
+        self.quality_line.setVisible(bool(missing))
+        best = dates.best_response
+        label = f"{best} — {codes.RESPONSE.get(best, '')}" if best else "none recorded"
+        if doc.get("best_response_override"):
+            label += " (manual value)"
+        self.response.derived_best.setText(label)  # type: ignore[attr-defined]
+
+    def _set_dirty(self, dirty: bool) -> None:
+        if dirty != self._dirty:
+            self._dirty = dirty
+            self.dirty_changed.emit(dirty)
+        self.save_button.setEnabled(dirty and not self.read_only)
+        self.revert_button.setEnabled(dirty)
+        self._update_title()
+
+    def _update_title(self) -> None:
+        if self.case_id is not None and self._original is not None:
+            sid = self._original.get("study_id") or "new case"
+            self.title.setText(f"Case {sid}" + (" — unsaved changes" if self._dirty else ""))
+
+    def _commit_open_editors(self) -> None:
+        """A cell still being typed in counts: move the focus off it so its delegate commits it."""
+        focused = QApplication.focusWidget()
+        if focused is None:
+            return
+        tables = [t for section in self.sections for t in section.tables.values()] + [self.courses.drugs]
+        for table in tables:
+            if table.table.viewport().isAncestorOf(focused):
+                table.table.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def is_dirty(self) -> bool:
+        if self.case_id is None or self._loading:
+            return False
+        self._commit_open_editors()
+        self._validate_timer.stop()
+        self.validate()
+        return self._dirty
+
+    # --- saving ------------------------------------------------------------------------------
+    def save(self) -> bool:
+        """Save the shown case if the rules allow it; refused (and nothing written) otherwise."""
+        if self.case_id is None or self._original is None:
+            return False
+        if self.read_only:
+            self.banner.show_messages(["This database is open read-only (another Casebook window holds it); "
+                                       "nothing can be saved here."])
+            return False
+        self._commit_open_editors()
+        self._validate_timer.stop()
+        problems = self.validate()
+        if problems:
+            return False
+        doc, _unreadable = self.document()
+        if doc == self._original:
+            return True
+        try:
+            with self.db.session() as s:
+                save_document(s, doc, self.case_id)
+        except RecordRejected as exc:  # e.g. a study ID another case already has
+            self.show_problems(self._by_field(exc.violations))
+            return False
+        with self.db.session() as s:
+            saved = load_document(s, self.case_id)
+        command = SaveCaseCommand(self.db, self.case_id, self._original, saved, self._notify, applied=True)
+        if self.report is not None:
+            command.report = self.report
+        self.undo_stack.push(command)
+        self._original = saved
+        self._set_dirty(False)
+        self._notify(self.case_id)
+        self.saved.emit(self.case_id)
+        return True
+
+    @staticmethod
+    def _by_field(violations: list[Violation]) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for v in violations:
+            out.setdefault(v.field, []).append(v.rule)
+        return out
+
+    def revert(self) -> None:
+        if self.case_id is not None:
+            self.load(self.case_id)
+
+    def maybe_leave(self) -> bool:
+        """Before the form shows something else: ask to save, discard or cancel unsaved edits."""
+        if not self.is_dirty():
+            return True
+        if self.read_only:  # nothing here can be saved; the title says so
+            self.revert()
+            return True
+        sid = (self._original or {}).get("study_id") or "this case"
+        buttons = QMessageBox.StandardButton
+        answer = QMessageBox.question(
+            self, "Unsaved changes", f"Case {sid} has changes that are not saved.\nSave them?",
+            buttons.Save | buttons.Discard | buttons.Cancel, buttons.Save,
+        )
+        if answer == buttons.Save:
+            if self.save():
+                return True
+            QMessageBox.warning(self, "Not saved", "The case breaks a rule; the marked fields say which. "
+                                "Fix them, or discard the changes.")
+            return False
+        if answer == buttons.Discard:
+            self.revert()
+            return True
+        return False
+
+    def focus_first_field(self) -> None:
+        field = self.identification.fields["study_id"]
+        field.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.scroll_area.ensureWidgetVisible(field)  # a new case opens at the top, not mid-form

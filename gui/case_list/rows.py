@@ -1,0 +1,115 @@
+"""What each column of the case list says about one case: headers, display texts, sort keys, tooltips.
+
+storage.record.codes and analysis.statistics.endpoints are imported when the first row is formatted, not when the
+(empty) list is built at start-up.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Sequence
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from analysis.statistics.endpoints import EndpointValue
+    from storage.views.summaries import CaseSummary
+
+(STUDY_ID, AGE, SEX, DIAGNOSIS, STATUS, BEST_RESPONSE, TRANSPLANT, OS, EFS, LAST_FOLLOW_UP, PROBLEMS) = range(11)
+HEADERS = {
+    STUDY_ID: "Study ID",
+    AGE: "Age (years)",
+    SEX: "Sex",
+    DIAGNOSIS: "Diagnosis",
+    STATUS: "Status at salvage",
+    BEST_RESPONSE: "Best response",
+    TRANSPLANT: "HSCT after",
+    OS: "OS (months)",
+    EFS: "EFS (months)",
+    LAST_FOLLOW_UP: "Last follow-up",
+    PROBLEMS: "Data problems",
+}
+HEADER_TIPS = {
+    TRANSPLANT: "Allogeneic HSCT after salvage (donor of the first)",
+    AGE: "Age at time zero: years from the date of birth to day 1 of the first salvage course",
+    OS: "Overall survival from time zero: event = death from any cause; '+' = censored at last follow-up",
+    EFS: "Event-free survival from time zero: event = relapse or death; '+' = censored at last follow-up",
+    PROBLEMS: "Missing or stale items to chase (hover a cell for the list)",
+}
+
+NO_VALUE = "—"
+
+
+@functools.cache
+def _domain() -> tuple[ModuleType, ModuleType]:
+    """storage.record.codes and analysis.statistics.endpoints, imported when the first row is formatted."""
+    from analysis.statistics import endpoints
+    from storage.record import codes
+
+    return codes, endpoints
+
+
+def _endpoint_text(value: EndpointValue) -> str:
+    months = value.time("months")
+    if months is None:
+        return NO_VALUE
+    return f"{months:.1f} (event)" if value.event else f"{months:.1f}+ (censored)"
+
+
+class CaseRow:
+    """Display strings, sort keys and tooltips of one case, computed on first use."""
+
+    __slots__ = ("display", "sort", "tips", "haystack")
+
+    def __init__(self, s: CaseSummary, problems: Sequence[str]) -> None:
+        codes, endpoints = _domain()
+        age = s.age_at_time_zero
+        os_value = endpoints.derive(s, endpoints.OVERALL_SURVIVAL)
+        efs_value = endpoints.derive(s, endpoints.EVENT_FREE_SURVIVAL)
+        diagnosis = s.subtype or s.diagnosis or ""
+        if s.diagnosis and s.subtype and s.diagnosis not in s.subtype:
+            diagnosis = f"{s.diagnosis} · {s.subtype}"  # e.g. "ALL · cALL"; "AML M2" says it already
+        response = s.best_response or ""
+        if response and s.best_response_overridden:
+            response += " (manual)"
+        if s.first_transplant_date is not None or s.first_transplant_donor:
+            transplant = f"yes ({s.first_transplant_donor})" if s.first_transplant_donor else "yes"
+        else:
+            transplant = "no"
+        self.display: tuple[str, ...] = (
+            s.study_id,
+            f"{age:.1f}" if age is not None else NO_VALUE,
+            codes.SEX.get(s.sex or "", ""),
+            diagnosis,
+            s.status_label,
+            response,
+            transplant,
+            _endpoint_text(os_value),
+            _endpoint_text(efs_value),
+            s.last_follow_up.isoformat() if s.last_follow_up else NO_VALUE,
+            (f"{len(problems)} problem" + ("s" if len(problems) > 1 else "")) if problems else "",
+        )
+        never = float("inf")
+        self.sort: tuple[Any, ...] = (
+            s.study_id,
+            age if age is not None else never,
+            self.display[SEX],
+            diagnosis,
+            self.display[STATUS],
+            codes.RESPONSE_RANK.get(s.best_response or "", -1),
+            transplant,
+            os_value.days if os_value.days is not None else never,
+            efs_value.days if efs_value.days is not None else never,
+            (s.last_follow_up or dt.date.max).toordinal(),
+            len(problems),
+        )
+        self.tips: dict[int, str] = {
+            OS: os_value.explanation,
+            EFS: efs_value.explanation,
+            DIAGNOSIS: codes.DIAGNOSIS.get(s.diagnosis or "", ""),
+            BEST_RESPONSE: codes.RESPONSE.get(s.best_response or "", ""),
+        }
+        if problems:
+            self.tips[PROBLEMS] = "\n".join(problems)
+        self.haystack = "\t".join(self.display).lower()

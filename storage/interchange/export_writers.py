@@ -1,0 +1,233 @@
+"""Writing tables to CSV, XLSX, SPSS (.sav) and Stata (.dta); and the empty import template.
+
+Text cells that a spreadsheet would run as a formula (starting with = + - @) get a leading
+apostrophe (storage.interchange.case_template.neutralise), which the import removes again. Files are
+written beside the target and then moved into place, so a failed export leaves no half file.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+import re
+import tempfile
+import textwrap
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from storage.interchange import case_template as tpl
+from storage.interchange.exporting import CODED, ExportError, Table
+
+_ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+@contextmanager
+def _atomic(path: Path) -> Iterator[Path]:
+    """A new temporary file in the target's folder, renamed onto the target only once complete."""
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    os.close(fd)
+    partial = Path(name)
+    try:
+        yield partial
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _write_text(path: Path, lines: list[str]) -> None:
+    with _atomic(path) as partial:
+        partial.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _csv_cell(value: Any) -> str:
+    text = tpl.cell_text(value)
+    return tpl.neutralise(text) if isinstance(value, str | list) else text
+
+
+def _write_csv(path: Path, header: list[str], rows: list[list[Any]], comments: tuple[str, ...] = ()) -> None:
+    with _atomic(path) as partial, partial.open("w", encoding="utf-8-sig", newline="") as fh:
+        for line in comments:
+            fh.write(f"# {line}\n")
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow([_csv_cell(v) for v in row])
+
+
+def _xlsx_value(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        value = tpl.cell_text(value)
+    if isinstance(value, str):
+        return _ILLEGAL_XLSX.sub("", tpl.neutralise(value))
+    return value
+
+
+def _add_sheet(book: Any, title: str, header: list[str], rows: list[list[Any]]) -> None:
+    from openpyxl.cell import WriteOnlyCell
+
+    sheet = book.create_sheet(title[:31])
+    sheet.append(header)
+    for row in rows:
+        cells = []
+        for value in row:
+            if isinstance(value, dt.date):
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.number_format = "yyyy-mm-dd"
+                cells.append(cell)
+            else:
+                cells.append(_xlsx_value(value))
+        sheet.append(cells)
+
+
+def _write_xlsx(path: Path, sheets: dict[str, Table], about: list[str]) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    for title, (header, rows) in sheets.items():
+        _add_sheet(book, title, header, rows)
+    _add_sheet(book, "about", ["about this export"], [[line] for line in about])
+    with _atomic(path) as partial:
+        book.save(partial)
+
+
+def _variable_names(header: list[str]) -> list[str]:
+    names: list[str] = []
+    for name in header:
+        clean = re.sub(r"\W", "_", name, flags=re.ASCII).strip("_") or "v"
+        if not clean[0].isalpha():
+            clean = "v_" + clean
+        clean = clean[:32]
+        base, n = clean, 1
+        while clean.lower() in (x.lower() for x in names):
+            n += 1
+            clean = f"{base[:29]}_{n}"
+        names.append(clean)
+    return names
+
+
+def _stats_frame(
+    header: list[str], rows: list[list[Any]]
+) -> tuple[Any, dict[str, str | None], dict[str, dict[int | float, str]]]:
+    import pandas as pd
+
+    names = _variable_names(header)
+    data: dict[str, Any] = {}
+    labels: dict[str, str | None] = {}
+    value_labels: dict[str, dict[int | float, str]] = {}
+    for i, (name, var) in enumerate(zip(header, names, strict=True)):
+        values = [row[i] for row in rows]
+        present = [v for v in values if v is not None]
+        column = tpl.BY_NAME.get(name)
+        labels[var] = column.description if column else name
+        allowed: Mapping[str, str] | None = CODED.get(name) if column is not None else None
+        if allowed:
+            order = {code: float(n) for n, code in enumerate(allowed, start=1)}
+            data[var] = [order.get(v, float("nan")) if v is not None else float("nan") for v in values]
+            value_labels[var] = {n: allowed[code] for code, n in order.items()}
+        elif present and all(isinstance(v, bool) for v in present):
+            data[var] = [float(v) if v is not None else float("nan") for v in values]
+            value_labels[var] = {0.0: "no", 1.0: "yes"}
+        elif present and all(isinstance(v, dt.date) for v in present):
+            data[var] = pd.Series(values, dtype="object")  # date objects: written as dates, not datetimes
+        elif present and all(isinstance(v, int | float) and not isinstance(v, bool) for v in present):
+            data[var] = [float(v) if v is not None else float("nan") for v in values]
+        else:
+            data[var] = [tpl.cell_text(v) for v in values]
+    return pd.DataFrame(data), labels, value_labels
+
+
+def _write_stats(path: Path, header: list[str], rows: list[list[Any]], fmt: str, about: list[str]) -> None:
+    import pyreadstat
+
+    frame, labels, value_labels = _stats_frame(header, rows)
+    freeze = next((line for line in about if line.startswith("Data freeze")), "")
+    file_label = (freeze.split(" (")[0] if freeze else "Casebook export")[:64]
+    with _atomic(path) as partial:
+        try:
+            if fmt == "sav":
+                pyreadstat.write_sav(frame, str(partial), file_label=file_label, column_labels=labels,
+                                     variable_value_labels=value_labels,
+                                     note=[part for line in about for part in textwrap.wrap(line, 80)])
+            else:
+                pyreadstat.write_dta(frame, str(partial), file_label=file_label, column_labels=labels,
+                                     variable_value_labels=value_labels)
+        except Exception as exc:  # pyreadstat's own error types
+            raise ExportError(f"could not write {path.name}: {exc}") from exc
+
+
+def write_flat(out: Path, header: list[str], rows: list[list[Any]], fmt: str, about: list[str],
+               date_mode: str | None = None) -> list[Path]:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if date_mode == "days":
+        about = [*about, "Dates are days from time zero (day 1 of the first salvage course = 0)."]
+    if fmt == "csv":
+        _write_csv(out, header, rows)
+        note = out.with_name(out.stem + ".about.txt")
+        _write_text(note, about)
+        return [out, note]
+    if fmt == "xlsx":
+        _write_xlsx(out, {"cases": (header, rows)}, about)
+    else:
+        _write_stats(out, header, rows, fmt, about)
+    return [out]
+
+
+def write_long(out: Path, tables: dict[str, Table], fmt: str, about: list[str]) -> list[Path]:
+    if fmt == "xlsx":
+        out.parent.mkdir(parents=True, exist_ok=True)
+        _write_xlsx(out, tables, about)
+        return [out]
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise ExportError(f"{out} exists and is not an empty folder; the long CSV export writes a folder of tables")
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, (header, rows) in tables.items():
+        paths.append(out / f"{name}.csv")
+        _write_csv(paths[-1], header, rows)
+    _write_text(out / "about.txt", about)
+    return [*paths, out / "about.txt"]
+
+
+def template_notes() -> list[list[str]]:
+    """(column, type, allowed values, description) of every column of the flat template."""
+    return [[c.name, tpl.KINDS[c.kind] if not c.codes else "code", c.allowed(), c.description]
+            for c in tpl.COLUMNS]
+
+
+def write_template(path: Path) -> Path:
+    """An empty flat template (.csv or .xlsx) listing every column's allowed values."""
+    path = Path(path)
+    header = [c.name for c in tpl.COLUMNS if not c.derived]
+    notes = [n for n in template_notes() if n[0] in header]
+    if path.suffix.lower() == ".xlsx":
+        from openpyxl import Workbook
+        from openpyxl.worksheet.datavalidation import DataValidation
+
+        book = Workbook()
+        sheet = book.active
+        assert sheet is not None
+        sheet.title = "cases"
+        sheet.append(header)
+        for i, name in enumerate(header, start=1):
+            column = tpl.BY_NAME[name]
+            if column.codes:
+                letter = sheet.cell(row=1, column=i).column_letter
+                rule = DataValidation(type="list", formula1='"' + ",".join(column.codes) + '"', allow_blank=True)
+                rule.add(f"{letter}2:{letter}10000")
+                sheet.add_data_validation(rule)
+        info = book.create_sheet("allowed values")
+        info.append(["column", "type", "allowed values", "description"])
+        for row in notes:
+            info.append(row)
+        with _atomic(path) as partial:
+            book.save(partial)
+        return path
+    comments = ["Casebook flat case template: one row per case below the header. Lines starting with # are notes.",
+                *(f"{name}: {kind}; {allowed}" for name, kind, allowed, _d in notes)]
+    _write_csv(path, header, [], tuple(comments))
+    return path

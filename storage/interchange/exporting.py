@@ -1,0 +1,291 @@
+"""Exporting a database: the flat case template, the long format, SPSS and Stata.
+
+The flat export is exactly what the import reads, so export -> import round-trips. The long
+format holds every record (one table per kind of record) with coded values and readable
+labels. Exports carry the latest data freeze's label; a de-identified export leaves out every
+identifier and free text, codes the study IDs and shifts or relativises the dates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+from sqlalchemy import Date, select
+from sqlalchemy import Table as SqlTable
+from sqlalchemy.orm import Session, selectinload
+
+from storage.interchange import case_template as tpl
+from storage.interchange.deidentify import Deidentifier
+from storage.record import codes
+from storage.record.models import Base, Case, CustomField, SalvageCourse
+from storage.safety.audit import os_user
+from storage.safety.freeze import freeze_label
+from storage.views.summaries import best_response
+
+FORMATS = ("csv", "xlsx", "sav", "dta")
+Progress = Callable[[int, int, str], None]
+Table = tuple[list[str], list[list[Any]]]
+
+CODED: dict[str, Mapping[str, str]] = {
+    "sex": codes.SEX, "diagnosis": codes.DIAGNOSIS, "disease_status": codes.DISEASE_STATUS,
+    "best_response_override": codes.RESPONSE, "best_response": codes.RESPONSE, "response": codes.RESPONSE,
+    "last_follow_up_status": codes.FOLLOW_UP_STATUS, "donor_type": codes.DONOR, "specimen": codes.SPECIMEN,
+    "mrd_method": codes.MRD_METHOD, "unit": codes.DOSE_UNIT, "route": codes.ROUTE, "term": codes.COMPLICATION,
+    "site": codes.RELAPSE_SITE, "cause": codes.DEATH_CAUSE, "death_cause": codes.DEATH_CAUSE,
+    "relapse_site": codes.RELAPSE_SITE, "kind": codes.CUSTOM_FIELD_KIND,
+}
+FREE_TEXT = frozenset({"notes", "prior_therapies", "best_response_override_reason", "dose_modification", "note",
+                       "description", "cause_detail"})
+IDENTIFYING_TABLES = frozenset({"identities"})
+SKIP_COLUMNS = frozenset({"id", "case_id", "course_id", "field_id"})
+
+
+class ExportError(Exception):
+    """An export cannot be written; the message is for the user."""
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    fmt: str = "csv"
+    long: bool = False
+    deidentify: bool = False
+    date_mode: str = "shift"  # de-identified dates: "shift" or "days" (from time zero)
+    overwrite: bool = False  # replace an existing export file (never a database)
+
+
+@dataclass
+class ExportResult:
+    paths: list[Path] = field(default_factory=list)
+    cases: int = 0
+    about: list[str] = field(default_factory=list)
+
+
+def load_cases(session: Session) -> list[Case]:
+    """Every case with all its records, in study-ID order (a handful of queries, not one per case)."""
+    rels = ("identity", "findings", "prior_transplants", "assessments", "transplants", "complications",
+            "subsequent_therapies", "relapses", "death")
+    query = select(Case).order_by(Case.study_id).options(
+        *(selectinload(getattr(Case, r)) for r in rels),
+        selectinload(Case.courses).selectinload(SalvageCourse.drugs),
+        selectinload(Case.custom_values),
+    )
+    return list(session.scalars(query))
+
+
+def flat_table(session: Session, cases: list[Case], deid: Deidentifier | None = None) -> Table:
+    """The flat case template: header and one row of typed values per case."""
+    # De-identified: no custom field at all. Any kind can hold an identifier (an "mrn" number, an
+    # "initials" choice), and nothing yet lets the user mark a field as safe.
+    fields = [] if deid else list(session.scalars(select(CustomField).order_by(CustomField.name)))
+    columns = [c for c in tpl.COLUMNS if not (deid and (c.identifying or c.free_text))]
+    header = [c.name for c in columns] + [f.name for f in fields]
+    rows = []
+    for case in cases:
+        custom = {v.field_id: v.value for v in case.custom_values}
+        row: list[Any] = []
+        for column in columns:
+            value = column.get(case)
+            if deid:
+                value = deid.study_id(case) if column.name == "study_id" else deid.value(case, value)
+            row.append(value)
+        for f in fields:
+            value = custom.get(f.id)
+            if f.kind == "date" and value:
+                value = dt.date.fromisoformat(value)
+                value = deid.value(case, value) if deid else value
+            elif f.kind == "number" and value:
+                value = float(value)
+            row.append(value)
+        rows.append(row)
+    return header, rows
+
+
+def _records(case: Case) -> dict[str, list[Any]]:
+    return {
+        "identities": [case.identity] if case.identity else [],
+        "cytogenetic_findings": case.findings, "prior_transplants": case.prior_transplants,
+        "salvage_courses": case.courses, "drug_administrations": [d for c in case.courses for d in c.drugs],
+        "response_assessments": case.assessments, "transplants": case.transplants,
+        "complications": case.complications, "subsequent_therapies": case.subsequent_therapies,
+        "relapses": case.relapses, "deaths": [case.death] if case.death else [],
+    }
+
+
+def _with_labels(names: list[str]) -> list[str]:
+    out = []
+    for name in names:
+        out.append(name)
+        if name in CODED:
+            out.append(f"{name}_label")
+    return out
+
+
+def long_tables(session: Session, cases: list[Case], deid: Deidentifier | None = None) -> dict[str, Table]:
+    """One table per kind of record, each row keyed by study ID, coded values followed by labels."""
+    by_name = {cast(SqlTable, m.local_table).name: m for m in Base.registry.mappers}
+    specs: dict[str, list[str]] = {}
+    dates: set[str] = set()
+    for name in ("cases", *_records(Case(study_id="")).keys()):
+        if deid and name in IDENTIFYING_TABLES:
+            continue
+        mapper = by_name[name]
+        cols = [a.key for a in mapper.column_attrs if a.key not in SKIP_COLUMNS and a.key != "study_id"]
+        dates.update(a.key for a in mapper.column_attrs if isinstance(a.columns[0].type, Date))
+        if deid:
+            cols = [c for c in cols if c not in FREE_TEXT]
+        if name == "cases":
+            cols += ["time_zero", "age_at_time_zero", "best_response"]
+        if name == "drug_administrations":
+            cols = ["course_number", *cols, "total_dose", "total_dose_unit"]
+        specs[name] = cols
+    tables: dict[str, Table] = {n: (["study_id", *_with_labels(cols)], []) for n, cols in specs.items()}
+    for case in cases:
+        sid = deid.study_id(case) if deid else case.study_id
+        extra = {"time_zero": case.time_zero, "age_at_time_zero": tpl.BY_NAME["age_at_time_zero"].get(case),
+                 "best_response": best_response([a.response for a in case.assessments if a.timing != "pre"])}
+        groups = {"cases": [case], **_records(case)}
+        for name, cols in specs.items():
+            for record in groups[name]:
+                values: dict[str, Any] = {c: getattr(record, c, None) for c in cols}
+                if name == "cases":
+                    values.update(extra)
+                elif name == "drug_administrations":
+                    total = record.total
+                    values.update(course_number=record.course.course_number,
+                                  total_dose=None if total is None else round(total[0], 3),
+                                  total_dose_unit=None if total is None else total[1])
+                row: list[Any] = [sid]
+                for c in cols:
+                    value = values[c]
+                    if deid and (c in dates or c == "time_zero"):
+                        value = deid.value(case, value)
+                    row.append(value)
+                    if c in CODED:
+                        row.append(CODED[c].get(value, "") if value is not None else None)
+                tables[name][1].append(row)
+    if deid:
+        return tables  # no custom fields in a de-identified export (see flat_table)
+    fields = {f.id: f for f in session.scalars(select(CustomField))}
+    custom_rows = [[case.study_id, fields[v.field_id].name, fields[v.field_id].kind, v.value]
+                   for case in cases for v in case.custom_values]
+    tables["custom_values"] = (["study_id", "field", "kind", "value"], custom_rows)
+    return tables
+
+
+def _freeze_line(session: Session) -> str:
+    label = freeze_label(session)
+    if label is None:
+        return "No data freeze: the dataset was not frozen before this export."
+    return label if label.endswith(".") else label + "."
+
+
+def about_lines(session: Session, options: ExportOptions, cases: int, deid: Deidentifier | None) -> list[str]:
+    lines = [
+        f"Casebook export, {dt.datetime.now():%Y-%m-%d %H:%M} by {os_user()}",
+        f"{cases} cases; {'long format (one table per record)' if options.long else 'flat case template'}",
+        deid.describe() if deid else "identified: contains names, hospital numbers and dates of birth",
+        _freeze_line(session),
+    ]
+    return lines
+
+
+SUFFIXES = {".csv": "csv", ".xlsx": "xlsx", ".sav": "sav", ".dta": "dta"}
+DATABASE_SUFFIXES = frozenset({".db", ".sqlite", ".sqlite3", ".db3", ".wal", ".shm", ".lock", ".partial"})
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _database_path(session: Session) -> Path | None:
+    name = session.get_bind().engine.url.database
+    return Path(name).resolve() if name and name != ":memory:" else None
+
+
+def _is_sqlite(path: Path) -> bool:
+    try:
+        with path.open("rb") as fh:
+            return fh.read(len(SQLITE_HEADER)) == SQLITE_HEADER
+    except OSError:
+        return False
+
+
+def check_target(out: Path, options: ExportOptions, database: Path | None) -> Path:
+    """The export's target with symlinks resolved, or ExportError if writing there could destroy data.
+
+    Never the database, its -wal/-shm/-journal/lock files or its backups, nor any SQLite file;
+    an existing file only with ``options.overwrite``; the suffix must fit the format.
+    """
+    folder_export = options.long and options.fmt == "csv"
+    if not str(out).strip() or (out == Path(".") and not folder_export):
+        raise ExportError(f"no output file given; name the file to write, e.g. cases.{options.fmt}")
+    target = Path(out).expanduser().resolve()
+    if database is not None:
+        forbidden = {database, *(database.with_name(database.name + s) for s in ("-wal", "-shm", "-journal", ".lock"))}
+        if target in forbidden:
+            raise ExportError(f"{out} is the database {database.name} (or one of its files); "
+                              "an export must go to another file")
+        if database.parent / "backups" in (target, *target.parents):
+            raise ExportError(f"{out} is in the backups folder of {database.name}; choose another place")
+    if folder_export:
+        return target
+    suffix = target.suffix.lower()
+    if suffix in DATABASE_SUFFIXES:
+        raise ExportError(f"{out} has the suffix {suffix} of a database file; name the export e.g. cases.{options.fmt}")
+    if SUFFIXES.get(suffix, options.fmt) != options.fmt:
+        raise ExportError(f"{out} ends in {suffix}, but the format is {options.fmt}; "
+                          f"name the file .{options.fmt} or choose the format {SUFFIXES[suffix]}")
+    if target.is_dir():
+        raise ExportError(f"{out} is a folder; name the file to write in it, e.g. cases.{options.fmt}")
+    folder = next((p for p in target.parents if p.exists()), None)
+    if folder is not None and not folder.is_dir():
+        raise ExportError(f"cannot write {out}: {folder} is a file, not a folder")
+    targets = [target]
+    if options.fmt == "csv" and not options.long:
+        targets.append(target.with_name(target.stem + ".about.txt"))
+    for path in targets:
+        if path.exists() or path.is_symlink():
+            if _is_sqlite(path):
+                raise ExportError(f"{path} is an SQLite database; Casebook never overwrites one with an export")
+            if path.is_dir():
+                raise ExportError(f"{path} is a folder; choose another file name")
+            if not options.overwrite:
+                raise ExportError(f"{path} already exists; choose another name, or overwrite it "
+                                  "(--overwrite on the command line)")
+    return target
+
+
+def export_database(session: Session, out: Path, options: ExportOptions = ExportOptions(),
+                    progress: Progress | None = None) -> ExportResult:
+    """Write the export; a de-identified one first creates missing keys in the session's transaction."""
+    from storage.interchange import export_writers as writers
+
+    if options.fmt not in FORMATS:
+        raise ExportError(f"unknown format {options.fmt!r}; use one of {', '.join(FORMATS)}")
+    if options.long and options.fmt in ("sav", "dta"):
+        raise ExportError("the long format is written as xlsx (one sheet per table) or csv (a folder of tables)")
+    out = check_target(Path(out), options, _database_path(session))
+    if progress:
+        progress(0, 3, "reading cases")
+    cases = load_cases(session)
+    deid = Deidentifier(session, cases, options.date_mode) if options.deidentify else None
+    if deid:  # in code order: the study-ID order would let row positions give the key away
+        cases.sort(key=deid.study_id)
+    result = ExportResult(cases=len(cases))
+    result.about = about_lines(session, options, len(cases), deid)
+    if progress:
+        progress(1, 3, "building tables")
+    try:
+        if options.long:
+            tables = long_tables(session, cases, deid)
+            result.paths = writers.write_long(out, tables, options.fmt, result.about)
+        else:
+            header, rows = flat_table(session, cases, deid)
+            result.paths = writers.write_flat(out, header, rows, options.fmt, result.about,
+                                              date_mode=options.date_mode if deid else None)
+    except OSError as exc:
+        raise ExportError(f"cannot write {out}: {exc.strerror or exc}") from exc
+    if progress:
+        progress(3, 3, "done")
+    return result
