@@ -112,10 +112,6 @@ def _p(x: float) -> float | None:
     return round(x, 4) if x >= 1e-4 else float(f"{x:.4g}")
 
 
-def p_text(x: float) -> str:
-    return "p < 0.0001" if x < 1e-4 else f"p = {x:.4f}"
-
-
 def _time(x: float) -> float | int:
     return int(x) if float(x).is_integer() else round(x, 4)
 
@@ -148,6 +144,8 @@ def _pct(x: float | None) -> str:
 
 def result_text(result: CohortResult) -> str:
     """The same numbers as a readable table that names its conventions."""
+    from analysis.statistics.numbers import p_text
+
     unit = result.unit
     pct = f"{100 * result.conf_level:g}%"
     lines = [result.rule.describe(), f"Population: {result.population_text()}", ""]

@@ -7,7 +7,6 @@ then upgraded by Alembic; a newer one is refused, since this app cannot know its
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,22 +16,21 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.record import rules  # noqa: F401  (register the audit trail and the integrity rules on every Session)
+from storage.record import rules  # noqa: F401  (registers the integrity rules on every Session)
+from storage.record.schema import (  # re-exported: callers open and inspect through storage.database
+    SCHEMA_REVISIONS,
+    DatabaseError,
+    DatabaseTooNew,
+    NotACasebookDatabase,
+    head_revision,
+    inspect_revision,
+    known_revisions,
+)
+from storage.safety import audit  # noqa: F401  (registers the audit trail on every Session)
+from storage.safety.backup import backup_database
 
-SQLITE_HEADER = b"SQLite format 3\x00"
-
-
-class DatabaseError(Exception):
-    """A database cannot be opened; the message is for the user."""
-
-
-class NotACasebookDatabase(DatabaseError):
-    pass
-
-
-class DatabaseTooNew(DatabaseError):
-    pass
-
+__all__ = ["SCHEMA_REVISIONS", "Database", "DatabaseError", "DatabaseTooNew", "NotACasebookDatabase",
+           "create_database", "head_revision", "inspect_revision", "known_revisions", "open_database", "upgrade"]
 
 @dataclass
 class Database:
@@ -85,49 +83,6 @@ def _migrations_config(engine: Engine) -> Any:
     return cfg
 
 
-# The schema revisions this version of Casebook knows, oldest first. Kept here as constants so that
-# opening a database does not import Alembic (about 0.1 s); a test keeps them equal to the
-# migrations folder. Add the new revision here when you add a migration.
-SCHEMA_REVISIONS: tuple[str, ...] = ("0001", "0002")
-
-
-def head_revision() -> str:
-    return SCHEMA_REVISIONS[-1]
-
-
-def known_revisions() -> list[str]:
-    return list(SCHEMA_REVISIONS)
-
-
-def inspect_revision(path: Path) -> str:
-    """The schema revision of an existing file, read without writing a byte to it."""
-    try:
-        with path.open("rb") as fh:
-            header = fh.read(len(SQLITE_HEADER))
-    except OSError as exc:
-        raise DatabaseError(f"Cannot read {path}: {exc.strerror}.") from exc
-    if header != SQLITE_HEADER:
-        raise NotACasebookDatabase(f"{path.name} is not a Casebook database (it is not an SQLite file).")
-    try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            conn.execute("PRAGMA query_only=ON")
-            ok = conn.execute("PRAGMA quick_check").fetchone()
-            if not ok or ok[0] != "ok":
-                raise NotACasebookDatabase(f"{path.name} is damaged (SQLite integrity check failed).")
-            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-            if "alembic_version" not in tables or "cases" not in tables:
-                raise NotACasebookDatabase(f"{path.name} is an SQLite file but not a Casebook database.")
-            row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError as exc:
-        raise NotACasebookDatabase(f"{path.name} cannot be read as a Casebook database ({exc}).") from exc
-    if row is None:
-        raise NotACasebookDatabase(f"{path.name} has no schema version; it is not a Casebook database.")
-    return str(row[0])
-
-
 def upgrade(engine: Engine, revision: str = "head") -> None:
     from alembic import command
 
@@ -135,8 +90,6 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 
 def _backup_before_upgrade(path: Path, revision: str) -> Path:
-    from storage.safety.backup import backup_database
-
     return backup_database(path, f"before-upgrade-from-{revision}")
 
 
@@ -181,7 +134,5 @@ def open_database(path: Path, create: bool = False, backup: bool = True) -> Data
         upgrade(engine)
         db.upgraded_from = revision
     elif backup:
-        from storage.safety.backup import backup_database
-
         db.backup_path = backup_database(path, "on-opening")
     return db

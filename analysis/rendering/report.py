@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from analysis.command import p_text
 from analysis.rendering.figures import cif_caption
 from analysis.rendering.result_figures import (
     CIF_NON_RELAPSE_LABEL,
@@ -22,7 +21,7 @@ from analysis.rendering.result_figures import (
 )
 from analysis.statistics.cohort import CohortResult
 from analysis.statistics.endpoints import EndpointRule
-from analysis.statistics.numbers import percent
+from analysis.statistics.numbers import p_text, percent
 from analysis.statistics.tables import Table, characteristics_table, patient_table, rates_table
 
 #: Explanations beyond this many cases are left to the CSV export (the report says so).

@@ -21,3 +21,8 @@ def percent_value(x: float, digits: int = 1) -> str:
 def percent(x: float, digits: int = 1) -> str:
     """E.g. "62.5%", "99.98%"."""
     return percent_value(x, digits) + "%"
+
+
+def p_text(x: float) -> str:
+    """A p-value for reading: four decimals, below 0.0001 as a bound."""
+    return "p < 0.0001" if x < 1e-4 else f"p = {x:.4f}"

@@ -117,8 +117,9 @@ class CaseListWidget(QWidget):
 
     def update_case(self, db: Database, case_id: int) -> None:
         """Refresh one case's row after a change (or drop it if the case is gone): no full reload."""
-        from storage.record.case_documents import load_document, summary_from_document
+        from storage.record.case_documents import load_document
         from storage.views.quality import document_problems
+        from storage.views.summaries import summary_from_document
 
         try:
             with db.session() as s:

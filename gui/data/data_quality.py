@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 if TYPE_CHECKING:
-    from gui.shell.main_window import MainWindow
+    from gui.widgets.study_window import StudyWindow
     from storage.database import Database
 
 
@@ -78,7 +78,7 @@ class DataQualityDialog(QDialog):
         self.accept()
 
 
-def open_data_quality(window: MainWindow) -> None:
+def open_data_quality(window: StudyWindow) -> None:
     if window.db is None:
         return
     dialog = DataQualityDialog(quality_rows(window.db), window)

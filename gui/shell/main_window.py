@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QInputDialog,
     QLabel,
-    QMainWindow,
     QMenu,
     QMessageBox,
     QSplitter,
@@ -27,6 +26,7 @@ from gui.case_list.list_view import CaseListWidget
 from gui.shell.lazy_tabs import LazyTabs
 from gui.shell.opening import create_new, is_read_only, open_existing, release
 from gui.shell.settings import Settings
+from gui.widgets.study_window import StudyWindow
 
 if TYPE_CHECKING:  # storage and the form are imported once a database opens (gui.shell.app paints first)
     from gui.case_form.form import CaseForm
@@ -35,7 +35,7 @@ if TYPE_CHECKING:  # storage and the form are imported once a database opens (gu
 FILE_FILTER = "Casebook databases (*.db *.sqlite);;All files (*)"
 
 
-class MainWindow(QMainWindow):
+class MainWindow(StudyWindow):
     def __init__(self, db: Database | None, settings: Settings | None = None, lock: Any = None) -> None:
         super().__init__()
         self.db = db

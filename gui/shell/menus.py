@@ -17,29 +17,29 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QMessageBox
 
 if TYPE_CHECKING:
-    from gui.shell.main_window import MainWindow
+    from gui.widgets.study_window import StudyWindow
 
 
 def _call(module: str, function: str) -> Callable[..., Any]:
     return getattr(importlib.import_module(module), function)  # type: ignore[no-any-return]
 
 
-def _import_cases(w: MainWindow) -> None:
+def _import_cases(w: StudyWindow) -> None:
     if w.db is not None and _call("gui.data.exchange_dialogs", "open_import_dialog")(w, w.db):
         w.undo_stack.clear()  # the import is its own transaction, outside the undo history
         w.cases_changed(None)
 
 
-def _export_cases(w: MainWindow) -> None:
+def _export_cases(w: StudyWindow) -> None:
     if w.db is not None:
         _call("gui.data.exchange_dialogs", "open_export_dialog")(w, w.db)
 
 
-def _import_template(w: MainWindow) -> None:
+def _import_template(w: StudyWindow) -> None:
     _call("gui.data.exchange_dialogs", "save_import_template")(w)
 
 
-def _restore_backup(w: MainWindow) -> None:
+def _restore_backup(w: StudyWindow) -> None:
     if w.db is None or not w.form_may_close():
         return
     path, lock = w.db.path, w.lock
@@ -60,7 +60,7 @@ def _restore_backup(w: MainWindow) -> None:
         w.set_database(db, lock)  # same file, same lock; the undo history ends here
 
 
-def _case_history(w: MainWindow) -> None:
+def _case_history(w: StudyWindow) -> None:
     case_id = w.case_list.current_case_id()
     row = w.case_list.model.row_of_case(case_id) if case_id is not None else None
     if w.db is None or row is None:
@@ -69,25 +69,25 @@ def _case_history(w: MainWindow) -> None:
     _call("gui.data.audit_view", "open_case_history")(w, w.db, w.case_list.model.summary(row).study_id)
 
 
-def _freeze(w: MainWindow) -> None:
+def _freeze(w: StudyWindow) -> None:
     if w.db is not None:
         _call("gui.data.backup_dialogs", "open_freeze_dialog")(w, w.db)
 
 
-def _verify(w: MainWindow) -> None:
+def _verify(w: StudyWindow) -> None:
     if w.db is not None:
         _call("gui.data.audit_view", "show_verification")(w, w.db)
 
 
-def _custom_fields(w: MainWindow) -> None:
+def _custom_fields(w: StudyWindow) -> None:
     _call("gui.study.custom_fields_dialog", "open_custom_fields_dialog")(w)
 
 
-def _data_quality(w: MainWindow) -> None:
+def _data_quality(w: StudyWindow) -> None:
     _call("gui.data.data_quality", "open_data_quality")(w)
 
 
-def _backup_now(w: MainWindow) -> None:
+def _backup_now(w: StudyWindow) -> None:
     if w.db is None:
         return
     from storage.safety.backup import BackupError, backup_database
@@ -100,7 +100,7 @@ def _backup_now(w: MainWindow) -> None:
     QMessageBox.information(w, "Backup made", f"A consistent copy of the database is in\n{target}")
 
 
-def _save_copy(w: MainWindow) -> None:
+def _save_copy(w: StudyWindow) -> None:
     if w.db is None:
         return
     from PySide6.QtWidgets import QFileDialog
@@ -122,7 +122,7 @@ def _save_copy(w: MainWindow) -> None:
 
 
 # (menu, label, module, handler, needs a database)
-ENTRIES: list[tuple[str, str, str, Callable[[MainWindow], None], bool]] = [
+ENTRIES: list[tuple[str, str, str, Callable[[StudyWindow], None], bool]] = [
     ("file", "&Import cases…", "gui.data.exchange_dialogs", _import_cases, True),
     ("file", "&Export cases…", "gui.data.exchange_dialogs", _export_cases, True),
     ("file", "Save empty import &template…", "gui.data.exchange_dialogs", _import_template, False),
@@ -137,7 +137,7 @@ ENTRIES: list[tuple[str, str, str, Callable[[MainWindow], None], bool]] = [
 ]
 
 
-def install(window: MainWindow, menus: dict[str, QMenu]) -> list[QAction]:
+def install(window: StudyWindow, menus: dict[str, QMenu]) -> list[QAction]:
     """Add the entries whose modules exist; returns the actions that need an open database."""
     needing_db = []
     for menu_name, label, module, handler, needs_db in ENTRIES:

@@ -37,7 +37,7 @@ from storage.record import codes
 from storage.record import custom_fields as cf
 
 if TYPE_CHECKING:
-    from gui.shell.main_window import MainWindow
+    from gui.widgets.study_window import StudyWindow
 
 Apply = Callable[[str, str, str], str | None]  # (name, kind, choices) -> refusal message or None
 
@@ -268,7 +268,7 @@ class CustomFieldsDialog(QDialog):
                         self, name=current.name, kind=current.kind, choices=current.choices, edit="choices").exec()
 
 
-def refresh_window(window: MainWindow) -> None:
+def refresh_window(window: StudyWindow) -> None:
     """After the definitions changed: the form rebuilds its custom editors, the list and tabs reload."""
     form = window.form
     if form is not None and form.case_id is not None and not form.is_dirty():
@@ -276,7 +276,7 @@ def refresh_window(window: MainWindow) -> None:
     window.cases_changed(None)
 
 
-def open_custom_fields_dialog(window: MainWindow) -> None:
+def open_custom_fields_dialog(window: StudyWindow) -> None:
     if window.db is None:
         return
     if window.read_only:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from storage.record import codes
+from storage.record.codes import best_response
 from storage.record.models import (
     Case,
     CytogeneticFinding,
@@ -25,7 +26,6 @@ from storage.record.models import (
     SalvageCourse,
     Transplant,
 )
-from storage.views.summaries import best_response
 
 LIST_SEPARATOR = " | "  # findings such as "t(4;11)" contain semicolons and commas
 YES = frozenset({"yes", "y", "true", "1", "ja"})

@@ -19,7 +19,23 @@ from pathlib import Path
 from typing import Any
 
 from storage.interchange import case_template as tpl
-from storage.interchange.exporting import CODED, ExportError, Table
+from storage.record import codes
+
+Table = tuple[list[str], list[list[Any]]]
+
+CODED: dict[str, Mapping[str, str]] = {
+    "sex": codes.SEX, "diagnosis": codes.DIAGNOSIS, "disease_status": codes.DISEASE_STATUS,
+    "best_response_override": codes.RESPONSE, "best_response": codes.RESPONSE, "response": codes.RESPONSE,
+    "last_follow_up_status": codes.FOLLOW_UP_STATUS, "donor_type": codes.DONOR, "specimen": codes.SPECIMEN,
+    "mrd_method": codes.MRD_METHOD, "unit": codes.DOSE_UNIT, "route": codes.ROUTE, "term": codes.COMPLICATION,
+    "site": codes.RELAPSE_SITE, "cause": codes.DEATH_CAUSE, "death_cause": codes.DEATH_CAUSE,
+    "relapse_site": codes.RELAPSE_SITE, "kind": codes.CUSTOM_FIELD_KIND,
+}
+
+
+class ExportError(Exception):
+    """An export cannot be written; the message is for the user."""
+
 
 _ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 

@@ -9,7 +9,7 @@ identifier and free text, codes the study IDs and shifts or relativises the date
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -19,33 +19,22 @@ from sqlalchemy import Table as SqlTable
 from sqlalchemy.orm import Session, selectinload
 
 from storage.interchange import case_template as tpl
+from storage.interchange import export_writers as writers
 from storage.interchange.deidentify import Deidentifier
-from storage.record import codes
+from storage.interchange.export_writers import CODED, Table
+from storage.interchange.export_writers import ExportError as ExportError  # re-exported for callers
+from storage.record.codes import best_response
 from storage.record.models import Base, Case, CustomField, SalvageCourse
 from storage.safety.audit import os_user
 from storage.safety.freeze import freeze_label
-from storage.views.summaries import best_response
 
 FORMATS = ("csv", "xlsx", "sav", "dta")
 Progress = Callable[[int, int, str], None]
-Table = tuple[list[str], list[list[Any]]]
 
-CODED: dict[str, Mapping[str, str]] = {
-    "sex": codes.SEX, "diagnosis": codes.DIAGNOSIS, "disease_status": codes.DISEASE_STATUS,
-    "best_response_override": codes.RESPONSE, "best_response": codes.RESPONSE, "response": codes.RESPONSE,
-    "last_follow_up_status": codes.FOLLOW_UP_STATUS, "donor_type": codes.DONOR, "specimen": codes.SPECIMEN,
-    "mrd_method": codes.MRD_METHOD, "unit": codes.DOSE_UNIT, "route": codes.ROUTE, "term": codes.COMPLICATION,
-    "site": codes.RELAPSE_SITE, "cause": codes.DEATH_CAUSE, "death_cause": codes.DEATH_CAUSE,
-    "relapse_site": codes.RELAPSE_SITE, "kind": codes.CUSTOM_FIELD_KIND,
-}
 FREE_TEXT = frozenset({"notes", "prior_therapies", "best_response_override_reason", "dose_modification", "note",
                        "description", "cause_detail"})
 IDENTIFYING_TABLES = frozenset({"identities"})
 SKIP_COLUMNS = frozenset({"id", "case_id", "course_id", "field_id"})
-
-
-class ExportError(Exception):
-    """An export cannot be written; the message is for the user."""
 
 
 @dataclass(frozen=True)
@@ -259,8 +248,6 @@ def check_target(out: Path, options: ExportOptions, database: Path | None) -> Pa
 def export_database(session: Session, out: Path, options: ExportOptions = ExportOptions(),
                     progress: Progress | None = None) -> ExportResult:
     """Write the export; a de-identified one first creates missing keys in the session's transaction."""
-    from storage.interchange import export_writers as writers
-
     if options.fmt not in FORMATS:
         raise ExportError(f"unknown format {options.fmt!r}; use one of {', '.join(FORMATS)}")
     if options.long and options.fmt in ("sav", "dta"):

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Date, select
 from sqlalchemy.orm import Session
 
+from storage.record.codes import best_response
 from storage.record.models import (
     Base,
     Case,
@@ -38,7 +39,6 @@ from storage.record.models import (
     Transplant,
 )
 from storage.record.rules import RecordRejected, Violation
-from storage.views.summaries import CaseSummary, best_response
 
 Document = dict[str, Any]
 
@@ -338,7 +338,8 @@ class DocumentDates:
         return self.best_response is not None and self.best_response not in ("CR", "CRi")
 
 
-def _iso(value: Any) -> dt.date | None:
+def iso_date(value: Any) -> dt.date | None:
+    """A document's ISO date text (or date) as a date; None for empty or unreadable text."""
     if isinstance(value, dt.date):
         return value
     try:
@@ -348,45 +349,16 @@ def _iso(value: Any) -> dt.date | None:
 
 
 def document_dates(doc: Document) -> DocumentDates:
-    starts = [d for d in (_iso(c.get("start_date")) for c in doc.get("courses") or []) if d]
-    relapses = [d for d in (_iso(r.get("relapse_date")) for r in doc.get("relapses") or []) if d]
+    starts = [d for d in (iso_date(c.get("start_date")) for c in doc.get("courses") or []) if d]
+    relapses = [d for d in (iso_date(r.get("relapse_date")) for r in doc.get("relapses") or []) if d]
     death = doc.get("death") or {}
     responses = [a.get("response") for a in doc.get("assessments") or [] if a.get("timing") != "pre"]
     return DocumentDates(
         study_id=doc.get("study_id") or "",
         time_zero=min(starts) if starts else None,
         first_relapse_date=min(relapses) if relapses else None,
-        death_date=_iso(death.get("death_date")),
+        death_date=iso_date(death.get("death_date")),
         death_cause=death.get("cause"),
-        last_follow_up=_iso(doc.get("last_follow_up")),
+        last_follow_up=iso_date(doc.get("last_follow_up")),
         best_response=doc.get("best_response_override") or best_response(responses),
-    )
-
-
-def summary_from_document(doc: Document) -> CaseSummary:
-    """The case-list summary of one saved case, read from its document without a query.
-
-    Lets the list update one row after an edit instead of reloading every case; a test keeps
-    it equal to storage.views.summaries.load_summaries for the demo cohort.
-    """
-    dates = document_dates(doc)
-    identity = doc.get("identity") or {}
-    death = doc.get("death") or {}
-    dated_transplants = sorted(
-        (t for t in doc.get("transplants") or []),
-        key=lambda t: (t.get("transplant_date") is not None, t.get("transplant_date") or ""),
-    )  # undated first, as SQLite orders NULL in load_summaries
-    first = dated_transplants[0] if dated_transplants else {}
-    return CaseSummary(
-        case_id=int(doc["id"]), study_id=doc.get("study_id") or "", sex=doc.get("sex"),
-        birth_date=_iso(identity.get("birth_date")), diagnosis=doc.get("diagnosis"), subtype=doc.get("subtype"),
-        disease_status=doc.get("disease_status"), relapse_number=doc.get("relapse_number"),
-        high_risk_cytogenetics=doc.get("high_risk_cytogenetics"),
-        prior_transplants=len(doc.get("prior_transplants") or []), time_zero=dates.time_zero,
-        best_response=dates.best_response, best_response_overridden=doc.get("best_response_override") is not None,
-        first_transplant_date=_iso(first.get("transplant_date")), first_transplant_donor=first.get("donor_type"),
-        first_relapse_date=dates.first_relapse_date, death_date=dates.death_date, death_cause=death.get("cause"),
-        last_follow_up=dates.last_follow_up, last_follow_up_status=doc.get("last_follow_up_status"),
-        complication_terms=frozenset(c["term"] for c in doc.get("complications") or [] if c.get("term")),
-        custom=dict(doc.get("custom") or {}),
     )

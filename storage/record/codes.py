@@ -6,6 +6,7 @@ Each list maps the stored code to the label a clinician reads. Codes are short a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Final
 
 SEX: Final = {"f": "female", "m": "male"}
@@ -83,3 +84,9 @@ def status_label(status: str | None, relapse_number: int | None) -> str:
             return f"{ORDINALS[relapse_number - 1]} relapse"
         return "relapse" if not relapse_number else f"relapse no. {relapse_number}"
     return DISEASE_STATUS.get(status or "", "")
+
+
+def best_response(responses: Sequence[str | None]) -> str | None:
+    """The highest response category among post-salvage assessments."""
+    ranked = [r for r in responses if r in RESPONSE_RANK]
+    return max(ranked, key=lambda r: RESPONSE_RANK[r]) if ranked else None

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage.interchange.case_template import BY_NAME as TEMPLATE_COLUMNS
 from storage.record import codes
 from storage.record.models import Case, CustomField, CustomValue
 
@@ -23,6 +22,17 @@ NAME_LENGTH = 60  # custom_fields.name is String(60)
 # The built-in field names of ``analyze --group-by/--where`` (analysis.statistics.cohort.FIELDS; storage may not
 # import analysis, so a test keeps the two in step). A custom field of the same name would be hidden
 # behind the built-in one there.
+# The flat case template's column names (storage.interchange.case_template), written out here so that the
+# record does not import the interchange layer; a test keeps the two equal.
+TEMPLATE_COLUMNS = frozenset({
+    "age_at_time_zero", "best_response", "best_response_date", "best_response_override",
+    "best_response_override_reason", "birth_date", "bm_blasts_pre", "cytogenetics", "death_cause",
+    "death_cause_detail", "death_date", "diagnosis", "disease_status", "donor_type", "height_cm",
+    "high_risk_cytogenetics", "hospital_number", "hsct_after_date", "initial_diagnosis_date", "last_follow_up",
+    "last_follow_up_status", "name", "notes", "prior_hsct_count", "prior_hsct_dates", "prior_regimens",
+    "prior_therapies", "relapse_date", "relapse_number", "relapse_site", "salvage_start", "sex", "study_id",
+    "subtype", "weight_kg",
+})
 ANALYSIS_FIELD_NAMES = frozenset({
     "age", "best_response", "death_cause", "diagnosis", "disease_status", "high_risk_cytogenetics",
     "prior_hsct", "relapse_after_salvage", "relapse_number", "responder", "sex", "status", "subtype",

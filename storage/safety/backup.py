@@ -148,7 +148,7 @@ def restore_backup(backup: Path, database: Path) -> Path:
     is checked to be a readable Casebook database before anything is overwritten. Returns the
     safety copy of the state before the restore.
     """
-    from storage.database import DatabaseError, inspect_revision
+    from storage.record.schema import DatabaseError, inspect_revision
 
     backup, database = Path(backup), Path(database)
     try:

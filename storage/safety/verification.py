@@ -9,7 +9,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from storage.database import head_revision, inspect_revision
+from storage.record.schema import head_revision, inspect_revision
 from storage.safety.audit import verify_chain
 
 

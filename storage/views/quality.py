@@ -94,7 +94,7 @@ def problems_by_case(
 
 def document_problems(doc: dict[str, Any], today: dt.date | None = None) -> list[str]:
     """Missing items of one case from its document (storage.record.case_documents), without a query."""
-    from storage.record.case_documents import summary_from_document
+    from storage.views.summaries import summary_from_document
 
     undated = any(a.get("response") and not a.get("assessed_on") for a in doc.get("assessments") or [])
     return case_problems(

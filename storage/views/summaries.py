@@ -15,6 +15,7 @@ from sqlalchemy import Connection, case, func, select
 from sqlalchemy.orm import Session
 
 from storage.record import codes
+from storage.record.case_documents import Document, document_dates, iso_date
 from storage.record.models import (
     DAYS_PER_YEAR,
     Case,
@@ -74,12 +75,6 @@ class CaseSummary:
     def treatment_failure(self) -> bool:
         """No complete remission after salvage (the article's treatment failure)."""
         return self.best_response is not None and self.best_response not in codes.REMISSION
-
-
-def best_response(responses: Sequence[str | None]) -> str | None:
-    """The highest response category among post-salvage assessments."""
-    ranked = [r for r in responses if r in codes.RESPONSE_RANK]
-    return max(ranked, key=lambda r: codes.RESPONSE_RANK[r]) if ranked else None
 
 
 def _per_case(conn: Connection, case_column: Any, aggregate: Any, where: Any = None) -> dict[int, Any]:
@@ -159,3 +154,32 @@ def load_summaries(session: Session, case_ids: Sequence[int] | None = None) -> l
             )
         )
     return out
+
+
+def summary_from_document(doc: Document) -> CaseSummary:
+    """The case-list summary of one saved case, read from its document without a query.
+
+    Lets the list update one row after an edit instead of reloading every case; a test keeps
+    it equal to storage.views.summaries.load_summaries for the demo cohort.
+    """
+    dates = document_dates(doc)
+    identity = doc.get("identity") or {}
+    death = doc.get("death") or {}
+    dated_transplants = sorted(
+        (t for t in doc.get("transplants") or []),
+        key=lambda t: (t.get("transplant_date") is not None, t.get("transplant_date") or ""),
+    )  # undated first, as SQLite orders NULL in load_summaries
+    first = dated_transplants[0] if dated_transplants else {}
+    return CaseSummary(
+        case_id=int(doc["id"]), study_id=doc.get("study_id") or "", sex=doc.get("sex"),
+        birth_date=iso_date(identity.get("birth_date")), diagnosis=doc.get("diagnosis"), subtype=doc.get("subtype"),
+        disease_status=doc.get("disease_status"), relapse_number=doc.get("relapse_number"),
+        high_risk_cytogenetics=doc.get("high_risk_cytogenetics"),
+        prior_transplants=len(doc.get("prior_transplants") or []), time_zero=dates.time_zero,
+        best_response=dates.best_response, best_response_overridden=doc.get("best_response_override") is not None,
+        first_transplant_date=iso_date(first.get("transplant_date")), first_transplant_donor=first.get("donor_type"),
+        first_relapse_date=dates.first_relapse_date, death_date=dates.death_date, death_cause=death.get("cause"),
+        last_follow_up=dates.last_follow_up, last_follow_up_status=doc.get("last_follow_up_status"),
+        complication_terms=frozenset(c["term"] for c in doc.get("complications") or [] if c.get("term")),
+        custom=dict(doc.get("custom") or {}),
+    )

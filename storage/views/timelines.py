@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage.record import codes
+from storage.record.codes import best_response
 from storage.record.models import (
     Case,
     Complication,
@@ -30,7 +31,6 @@ from storage.record.models import (
     SubsequentTherapy,
     Transplant,
 )
-from storage.views.summaries import best_response
 
 # Event kinds, in the order a legend lists them.
 DIAGNOSIS: Final = "diagnosis"

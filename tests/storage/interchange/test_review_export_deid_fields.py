@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from tests.storage.interchange.test_export_deidentified import exported_text, identifying_values
 
 from storage.database import Database
 from storage.interchange.exporting import ExportOptions, export_database
 from storage.record.models import Case, CustomField, CustomValue
 from storage.record.tables import deid_keys
+from tests.storage.interchange.test_export_deidentified import exported_text, identifying_values
 
 MRN = 7_300_000
 

@@ -152,8 +152,7 @@ def test_document_dates_feed_the_endpoints(demo_db: Database) -> None:
 
 
 def test_summary_from_document_equals_the_bulk_summary(demo_db: Database) -> None:
-    from storage.record.case_documents import summary_from_document
-    from storage.views.summaries import load_summaries
+    from storage.views.summaries import load_summaries, summary_from_document
 
     with demo_db.session() as s:
         bulk = load_summaries(s)

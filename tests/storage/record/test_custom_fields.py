@@ -130,3 +130,9 @@ def test_the_reserved_names_are_the_analysis_fields() -> None:
     from analysis.statistics.cohort import FIELDS
 
     assert set(FIELDS) == cf.ANALYSIS_FIELD_NAMES
+
+
+def test_reserved_template_names_equal_the_case_template_columns() -> None:
+    from storage.interchange.case_template import BY_NAME
+
+    assert set(BY_NAME) == cf.TEMPLATE_COLUMNS
