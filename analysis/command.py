@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from analysis.statistics.cohort import CohortResult
     from analysis.statistics.endpoints import EndpointRule
+    from analysis.statistics.models import ModelResults
     from storage.database import Database
 
 UNITS = ("days", "weeks", "months", "years")
@@ -60,7 +61,12 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--conf-type", dest="conf_type", default="log", help="CI transform: log (R), log-log, plain")
     p.add_argument("--conf-level", dest="conf_level", default="0.95",
                    help="confidence level of every CI, e.g. 0.90, 0.95 (default), 0.99")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--covariates", action="extend", nargs="+", default=[], metavar="FIELD",
+                   help="Cox and Fine–Gray models on these fields (with the --group-by field first)")
+    p.add_argument("--reference", action="append", default=[], metavar="LEVEL",
+                   help="reference level of the grouping field (or FIELD=LEVEL for a covariate); default: the "
+                        "first level in sorted order, as R")
+    p.add_argument("--json", action="store_true", help="print one JSON object (every number unrounded)")
 
 
 @dataclass(frozen=True)
@@ -112,11 +118,11 @@ def _parse_conf_level(text: str) -> float:
     return value
 
 
-def result_json(result: CohortResult) -> dict[str, Any]:
+def result_json(result: CohortResult, models: ModelResults | None = None) -> dict[str, Any]:
     """The JSON contract (issue 4's keys, and issue 13's additions), at full precision."""
     from analysis.json_output import result_json as build
 
-    return build(result)
+    return build(result, models)
 
 
 def _pct(x: float | None) -> str:
@@ -125,7 +131,7 @@ def _pct(x: float | None) -> str:
     return "n/a" if x is None else percent(x)
 
 
-def result_text(result: CohortResult) -> str:
+def result_text(result: CohortResult, models: ModelResults | None = None) -> str:
     """The same numbers as a readable table that names its conventions."""
     from analysis.statistics.numbers import p_text
 
@@ -150,6 +156,10 @@ def result_text(result: CohortResult) -> str:
         lines += ["", f"Log-rank test ({result.group_label}): chi-square {lr.chisq:.3f}, df {lr.df}, {p_text(lr.p)}"
                   + (f" ({lr.reason})" if lr.reason else "")]
     lines += ["", f"Median follow-up (reverse Kaplan–Meier): {result.overall.follow_up_text(unit)}"]
+    if models is not None and models.asked:
+        from analysis.statistics.model_text import models_lines
+
+        lines += ["", *models_lines(models)]
     lines += ["", "NR = not reached; NE = not estimable. Conventions: " + result.conventions()]
     lines += [f"Warning: {w}" for w in result.warnings]
     lines += [f"Not analysed: {x.study_id}: {x.reason}" for x in result.excluded]
@@ -195,14 +205,26 @@ def analyze(args: argparse.Namespace) -> CohortResult:
         raise AnalyzeError(str(exc)) from None
 
 
+def models_for(result: CohortResult, args: argparse.Namespace) -> ModelResults:
+    """Cox, Gray and Fine–Gray for --group-by / --covariates / --reference (none when not asked)."""
+    from analysis.statistics.cohort import CohortError
+    from analysis.statistics.models import analyse_models
+
+    try:
+        return analyse_models(result, getattr(args, "covariates", []), getattr(args, "reference", []))
+    except (CohortError, ValueError) as exc:
+        raise AnalyzeError(str(exc)) from None
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         result = analyze(args)
+        models = models_for(result, args)
     except AnalyzeError as exc:
         print(f"casebook analyze: {exc}", file=sys.stderr)
         return EXIT_BAD_ARGUMENT
     if args.json:
-        print(json.dumps(result_json(result)))
+        print(json.dumps(result_json(result, models)))
     else:
-        print(result_text(result))
+        print(result_text(result, models))
     return 0

@@ -10,12 +10,14 @@ documented in docs/analysis-json.md; existing keys keep their meaning, new ones 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from analysis.statistics.cohort import MISSING, CohortResult, GroupResult, fields_for
 from analysis.statistics.competing_risks import CumulativeIncidence, cumulative_incidence
+from analysis.statistics.cox import CoxModel, Test
 from analysis.statistics.kaplan_meier import LandmarkEstimate, MedianEstimate
+from analysis.statistics.models import ModelResults
 from analysis.statistics.relapse_causes import CAUSE_NAMES, relapse_causes
 from analysis.statistics.tables import TABLE1_FIELDS, rates
 
@@ -168,8 +170,8 @@ def logrank_json(result: CohortResult) -> dict[str, Any] | None:
             "observed": list(lr.observed), "expected": list(lr.expected)}
 
 
-def result_json(result: CohortResult, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The whole contract; ``extra`` adds the model sections (cox, gray, fine_gray) in their order."""
+def result_json(result: CohortResult, models: ModelResults | None = None) -> dict[str, Any]:
+    """The whole contract; the model keys (covariates, cox, gray, fine_gray) are null when not asked for."""
     out: dict[str, Any] = {
         "endpoint": result.rule.name, "unit": result.unit, "conf_type": result.conf_type,
         "conf_level": result.conf_level, "groups": [group_json(g) for g in result.groups],
@@ -179,5 +181,59 @@ def result_json(result: CohortResult, extra: Mapping[str, Any] | None = None) ->
         "table1": table1_json(result),
         "rates": rates_json(result),
     }
-    out.update(extra or {})
+    out.update(models_json(models or ModelResults((), ())))
     return out
+
+
+def _test(t: Test | None) -> dict[str, Any] | None:
+    return None if t is None else {"chisq": t.chisq, "df": t.df, "p": t.p}
+
+
+def cox_json(model: CoxModel | None) -> dict[str, Any] | None:
+    if model is None:
+        return None
+    return {
+        "method": model.method, "ties": model.ties, "conf_level": model.conf_level, "n": model.n,
+        "events": model.events, "estimable": model.estimable, "reason": model.reason,
+        "coefficients": [
+            {"name": c.name, "label": c.label, "term": c.term, "status": c.status, "coef": c.coef,
+             "hazard_ratio": c.hazard_ratio, "ci": [c.ci_lower, c.ci_upper], "se": c.se, "z": c.z, "p": c.p,
+             "n": c.n, "events": c.events}
+            for c in model.coefficients
+        ],
+        "likelihood_ratio": _test(model.likelihood_ratio), "wald": _test(model.wald), "score": _test(model.score),
+        "proportional_hazards": None if model.ph_global is None else {
+            "method": model.ph_method, "global": _test(model.ph_global),
+            "terms": [{"term": t.name, "chisq": t.chisq, "df": t.df, "p": t.p} for t in model.ph_terms]},
+        "warnings": list(model.warnings), "left_out": [study_id for study_id, _ in model.left_out],
+    }
+
+
+def gray_json(models: ModelResults) -> dict[str, Any] | None:
+    if not models.gray:
+        return None if models.gray_reason is None else {"tests": [], "reason": models.gray_reason}
+    return {"method": models.gray[0].method, "groups": list(models.gray[0].groups), "reason": None, "tests": [
+        {"cause": CAUSE_NAMES[t.cause], "chisq": t.chisq, "df": t.df, "p": t.p, "events": list(t.events),
+         "reason": t.reason} for t in models.gray]}
+
+
+def fine_gray_json(models: ModelResults) -> list[dict[str, Any]] | None:
+    if not models.fine_gray:
+        return None
+    return [{
+        "cause": CAUSE_NAMES[m.cause], "method": m.method, "conf_level": m.conf_level, "n": m.n,
+        "events": m.events, "competing_events": m.competing, "estimable": m.estimable, "reason": m.reason,
+        "coefficients": [{"name": c.name, "label": c.label, "status": c.status, "coef": c.coef,
+                          "subdistribution_hazard_ratio": c.hazard_ratio, "ci": [c.ci_lower, c.ci_upper],
+                          "se": c.se, "z": c.z, "p": c.p} for c in m.coefficients],
+        "pseudo_loglik": m.loglik, "pseudo_loglik_null": m.loglik_null,
+        "pseudo_likelihood_ratio": None if m.likelihood_ratio is None else dict(
+            zip(("chisq", "df", "p"), m.likelihood_ratio, strict=True)),
+        "warnings": list(m.warnings),
+    } for m in models.fine_gray]
+
+
+def models_json(models: ModelResults) -> dict[str, Any]:
+    """The ``cox``, ``gray`` and ``fine_gray`` keys (each ``null`` when not asked for)."""
+    return {"covariates": list(models.covariates), "cox": cox_json(models.cox), "gray": gray_json(models),
+            "fine_gray": fine_gray_json(models)}

@@ -1,7 +1,7 @@
 """Cox proportional hazards model, with R ``coxph``'s numbers (Efron ties) and ``cox.zph``'s test.
 
 lifelines' ``CoxPHFitter`` (Efron ties, Newton–Raphson) fits the model: coefficients, standard errors,
-z, p and the Wald CI of each hazard ratio are lifelines', and equal R's. Own code (analysis.statistics.
+z and p are lifelines', and the Wald CI of each hazard ratio exp(coef ± z·SE) is computed from them, as R. Own code (analysis.statistics.
 efron) only where lifelines gives no public number equal to R's: the score (log-rank) test, the null
 log-likelihood for the likelihood-ratio test (no second fit), and the proportional-hazards test as R's
 ``cox.zph`` since survival 3.0 (score test of x·g(t) with g the Kaplan–Meier transform of time;
@@ -26,8 +26,8 @@ from analysis.statistics.efron import efron_terms, score_test, time_varying_scor
 from analysis.statistics.kaplan_meier import kaplan_meier
 
 TIES = "Efron"
-METHOD = "Cox proportional hazards (lifelines CoxPHFitter, Efron ties, as R coxph)"
-PH_METHOD = "score test of x·g(t), g = Kaplan–Meier transform of time (as R cox.zph, survival ≥ 3.0)"
+METHOD = "Cox proportional hazards, lifelines CoxPHFitter with Efron ties, as R coxph"
+PH_METHOD = "as R cox.zph: score test of x·g(t), g the Kaplan–Meier transform of time"
 EVENTS_PER_COEFFICIENT = 10
 MIN_CASES = 10
 

@@ -21,7 +21,7 @@ from scipy.special import chdtrc, ndtr, ndtri
 from analysis.statistics.design import Design
 
 FloatArray = npt.NDArray[np.float64]
-METHOD = "Fine–Gray subdistribution hazards (as R cmprsk::crr): Breslow ties, sandwich variance"
+METHOD = "as R cmprsk::crr: Breslow ties, sandwich variance"
 
 
 @dataclass(frozen=True)
@@ -179,6 +179,17 @@ def fine_gray(design: Design, cause_of_interest: int = 1, conf_level: float = 0.
         return empty("The covariates have a single value in the analysed cases: nothing to compare.")
     if n_fail == 0:
         return empty("No failure from this cause: a Fine–Gray model needs at least one.")
+    for term in design.terms:
+        if term.kind != "category" or not term.columns:
+            continue
+        cols = x[:, list(term.columns)]
+        members = [cols.sum(axis=1) == 0, *(cols[:, k] == 1 for k in range(cols.shape[1]))]
+        names = [term.reference_label, *term.level_labels]
+        empty_levels = [str(nm) for nm, m in zip(names, members, strict=True) if not np.any(status[m] == 1)]
+        if empty_levels:
+            return empty(f"No failure from this cause with {term.label} = {', '.join(empty_levels)}: the "
+                         "subdistribution hazard ratio is 0 or infinite (monotone pseudo-likelihood), with no "
+                         "finite estimate.")
     g_left = _censoring_left(t, status == 0)
     beta = np.zeros(p)
     null = _sums(t, status, x, g_left, beta)

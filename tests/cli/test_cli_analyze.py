@@ -158,3 +158,35 @@ def test_landmark_beyond_follow_up_is_null(demo_path: str) -> None:
     assert out["groups"][0]["at"] == [{"time": 100, "survival": None, "ci": [None, None],
                                        "at_risk": 0, "events": 6, "censored": 2, "std_err": None,
                                        "interval_events": 6, "interval_censored": 2}]
+
+
+def test_cox_gray_and_fine_gray_keys_with_a_grouping(demo_path: str) -> None:
+    out = json.loads(run("--db", demo_path, "--endpoint", "os", "--group-by", "prior_hsct", "--covariates", "age",
+                         "--json").stdout)
+    assert out["covariates"] == ["prior_hsct", "age"]
+    assert [c["name"] for c in out["cox"]["coefficients"]] == ["prior_hsct=yes", "age"]
+    assert out["cox"]["ties"] == "Efron" and out["cox"]["proportional_hazards"]["global"]["df"] == 2
+    assert [t["cause"] for t in out["gray"]["tests"]] == ["relapse", "non_relapse_mortality"]
+    assert [m["cause"] for m in out["fine_gray"]] == ["relapse", "non_relapse_mortality"]
+
+
+def test_no_model_keys_without_a_grouping_or_covariates(demo_path: str) -> None:
+    out = json.loads(run("--db", demo_path, "--endpoint", "os", "--json").stdout)
+    assert (out["covariates"], out["cox"], out["gray"], out["fine_gray"]) == ([], None, None, None)
+
+
+def test_reference_and_conf_level_on_the_command_line(demo_path: str) -> None:
+    result = run("--db", demo_path, "--endpoint", "os", "--group-by", "prior_hsct", "--reference", "yes",
+                 "--conf-level", "0.9")
+    assert result.returncode == 0, result.stderr
+    assert "Previous allogeneic HSCT: no vs yes: HR" in result.stdout and "90% CI" in result.stdout
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--covariates", "colour"), "Unknown covariate 'colour'"),
+    (("--group-by", "sex", "--reference", "x"), "'x' is not a level of sex"),
+    (("--conf-level", "95"), "--conf-level must be at least 0.5 and below 1"),
+])
+def test_bad_model_arguments_are_one_line(demo_path: str, args: tuple[str, ...], message: str) -> None:
+    result = run("--db", demo_path, "--endpoint", "os", *args)
+    assert result.returncode == 2 and message in result.stderr and result.stderr.count("\n") == 1
