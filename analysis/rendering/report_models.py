@@ -25,14 +25,19 @@ from analysis.statistics.tables import Table
 Rect = tuple[float, float, float, float]
 
 
+def _ratio_cells(text: str) -> tuple[str, str]:
+    """"0.59 (95% CI 0.42 to 0.82), p = 0.0015" -> the ratio with its CI, and the p; words stay whole."""
+    ratio, sep, p = text.rpartition("), ")
+    return (ratio + ")", p) if sep else (text, "–")
+
+
 def cox_table(model: CoxModel) -> Table:
     """One row per coefficient: HR (CI), p, coefficient (SE), cases / events of the level."""
     pct = f"{100 * model.conf_level:g}%"
     rows = []
     for c in model.coefficients:
-        ratio = ratio_text(c, model.conf_level).removeprefix("HR ")
-        hr, _, p = ratio.rpartition("), ")
-        rows.append((c.label, hr + ")" if p else ratio, p or "–",
+        hr, p = _ratio_cells(ratio_text(c, model.conf_level).removeprefix("HR "))
+        rows.append((c.label, hr, p,
                      "–" if c.coef is None or c.se is None else f"{c.coef:.4f} ({c.se:.4f})",
                      "–" if c.n is None else f"{c.n} / {c.events}"))
     tests = ""
@@ -54,9 +59,7 @@ def fine_gray_table(model: FineGrayModel) -> Table:
     pct = f"{100 * model.conf_level:g}%"
     rows = []
     for c in model.coefficients:
-        ratio = ratio_text(c, model.conf_level, "sHR").removeprefix("sHR ")
-        hr, _, p = ratio.rpartition("), ")
-        rows.append((c.label, hr + ")" if p else ratio, p or "–"))
+        rows.append((c.label, *_ratio_cells(ratio_text(c, model.conf_level, "sHR").removeprefix("sHR "))))
     note = " ".join(fine_gray_lines(model)[:1] + [f"Not estimable: {model.reason}" if not model.estimable else ""])
     return Table(f"Fine–Gray model: {CAUSE_LABELS[model.cause].lower()}",
                  ("Term", f"Subdistribution hazard ratio ({pct} CI)", "p"), tuple(rows), note.strip(),
@@ -115,7 +118,9 @@ def annotate_hazard_ratio(fig: Figure | SubFigure, models: ModelResults | None, 
     if first is None:
         return
     # "yes vs no: HR 2.87 (95% CI 0.52 to 15.89), p = 0.2281 (Cox)": the level, not the field (the legend has it)
-    text = f"{first.label.split(': ', 1)[-1]}: {ratio_text(first, models.cox.conf_level)} (Cox)"
+    adjusted = [t for t in models.covariates if t != result.group_by]
+    how = f"Cox, adjusted for {', '.join(adjusted)}" if adjusted else "Cox"
+    text = f"{first.label.split(': ', 1)[-1]}: {ratio_text(first, models.cox.conf_level)} ({how})"
     if result.logrank is not None:
         text += f"\nlog-rank {p_text(result.logrank.p)}"
     ax = fig.axes[0]
