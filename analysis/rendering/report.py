@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis.rendering.figures import cif_caption
+from analysis.rendering.report_models import write_models_section
 from analysis.rendering.result_figures import (
     CIF_NON_RELAPSE_LABEL,
     CIF_RELAPSE_LABEL,
@@ -21,6 +22,7 @@ from analysis.rendering.result_figures import (
 )
 from analysis.statistics.cohort import CohortResult
 from analysis.statistics.endpoints import EndpointRule
+from analysis.statistics.models import analyse_models
 from analysis.statistics.numbers import p_text, percent
 from analysis.statistics.tables import Table, characteristics_table, patient_table, rates_table
 
@@ -34,6 +36,8 @@ class ReportContext:
     freeze_label: str | None = None
     definitions: tuple[EndpointRule, ...] = ()  # every stored definition, printed in full
     custom_kinds: dict[str, str] | None = None
+    covariates: tuple[str, ...] = ()  # Cox / Fine–Gray covariates beside the grouping (issue 13)
+    reference: tuple[str, ...] = ()  # "LEVEL" of the grouping or "FIELD=LEVEL"
 
 
 def current_freeze_label(database: Any) -> str | None:
@@ -74,7 +78,7 @@ def logrank_text(result: CohortResult) -> str:
         return "No group comparison." if result.group_by is None else "Log-rank test not available (one group)."
     lr = result.logrank
     return (f"Log-rank test by {result.group_label} ({lr.method}): chi-square {lr.chisq:.3f}, "
-            f"{lr.df} degree(s) of freedom, {p_text(lr.p)}.")
+            f"{lr.df} degree(s) of freedom, {p_text(lr.p)}" + (f" ({lr.reason})." if lr.reason else "."))
 
 
 def write_report(
@@ -126,6 +130,7 @@ def write_report(
                 f"{CIF_NON_RELAPSE_LABEL.lower()} {_pct(float(cif.non_relapse_mortality.estimate[-1]))} "
                 f"({cif.n} cases)."
             )
+        write_models_section(pages, result, analyse_models(result, context.covariates, context.reference), show_ci)
         pages.new_page()
         pages.table(characteristics_table(cases, group_by=result.group_by, custom_kinds=context.custom_kinds))
         pages.table(rates_table(cases, result.conf_level))

@@ -49,6 +49,7 @@ from analysis.rendering.result_figures import (
 )
 from analysis.statistics.cohort import Field, fields_for
 from analysis.statistics.tables import write_csv, write_xlsx
+from gui.analysis.cox_view import CoxView
 from gui.analysis.views import EndpointDialog, FigurePanel, TablePanel, show_full_text
 from gui.analysis.worker import (
     AnalysisOutcome,
@@ -113,6 +114,10 @@ class AnalysisTab(QWidget):
         self.conf_type = QComboBox()
         self.conf_type.addItems(["log", "log-log", "plain"])
         self.conf_type.setToolTip("CI transform for S(t): log (R's default), log-log (SAS, Prism), plain")
+        self.conf_level = QComboBox()  # every CI of the tab, the report and the exports
+        for level in (0.90, 0.95, 0.99):
+            self.conf_level.addItem(f"{100 * level:g}%", level)
+        self.conf_level.setCurrentIndex(1)
         self.unit = QComboBox()
         self.unit.addItems(["months", "years", "weeks", "days"])
         self._unit = self.unit.currentText()  # the unit the landmark box's numbers are in
@@ -125,7 +130,7 @@ class AnalysisTab(QWidget):
         self.show_ci.setChecked(True)
         row1 = _row(("Endpoint", self.endpoint), (None, self.new_endpoint), ("Population", self.where_field),
                     ("=", self.where_value), (None, self.more_where), ("Group by", self.group_by))
-        row2 = _row(("Landmarks", self.landmarks), (None, self.landmark_message), ("CI", self.conf_type), ("Unit", self.unit), (None, self.show_ci))
+        row2 = _row(("Landmarks", self.landmarks), (None, self.landmark_message), ("CI", self.conf_type), (None, self.conf_level), ("Unit", self.unit), (None, self.show_ci))
         self.export_figure_button = QPushButton("Export figure…")
         self.export_tables_button = QPushButton("Export tables…")
         self.report_button = QPushButton("Report (PDF)…")
@@ -168,13 +173,16 @@ class AnalysisTab(QWidget):
         self.views.addTab(self.table1, "Table 1")
         self.views.addTab(self.rates, "Rates")
         self.views.addTab(patients_page, "Patients")
+        self.cox_view = CoxView()  # issue 13: Cox, Gray's test, Fine–Gray
+        self.views.addTab(self.cox_view, "Cox model")
+        self.cox_view.changed.connect(self._redraw)
         layout = QVBoxLayout(self)
         layout.addLayout(row1)
         layout.addLayout(row2)
         layout.addWidget(self.status)
         layout.addWidget(self.views, 1)
 
-        for combo in (self.endpoint, self.where_value, self.group_by, self.conf_type):
+        for combo in (self.endpoint, self.where_value, self.group_by, self.conf_type, self.conf_level):
             combo.currentIndexChanged.connect(self.schedule)
         self.unit.currentIndexChanged.connect(self._unit_changed)
         self.where_field.currentIndexChanged.connect(self._fill_values)
@@ -208,6 +216,7 @@ class AnalysisTab(QWidget):
         return AnalysisRequest(
             endpoint=self.endpoint.currentData() or "os", where=where, group_by=self.group_by.currentData(),
             at=tuple(times), conf_type=self.conf_type.currentText(), unit=self.unit.currentText(),
+            conf_level=float(self.conf_level.currentData()),
         )
 
     def _unit_changed(self) -> None:
@@ -291,6 +300,7 @@ class AnalysisTab(QWidget):
         self.rates.set_table(outcome.rates)
         self.patients.set_table(outcome.patients)
         self.explanations.setPlainText("\n".join(outcome.explanations))
+        self.cox_view.set_result(result)
         self._redraw()
         self.computed.emit()
 
@@ -307,6 +317,7 @@ class AnalysisTab(QWidget):
 
         def km(fig: Figure) -> None:
             draw_km_panel(fig, result, show_ci=ci)
+            self.cox_view.annotate(fig)
 
         self.km.show_drawing(km, km_panel_caption(result, show_ci=ci))
         if cif is None:
@@ -344,6 +355,7 @@ class AnalysisTab(QWidget):
             fig = cif_export_figure(self.outcome.cif, show_ci=ci, columns=columns, dpi=dpi)
         else:
             fig = km_export_figure(self.outcome.result, show_ci=ci, columns=columns, dpi=dpi)
+            self.cox_view.annotate(fig)
         return export_figure(fig, path, dpi=dpi)
 
     def export_tables_to(self, path: Path) -> Path:
@@ -352,11 +364,13 @@ class AnalysisTab(QWidget):
             raise ValueError("Nothing computed yet.")
         o = self.outcome
         tables = [unit_columns(results_table(o.result), o.result.unit), o.table1, o.rates, o.patients]
+        models = self.cox_view.tables()
         if path.suffix.lower() == ".xlsx":
-            write_xlsx(tables, path)
+            write_xlsx(tables + models, path)
         else:
             current = self.views.currentIndex()
-            write_csv(tables[[0, 0, 1, 2, 3][current]], path)
+            write_csv((models or tables)[0] if self.views.currentWidget() is self.cox_view else
+                      tables[[0, 0, 1, 2, 3][current]], path)
         return path
 
     def write_report_to(self, path: Path) -> Path:
@@ -364,7 +378,8 @@ class AnalysisTab(QWidget):
             raise ValueError("Nothing computed yet.")
         inputs = self.outcome.inputs
         context = ReportContext(title=inputs.title, freeze_label=current_freeze_label(self.database),
-                                definitions=tuple(inputs.rules.values()), custom_kinds=inputs.custom_kinds)
+                                definitions=tuple(inputs.rules.values()), custom_kinds=inputs.custom_kinds,
+                                covariates=self.cox_view.covariates(), reference=self.cox_view.reference())
         return write_report(path, self.outcome.result, context, show_ci=self.show_ci.isChecked())
 
     def export_figure_dialog(self) -> None:
