@@ -247,7 +247,7 @@ def clinical_step(unit: str, span: float) -> float:
             if span <= limit:
                 return step
         return 60.0 * math.ceil(span / (60.0 * MAX_TICKS))
-    steps = TICK_STEPS.get(unit, TICK_STEPS["months"])
+    steps = TICK_STEPS.get(unit, TICK_STEPS["years"])
     for step in steps:
         if span / step <= MAX_TICKS:
             return step
