@@ -15,7 +15,7 @@ from matplotlib import rc_context
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 
-from analysis.rendering.figure_style import RISK_TABLES, FigureStyle, rc_params
+from analysis.rendering.figure_style import RISK_TABLES, FigureStyle, axis_ticks, rc_params
 from analysis.rendering.figures import cif_caption
 from analysis.rendering.journal_figures import annotation_note, incidence_figure, survival_figure
 from analysis.rendering.journal_files import save_journal_figure
@@ -71,6 +71,10 @@ def timeline_kind_figure(kind: str, timelines: Sequence[Any], style: FigureStyle
         ax = fig.add_subplot(1, 1, 1)
         if kind == "swimmer":
             drawn = draw_swimmer_plot(ax, timelines, unit)
+            left, right = ax.get_xlim()
+            ticks, _ = axis_ticks(style.changed(x_start=0.0, x_end=None), unit, right / 1.02)
+            ax.set_xticks(ticks)  # the clinical steps of the survival figures: 12 months, 1 year
+            ax.set_xlim(left, right)
         else:
             drawn = draw_patient_timeline(ax, timelines, unit, calendar, xlim)
         if style.title:
