@@ -110,17 +110,22 @@ def draw_group_cif_panel(target: Figure | SubFigure, result: CohortResult, cause
     return True
 
 
-def annotate_hazard_ratio(fig: Figure | SubFigure, models: ModelResults | None, result: CohortResult) -> None:
-    """The Cox HR of the grouping (and the log-rank p) written in the Kaplan–Meier plot's upper right."""
-    if models is None or models.cox is None or not fig.axes or result.group_by is None:
-        return
-    first = models.cox.coefficients[0] if models.cox.coefficients else None
-    if first is None:
-        return
-    # "yes vs no: HR 2.87 (95% CI 0.52 to 15.89), p = 0.2281 (Cox)": the level, not the field (the legend has it)
+def hazard_ratio_text(models: ModelResults | None, result: CohortResult) -> str | None:
+    """The Cox HR of the grouping as one line, e.g. "yes vs no: HR 2.87 (95% CI 0.52 to 15.89), p = 0.2281
+    (Cox)": the level, not the field (the legend has it). None without a grouping or a Cox model."""
+    if models is None or models.cox is None or result.group_by is None or not models.cox.coefficients:
+        return None
+    first = models.cox.coefficients[0]
     adjusted = [t for t in models.covariates if t != result.group_by]
     how = f"Cox, adjusted for {', '.join(adjusted)}" if adjusted else "Cox"
-    text = f"{first.label.split(': ', 1)[-1]}: {ratio_text(first, models.cox.conf_level)} ({how})"
+    return f"{first.label.split(': ', 1)[-1]}: {ratio_text(first, models.cox.conf_level)} ({how})"
+
+
+def annotate_hazard_ratio(fig: Figure | SubFigure, models: ModelResults | None, result: CohortResult) -> None:
+    """The Cox HR of the grouping (and the log-rank p) written in the Kaplan–Meier plot's upper right."""
+    text = hazard_ratio_text(models, result)
+    if text is None or not fig.axes:
+        return
     if result.logrank is not None:
         text += f"\nlog-rank {p_text(result.logrank.p)}"
     ax = fig.axes[0]

@@ -31,11 +31,11 @@ from PySide6.QtWidgets import (
 )
 
 from analysis.rendering.report_models import (
-    annotate_hazard_ratio,
     cox_table,
     draw_group_cif_panel,
     fine_gray_table,
     group_cif_caption,
+    hazard_ratio_text,
 )
 from analysis.statistics.cohort import CohortError, CohortResult, fields_for
 from analysis.statistics.model_text import models_lines
@@ -136,10 +136,11 @@ class CoxView(QWidget):
             return []
         return [cox_table(self.models.cox), *(fine_gray_table(m) for m in self.models.fine_gray)]
 
-    def annotate(self, fig: Figure) -> None:
-        """Called by the tab after drawing the Kaplan–Meier figure."""
+    def hazard_ratio_text(self) -> str | None:
+        """The HR line for the Kaplan–Meier figure when "HR on the KM figure" is ticked and the model is computed."""
         if self.on_figure.isChecked() and self.result is not None and not self._stale:
-            annotate_hazard_ratio(fig, self.models, self.result)
+            return hazard_ratio_text(self.models, self.result)
+        return None
 
     # -- inputs ----------------------------------------------------------------------------
     def set_result(self, result: CohortResult) -> None:
