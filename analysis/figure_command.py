@@ -37,6 +37,8 @@ def _common(p: Any, out_help: str) -> None:
                    help="population filter, e.g. best_response=CR,CRi (several: all must hold)")
     p.add_argument("--unit", default="months", help="days, weeks, months (default) or years")
     p.add_argument("--conf-type", dest="conf_type", default="log", help="CI transform: log (R), log-log, plain")
+    p.add_argument("--conf-level", dest="conf_level", default="0.95", metavar="LEVEL",
+                   help="confidence level of every interval, e.g. 0.90, 0.95 (default) or 0.99")
     p.add_argument("--style", metavar="NAME", help="a figure style saved in the study (default: the style in use)")
     p.add_argument("--out", type=Path, help=out_help)
     p.add_argument("--overwrite", action="store_true", help="replace an existing output file")
@@ -57,6 +59,10 @@ def add_parsers(sub: Any) -> None:
     _common(rep, "output file: .pdf")
     rep.add_argument("--at", action="extend", nargs="+", default=[], metavar="T",
                      help="landmark time(s) for the results table (default 12 36 months)")
+    rep.add_argument("--covariates", action="extend", nargs="+", default=[], metavar="FIELD",
+                     help="Cox and Fine–Gray covariates beside --group-by (as in analyze)")
+    rep.add_argument("--reference", action="append", default=[], metavar="LEVEL",
+                     help="reference level of the grouping (or FIELD=LEVEL for a covariate), as in analyze")
 
 
 def _number(name: str, text: str | None, low: float, high: float) -> float | None:
@@ -106,7 +112,9 @@ def _analysis(args: argparse.Namespace, database: Any, at: list[float]) -> Any:
     from analysis.command import AnalyzeError, analyze
 
     request = argparse.Namespace(db=args.db, endpoint=args.endpoint or "os", unit=args.unit, group_by=args.group_by,
-                                 where=args.where, at=[str(t) for t in at], conf_type=args.conf_type, json=False)
+                                 where=args.where, at=[str(t) for t in at], conf_type=args.conf_type,
+                                 conf_level=args.conf_level, covariates=list(getattr(args, "covariates", [])),
+                                 reference=list(getattr(args, "reference", [])), json=False)
     try:
         return analyze(request)
     except AnalyzeError as exc:
@@ -176,7 +184,8 @@ def make_report(args: argparse.Namespace) -> Path:
 
         inputs = load_inputs(database)
         context = ReportContext(title=inputs.title, freeze_label=current_freeze_label(database),
-                                definitions=tuple(inputs.rules.values()), custom_kinds=inputs.custom_kinds)
+                                definitions=tuple(inputs.rules.values()), custom_kinds=inputs.custom_kinds,
+                                covariates=tuple(args.covariates), reference=tuple(args.reference))
         return write_report(out, result, context, style=style)
     finally:
         database.close()
