@@ -42,6 +42,14 @@ RECORDS: dict[str, tuple[str, dict[str, RecordField]]] = {  # kind -> (label, at
         "mrd_method": RecordField("code", "MRD method", codes.MRD_METHOD),
         "note": RecordField("text", "note"),
     }),
+    "pre_assessment": ("assessment before salvage", {
+        "assessed_on": RecordField("date", "date"),
+        "specimen": RecordField("code", "specimen", codes.SPECIMEN),
+        "blast_percent": RecordField("percent", "blasts (%)"),
+        "mrd_percent": RecordField("percent", "MRD (%)"),
+        "mrd_negative": RecordField("yesno", "MRD negative"),
+        "note": RecordField("text", "note"),
+    }),
     "transplant": ("HSCT after salvage", {
         "transplant_date": RecordField("date", "date"),
         "donor_type": RecordField("code", "donor", codes.DONOR),
@@ -77,7 +85,7 @@ FLAT_KIND = {"best_response": "assessment", "best_response_date": "assessment", 
              "prior_hsct_count": "prior_hsct", "prior_hsct_dates": "prior_hsct"}
 # A numbered target that is a template column under another name: the same field.
 SAME_AS = {"course[1].start_date": "salvage_start", "course[1].height_cm": "height_cm",
-           "course[1].weight_kg": "weight_kg"}
+           "course[1].weight_kg": "weight_kg", "pre_assessment[1].blast_percent": "bm_blasts_pre"}
 IGNORE = ""  # the target of a column left out
 CUSTOM = "custom"  # the target of a column added as a custom field
 
@@ -108,7 +116,8 @@ def record_target(key: str) -> RecordTarget | None:
         return None
     attributes = RECORDS[found["kind"]][1]
     attr, number = found["attr"], int(found["n"])
-    if attr not in attributes or not 1 <= number <= MAX_NUMBER or (attr == "drug") != bool(found["drug"]):
+    most = 1 if found["kind"] == "pre_assessment" else MAX_NUMBER
+    if attr not in attributes or not 1 <= number <= most or (attr == "drug") != bool(found["drug"]):
         return None
     drug = found["drug"].strip() if found["drug"] else None
     return RecordTarget(key.strip(), found["kind"], number, attr, attributes[attr], drug)
@@ -163,7 +172,7 @@ def choosable_targets(numbers: int = 3, drugs: tuple[str, ...] = ("melphalan", "
     """The targets a mapping table offers: every template column, then the numbered records' fields."""
     keys = [c.name for c in tpl.COLUMNS if not c.derived]
     for kind, (_label, attributes) in RECORDS.items():
-        for n in range(1, (1 if kind == "course" else numbers) + 1):
+        for n in range(1, (1 if kind in ("course", "pre_assessment") else numbers) + 1):
             for attr in attributes:
                 if attr == "drug":
                     keys += [f"{kind}[{n}].drug[{d}]" for d in drugs]

@@ -27,15 +27,17 @@ from storage.record.models import (
     Transplant,
 )
 
-_LISTS = {"assessment": "assessments", "transplant": "transplants", "relapse": "relapses",
+_LISTS = {"assessment": "assessments", "pre_assessment": "assessments", "transplant": "transplants", "relapse": "relapses",
           "complication": "complications", "therapy": "subsequent_therapies", "prior_hsct": "prior_transplants"}
-_DATES = {"assessment": "assessed_on", "transplant": "transplant_date", "relapse": "relapse_date",
+_DATES = {"assessment": "assessed_on", "pre_assessment": "assessed_on", "transplant": "transplant_date", "relapse": "relapse_date",
           "complication": "onset", "therapy": "start_date", "prior_hsct": "transplant_date"}
 
 
 def _new(kind: str) -> Any:
     if kind == "assessment":
         return ResponseAssessment(timing="post")
+    if kind == "pre_assessment":
+        return ResponseAssessment(timing="pre", specimen="BM")  # as the template's bm_blasts_pre
     return {"transplant": Transplant, "relapse": Relapse, "complication": Complication,
             "therapy": SubsequentTherapy, "prior_hsct": PriorTransplant}[kind]()
 
@@ -57,6 +59,8 @@ class RecordSlots:
             records = list(getattr(self.case, attr))
             if kind == "assessment":
                 records = [a for a in records if a.timing != "pre"]
+            elif kind == "pre_assessment":
+                records = [a for a in records if a.timing == "pre"]
             for n, record in enumerate(_in_order(records, kind), start=1):
                 self.slots[(kind, n)] = record
 
