@@ -65,7 +65,7 @@ def rows(real_dates: bool = False) -> list[list[Any]]:
     for index, raw in enumerate(demo_cases()):
         zero = dt.date.fromisoformat(raw["time_zero"])
 
-        def day(offset: int | None) -> Any:
+        def day(offset: int | None, zero: dt.date = zero) -> Any:
             if offset is None:
                 return ""
             when = zero + dt.timedelta(days=offset)
