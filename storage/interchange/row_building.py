@@ -139,9 +139,11 @@ def map_columns(session: Session, table: RawTable, mapping: ColumnMapping | None
             continue  # a wrong target is reported with the mapping's problems
         if target != CUSTOM:
             key_of = canonical(target)
-            if key_of in filled:
+            both_mapped = mapping is not None and key_of in filled and {filled[key_of], name} <= set(mapping.columns)
+            if key_of in filled and not both_mapped:  # (two mapped columns: said with the mapping's problems)
                 problems.append(Problem(None, name, None, f"columns {filled[key_of]} and {name} are both mapped to "
                                         f"{key_of}; map one of them to another field [[mapping]]"))
+            if key_of in filled:
                 continue
             filled[key_of] = name
         values = [row[i] for row in table.rows]
