@@ -15,8 +15,10 @@ EXPORT_SUFFIXES = {".csv": "csv", ".xlsx": "xlsx", ".sav": "sav", ".dta": "dta"}
 
 
 def add_parsers(sub: Any) -> None:
-    imp = sub.add_parser("import", help="import cases from a CSV or XLSX file in the flat case template")
-    imp.add_argument("file", type=Path, help="CSV or XLSX file, one row per case")
+    imp = sub.add_parser("import", help="import cases: a CSV or XLSX file, one row per case (the flat template, or "
+                                        "your own columns with --mapping), or the long format")
+    imp.add_argument("file", type=Path, help="CSV or XLSX file, one row per case; or the long format: an XLSX with "
+                                             "a sheet per record kind, a folder or zip of CSV tables")
     imp.add_argument("--db", type=Path, required=True, help="database to import into (created if missing)")
     imp.add_argument("--add-fields", action="store_true", help="add unknown columns as custom fields")
     imp.add_argument("--date-format", metavar="FMT", help="format of non-ISO dates, e.g. %%d.%%m.%%Y")
@@ -65,7 +67,7 @@ def run_import(args: argparse.Namespace) -> int:
     from storage.interchange.importing import ImportOptions
     from storage.safety.lock import DatabaseLocked
 
-    if not args.file.is_file():
+    if not args.file.is_file() and not args.file.is_dir():  # a folder: the long format's CSV tables
         _say("import", f"there is no file {args.file}")
         return 1
     if args.date_format is not None and "%" not in args.date_format:

@@ -12,67 +12,23 @@ import gc
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from storage.database import Database
 from storage.interchange import case_template as tpl
-from storage.interchange.bulk_insert import CaseRows, flatten, insert_cases
-from storage.interchange.column_mapping import ColumnMapping
-from storage.interchange.row_building import NewField, build_row, map_columns, shown
-from storage.interchange.table_files import Problem, UnreadableFile, read_table, worded
-from storage.record.models import Case, CustomField, SalvageCourse
-from storage.record.rules import check_case, same_study_id, shown_as, study_id_key
+from storage.interchange.bulk_insert import flatten, insert_cases
+from storage.interchange.import_plan import ImportOptions as ImportOptions  # re-exported for callers
+from storage.interchange.import_plan import ImportPlan, ImportReport, Progress, load_existing
+from storage.interchange.row_building import build_row, map_columns, shown
+from storage.interchange.table_files import Problem, UnreadableFile, read_table
+from storage.record.models import Case
+from storage.record.rules import check_case, shown_as, study_id_key
 from storage.safety.audit import REASON_KEY
-
-Progress = Callable[[int, int, str], None]  # (done, total, what is happening)
-
-
-@dataclass(frozen=True)
-class ImportOptions:
-    add_fields: bool = False  # unknown columns become custom fields (type inferred)
-    date_format: str | None = None  # e.g. "%d.%m.%Y"; ISO and real spreadsheet dates always work
-    update_existing: bool = False  # a study ID already in the database updates that case
-    dry_run: bool = False  # check and report only
-    mapping: ColumnMapping | None = None  # the user's columns and values -> Casebook's fields and codes
-
-
-@dataclass
-class ImportReport:
-    path: Path
-    header: list[str] = field(default_factory=list)
-    rows: list[list[Any]] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    new_fields: list[NewField] = field(default_factory=list)
-    created: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    written: bool = False
-    backup: Path | None = None
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    def problem_cells(self) -> dict[tuple[int, str | None], list[str]]:
-        """Problems by (row, column) for a preview to highlight; row 0 is the header."""
-        cells: dict[tuple[int, str | None], list[str]] = {}
-        for p in self.problems:
-            cells.setdefault((p.row or 0, p.column), []).append(worded(p.rule, dialog=True))
-        return cells
-
-    def summary(self) -> str:
-        if self.problems:
-            return f"{len(self.problems)} problem(s) in {self.path.name}; nothing was imported."
-        fields = f", {len(self.new_fields)} new custom field(s)" if self.new_fields else ""
-        verb = "imported" if self.written else "would be imported (dry run: nothing written)"
-        return f"{len(self.created)} new and {len(self.updated)} updated case(s) {verb}{fields}."
-
 
 _DATE_CODES = {"d": "day", "j": "day", "m": "month", "b": "month", "B": "month", "y": "year", "Y": "year",
                "a": "weekday", "A": "weekday"}
@@ -103,34 +59,14 @@ def _study_id(value: Any) -> str:
     return tpl.unneutralise(tpl.cell_text(value).strip())  # an export wrote '-P02 for -P02, as for all text
 
 
-def _load_existing(session: Session, keys: list[str], full: bool) -> dict[str, list[Case]]:
-    """The stored cases by study_id_key (several if the database already holds, e.g., both X1 and x1)."""
-    found: dict[str, dict[int, Case]] = {}
-    for start in range(0, len(keys), 500):
-        chunk = set(keys[start:start + 500])
-        query = select(Case).where(same_study_id(chunk))
-        if full:
-            query = query.options(*(selectinload(getattr(Case, rel)) for rel in (
-                "identity", "findings", "prior_transplants", "assessments", "transplants", "complications",
-                "subsequent_therapies", "relapses", "death", "custom_values")),
-                selectinload(Case.courses).selectinload(SalvageCourse.drugs))
-        for case in session.scalars(query):
-            key = study_id_key(case.study_id)
-            if key in chunk:
-                found.setdefault(key, {})[case.id] = case
-    return {key: list(cases.values()) for key, cases in found.items()}
-
-
-@dataclass
-class ImportPlan:
-    report: ImportReport
-    updated: list[Case] = field(default_factory=list)  # existing cases, changed in the session
-    new: list[CaseRows] = field(default_factory=list)  # new cases, checked and flattened
-    new_fields: list[CustomField] = field(default_factory=list)
-
-
 def plan_import(session: Session, path: Path, options: ImportOptions, progress: Progress | None = None) -> ImportPlan:
     """Read, build and check every row without writing anything."""
+    from storage.interchange.long_files import is_long
+
+    if is_long(Path(path)) and options.mapping is None:
+        from storage.interchange.long_import import plan_long_import
+
+        return plan_long_import(session, path, options, progress)
     report = ImportReport(Path(path))
     plan = ImportPlan(report)
     mapping = options.mapping
@@ -168,7 +104,7 @@ def plan_import(session: Session, path: Path, options: ImportOptions, progress: 
                                            f"{shown_as(sid, as_written)}"))
         else:
             first_row[key] = (number, sid)
-    existing = _load_existing(session, list(first_row), options.update_existing)
+    existing = load_existing(session, list(first_row), options.update_existing)
     header = [h.strip() for h in table.header]
     for done, (number, row) in enumerate(rows):
         if progress and done % 250 == 0:
