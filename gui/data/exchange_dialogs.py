@@ -44,7 +44,8 @@ from PySide6.QtWidgets import (
 )
 
 from storage.database import Database
-from storage.interchange.importing import ImportOptions, ImportReport, import_file
+from storage.interchange.import_plan import ImportOptions, ImportReport
+from storage.interchange.importing import import_file
 
 PROBLEM_COLOUR = QColor("#f8d0d0")
 PREVIEW_ROWS = 2000  # rows shown; every problem is listed below the table whatever the size
