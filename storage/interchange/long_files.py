@@ -22,6 +22,7 @@ from storage.interchange.table_files import (
     finish,
     is_xlsx,
 )
+from storage.interchange.xlsx_sheets import read_all_sheets, sheet_names
 from storage.record.models import Base
 
 KINDS = ("cases", "identities", "cytogenetic_findings", "prior_transplants", "salvage_courses",
@@ -74,16 +75,7 @@ def is_long(path: Path) -> bool:
         return False
     if not is_xlsx(path, head):
         return False
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(path, read_only=True)
-    except Exception:  # reported by the reader that follows
-        return False
-    try:
-        names = set(book.sheetnames)
-    finally:
-        book.close()
+    names = set(sheet_names(path))
     return "cases" in names and bool(names & set(KINDS[1:]))
 
 
@@ -121,9 +113,7 @@ def read_long(path: Path) -> dict[str, RawTable]:
         except (zipfile.BadZipFile, OSError) as exc:
             raise _fail(f"{path.name} is not a readable zip file: {exc}") from None
     else:
-        from storage.interchange.table_files import read_sheets
-
-        tables = {name: table for name, table in read_sheets(path).items() if name not in SKIPPED_SHEETS}
+        tables = {name: table for name, table in read_all_sheets(path).items() if name not in SKIPPED_SHEETS}
     if problems:
         raise UnreadableFile(problems)
     if "cases" not in tables and not tables:

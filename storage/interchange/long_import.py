@@ -10,6 +10,7 @@ record is changed, any other row is added, each change an ORM edit in the audit 
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import re
@@ -83,8 +84,24 @@ class _Reader:
         out: dict[str, Any] = {}
         ok = True
         for i, column in self.columns:
+            value = row[i]
+            kind = column.kind
+            if value is None or value == "":
+                out[column.name] = None
+                continue
+            # The common cells of an exported workbook, typed already, without the general parser:
+            if kind == "date" and type(value) is dt.datetime and value.time() == dt.time(0) \
+                    and value.year >= tpl.EARLIEST.year:
+                out[column.name] = value.date()
+                continue
+            if kind in ("float", "percent") and type(value) in (int, float):
+                out[column.name] = float(value)
+                continue
+            if kind == "int" and type(value) is int:
+                out[column.name] = value
+                continue
             try:
-                out[column.name] = tpl.parse_cell(column, row[i], self.date_format)
+                out[column.name] = tpl.parse_cell(column, value, self.date_format)
             except ValueError as exc:
                 shown = tpl.cell_text(row[i])
                 self.problems.append(Problem(number, column.name, shown, f"{shown!r} {exc}", self.kind))
@@ -100,10 +117,16 @@ def _matching(stored: list[Any], claimed: set[int], values: dict[str, Any], key:
 
 
 def _set(record: Any, values: dict[str, Any]) -> None:
+    """Change a stored record where a value differs (each change is an audited update)."""
     for name, value in values.items():
-        drug_course = name == "course_number" and isinstance(record, DrugAdministration)  # the join, not a field
-        if not drug_course and getattr(record, name) != value:
+        if getattr(record, name) != value:
             setattr(record, name, value)
+
+
+def _fields(kind: str, values: dict[str, Any]) -> dict[str, Any]:
+    if kind == "drug_administrations":  # course_number is the join to the course, not a field of the drug
+        return {k: v for k, v in values.items() if k != "course_number"}
+    return values
 
 
 class _CaseBuilder:
@@ -130,20 +153,23 @@ class _CaseBuilder:
                                              f"has a second row in {kind}; a case has one", kind))
                 return
             if current is None:
-                current = MODELS[kind]()
+                current = MODELS[kind](**values)  # the constructor: far cheaper than attribute by attribute
                 setattr(self.case, SINGLE[kind], current)
-            _set(current, values)
+            else:
+                _set(current, values)
             self.claimed.add(id(current))
             self.origin[id(current)] = (kind, number)
         else:
             self._put(kind, number, values, getattr(self.case, LISTS[kind]))
 
     def _put(self, kind: str, number: int, values: dict[str, Any], records: list[Any]) -> None:
-        record = _matching(records, self.claimed, values, IDENTIFIED_BY[kind]) if self.stored else None
+        fields = _fields(kind, values)
+        record = _matching(records, self.claimed, fields, IDENTIFIED_BY[kind]) if self.stored else None
         if record is None:
-            record = MODELS[kind]()
+            record = MODELS[kind](**fields)
             records.append(record)
-        _set(record, values)
+        else:
+            _set(record, fields)
         self.claimed.add(id(record))
         self.origin[id(record)] = (kind, number)
 
@@ -315,7 +341,10 @@ def _plan_case(plan: ImportPlan, options: ImportOptions, key: str, sid: str,
                                 "give one exactly", "cases" if case_row else sheet_of_id))
         return
     stored = case is not None
-    case = case if case is not None else Case(study_id=sid)
+    if case is None:  # a new case is built from its row in one call (see _CaseBuilder.add)
+        reader = readers.get("cases")
+        first = reader.values(case_row, rows["cases"][0][1]) if reader is not None else None
+        case = Case(**{**(first or {}), "study_id": sid})
     origin: Origin = {id(case): ("cases", case_row)} if case_row else {}
     before = len(problems)
     digest = hashlib.sha256()
@@ -323,9 +352,11 @@ def _plan_case(plan: ImportPlan, options: ImportOptions, key: str, sid: str,
     for kind in KINDS[:-1]:
         reader = readers.get(kind)
         for number, row in rows.get(kind, []):
-            digest.update(json.dumps([kind, [tpl.cell_text(v) for v in row]], ensure_ascii=False).encode("utf-8"))
+            digest.update(json.dumps([kind, row], ensure_ascii=False, default=str).encode("utf-8"))
             if reader is None:
                 continue
+            if kind == "cases" and not stored:
+                continue  # read above
             values = reader.values(number, row)
             if values is None:
                 continue
