@@ -132,6 +132,25 @@ def relapse_number_of(text: str) -> int | None:
     return int(found["n"]) if found["n"] else _ORDINAL_WORDS[found["word"]]
 
 
+_DOSE_WORDS = ("dosis", "dose", "dosierung", "")
+_ROUTE_COLUMNS = {"intrathekal": "course[1].intrathecal", "intrathecal": "course[1].intrathecal",
+                  "ith": "course[1].intrathecal", "weiteremedikamente": "course[1].other_drugs",
+                  "additionaldrugs": "course[1].other_drugs", "weitere": "course[1].other_drugs"}
+
+
+def _drug_column(key: str) -> str | None:
+    """course[1].drug[melphalan] for "Melphalan Dosis", "Cytarabin", "Ara-C dose"; the intrathecal column."""
+    from storage.interchange.dose_cells import DRUG_NAMES
+
+    if key in _ROUTE_COLUMNS:
+        return _ROUTE_COLUMNS[key]
+    for written, name in DRUG_NAMES.items():
+        stem = squeeze(written)
+        if any(key == stem + squeeze(word) or key == squeeze(word) + stem for word in _DOSE_WORDS):
+            return f"course[1].drug[{name}]"
+    return None
+
+
 @dataclass(frozen=True)
 class Suggestion:
     target: str
@@ -150,6 +169,9 @@ def suggest_target(header: str, taken: set[str] | None = None) -> Suggestion:
         return Suggestion(canonical(header.strip()), "exact")
     if key in _HEADER_INDEX and _HEADER_INDEX[key] not in taken:
         return Suggestion(_HEADER_INDEX[key], "synonym")
+    drug = _drug_column(key)
+    if drug and drug not in taken:
+        return Suggestion(drug, "synonym")
     best, score = "", 0.0
     for word, target in _HEADER_INDEX.items():
         ratio = difflib.SequenceMatcher(None, key, word).ratio()
@@ -296,3 +318,48 @@ def load_mapping(session: Session | None, name_or_file: str) -> ColumnMapping:
         known = f"; saved mappings: {', '.join(names)}" if names else "; the study has no saved mapping"
         raise MappingNotFound(f"there is no saved mapping named {name_or_file!r}{known}")
     return ColumnMapping.from_json(stored, name_or_file)
+
+
+@dataclass(frozen=True)
+class UnmappedValue:
+    column: str
+    target: str
+    value: str
+    rows: int  # how many rows hold it
+
+
+def unmapped_values(header: list[str], rows: list[list[Any]], mapping: ColumnMapping) -> list[UnmappedValue]:
+    """Every written value of a coded column that maps to no code, with how often it occurs (for the dialog
+    to list before anything is written)."""
+    found: list[UnmappedValue] = []
+    for i, name in enumerate(header):
+        target = mapping.target_of(name.strip())
+        if not target or target_codes(target) is None:
+            continue
+        counts: dict[str, int] = {}
+        for row in rows:
+            value = row[i] if i < len(row) else None
+            if tpl.is_blank(value):
+                continue
+            text = tpl.cell_text(value).strip()
+            if text in counts:
+                counts[text] += 1
+            elif mapping.code_for(target, text) is None:
+                counts[text] = 1
+        found += [UnmappedValue(name.strip(), target, text, n) for text, n in counts.items()]
+    return found
+
+
+def examples(rows: list[list[Any]], index: int, most: int = 3) -> list[str]:
+    """The first few different values of a column, as text."""
+    seen: list[str] = []
+    for row in rows:
+        value = row[index] if index < len(row) else None
+        if tpl.is_blank(value):
+            continue
+        text = tpl.cell_text(value).strip()
+        if text not in seen:
+            seen.append(text)
+            if len(seen) == most:
+                break
+    return seen
