@@ -52,8 +52,17 @@ def run(args: argparse.Namespace) -> int:
         _say(args.command, _os_problem(exc, Path(exc.filename or getattr(args, "db", "") or ".")))
         return 2
     except Exception as exc:  # the last line of defence: a message, never a traceback
-        _say(args.command, f"failed: {type(exc).__name__}: {exc}")
+        _say(args.command, _unexpected(exc))
         return 2
+
+
+def _unexpected(exc: Exception) -> str:
+    """A failure nobody foresaw, in words: a database error never shows its SQL or the values it wrote."""
+    from storage.safety.problems import database_problem, is_database_error
+
+    if is_database_error(exc):
+        return database_problem(exc)
+    return f"failed: {type(exc).__name__}: {exc}"
 
 
 def run_import(args: argparse.Namespace) -> int:
@@ -122,7 +131,7 @@ def _import_into(path: Path, file: Path, options: Any) -> Any:
 
     with acquire_lock(path):
         new = not path.exists()
-        db = create_database(path) if new else open_database(path, backup=False)
+        db = create_database(path) if new else open_database(path, backup=False, upgrade_schema=not options.dry_run)
         report = None
         try:
             report = import_file(db, file, options)
@@ -150,7 +159,7 @@ def _dry_run_on_new_database(file: Path, options: Any) -> Any:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from storage.database import DatabaseError, head_revision, inspect_revision, open_database
+    from storage.database import DatabaseError, open_database
     from storage.interchange.exporting import ExportError, ExportOptions, export_database
     from storage.safety.lock import DatabaseLocked, Lock, acquire_lock, make_read_only
 
@@ -170,10 +179,10 @@ def run_export(args: argparse.Namespace) -> int:
         try:
             lock = acquire_lock(args.db)
         except DatabaseLocked as exc:
-            # Reading is safe while another window writes; writing keys or upgrading is not.
-            if args.deidentify or inspect_revision(args.db) != head_revision():
+            # Reading is safe while another window writes; writing keys is not.
+            if args.deidentify:
                 raise exc
-        db = open_database(args.db, backup=False)  # reading needs no backup; an upgrade still makes one
+        db = open_database(args.db, backup=False, upgrade_schema=False)  # an export never upgrades the file
         if lock is None:
             make_read_only(db.engine)
         try:

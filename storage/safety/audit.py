@@ -20,6 +20,7 @@ import datetime as dt
 import getpass
 import hashlib
 import json
+import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -38,10 +39,28 @@ _DELETED = "casebook_audit_deleted"
 
 
 def os_user() -> str:
+    """The operating system's account of the real user id: not LOGNAME or USER, which anyone can set."""
     try:
-        return getpass.getuser()
-    except Exception:  # no login name in the environment or the password database
+        import pwd
+
+        return pwd.getpwuid(os.getuid()).pw_name
+    except ImportError:  # Windows: no uid; the account that owns the process token
+        pass
+    except KeyError:  # a uid without an account (a container): the uid itself, never an environment name
+        return f"uid {os.getuid()}"
+    try:
+        return _windows_account() or getpass.getuser()
+    except Exception:
         return "unknown"
+
+
+def _windows_account() -> str | None:
+    import ctypes
+
+    size = ctypes.c_ulong(257)
+    buffer = ctypes.create_unicode_buffer(size.value)
+    advapi32 = ctypes.windll.advapi32  # type: ignore[attr-defined,unused-ignore]
+    return buffer.value if advapi32.GetUserNameW(buffer, ctypes.byref(size)) else None
 
 
 def text_value(value: Any) -> str | None:

@@ -9,7 +9,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from storage.record.schema import head_revision, inspect_revision
+from storage.record.schema import head_revision, inspect_revision, known_revisions, read_only_uri
 from storage.safety.audit import verify_chain
 
 
@@ -32,7 +32,12 @@ def verify_database(path: Path) -> VerificationReport:
     """
     revision = inspect_revision(path)
     report = VerificationReport([f"{path}: Casebook database, schema {revision} (this app: {head_revision()})"])
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    if revision not in known_revisions():
+        report.problems.append(
+            f"the database was written by a newer Casebook (schema {revision}); this version cannot know its "
+            "rules, so it was not checked. Update Casebook and verify again.")
+        return report
+    conn = sqlite3.connect(read_only_uri(path), uri=True)
     try:
         integrity = [r[0] for r in conn.execute("PRAGMA integrity_check")]
         if integrity == ["ok"]:
