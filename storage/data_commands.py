@@ -31,6 +31,9 @@ def add_parsers(sub: Any) -> None:
                      help="no names, hospital numbers, birth dates or free text; coded IDs; shifted dates")
     exp.add_argument("--days-from-time-zero", action="store_true",
                      help="with --deidentify: dates as days from time zero instead of shifted dates")
+    exp.add_argument("--safe-field", action="append", default=[], metavar="FIELD",
+                     help="with --deidentify: keep this free-text or custom field (still checked for the "
+                          "patient's identifiers); repeatable; long-format fields as table.column")
     exp.add_argument("--overwrite", action="store_true",
                      help="replace an existing export file (never a database, its backups or any SQLite file)")
     ver = sub.add_parser("verify", help="check the audit trail's hash chain and the database's integrity")
@@ -165,7 +168,8 @@ def run_export(args: argparse.Namespace) -> int:
 
     fmt = args.format or EXPORT_SUFFIXES.get(args.out.suffix.lower(), "csv")
     options = ExportOptions(fmt=fmt, long=args.long, deidentify=args.deidentify,
-                            date_mode="days" if args.days_from_time_zero else "shift", overwrite=args.overwrite)
+                            date_mode="days" if args.days_from_time_zero else "shift", overwrite=args.overwrite,
+                            safe_fields=frozenset(args.safe_field))
     if args.days_from_time_zero and not args.deidentify:
         _say("export", "--days-from-time-zero only applies with --deidentify")
         return 1

@@ -96,7 +96,7 @@ class CaseIdentifiers:
         runs = re.findall(r"\d+", text)
         if any(run.lstrip("0") == number for run in runs for number in self.digits):
             return "hospital number"
-        squeezed = re.sub(r"\s+", " ", text)
+        squeezed = re.sub(r"\s*([./-])\s*", r"\1", re.sub(r"\s+", " ", text))  # "7. 3. 1961" -> "7.3.1961"
         if any(re.search(rf"(?<![\d]){re.escape(spelling)}(?![\d])", squeezed) for spelling in self.dates):
             return "date of birth"
         return None
@@ -116,7 +116,8 @@ def scan_rows(table: str, header: list[str], rows: Iterable[tuple[Case, list[Any
         for column, value in zip(header, row, strict=False):
             what = ids.found_in(value)
             if what is not None:
-                where = column if table == "cases" else f"{table}.{column}"
+                where = (column if table == "cases" else f"custom field {row[1]}" if table == "custom_values"
+                         else f"{table}.{column}")
                 raise IdentifierFound(
                     f"the field {where} holds the patient's {what} (case {row[0]}); the de-identified export "
                     f"was not written. Correct that entry, or leave the field out of de-identified exports.")
