@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from storage.record.schema import head_revision, inspect_revision, known_revisions, read_only_uri
-from storage.safety.audit import verify_chain
+from storage.safety.trail_checks import verify_chain
 
 
 @dataclass

@@ -13,7 +13,8 @@ from storage.database import Database
 from storage.record.models import Case, Death, Identity
 from storage.record.rules import RecordRejected
 from storage.record.tables import audit_log
-from storage.safety.audit import REASON_KEY, case_history, field_history, verify_chain
+from storage.safety.audit import REASON_KEY, case_history, field_history
+from storage.safety.trail_checks import verify_chain
 
 
 def _count(db: Database) -> int:
