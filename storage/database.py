@@ -30,7 +30,8 @@ from storage.record.schema import (  # re-exported: callers open and inspect thr
     known_revisions,
     refuse_hard_links,
 )
-from storage.safety import audit  # noqa: F401  (registers the audit trail on every Session)
+from storage.safety import audit  # (also registers the audit trail on every Session)
+from storage.safety.anchors import record_anchor
 from storage.safety.backup import backup_database
 
 __all__ = ["SCHEMA_REVISIONS", "Database", "DatabaseError", "DatabaseHardLinked", "DatabaseNeedsUpgrade",
@@ -115,6 +116,20 @@ def _backup_before_upgrade(path: Path, revision: str) -> Path:
     return backup_database(path, f"before-upgrade-from-{revision}")
 
 
+def _record_upgrade(engine: Engine, revision: str) -> None:
+    """The upgrade in the trail, with the newest record of each table then: records up to those were
+    stored before the trail started (schema 0001 had none), so verify does not ask for their creation."""
+    from storage.record.models import Base, StudyInfo
+
+    with engine.begin() as connection:
+        baseline: dict[str, int] = {}
+        for table in Base.metadata.sorted_tables:
+            if table.name != StudyInfo.__tablename__ and "id" in table.c:
+                baseline[table.name] = int(connection.exec_driver_sql(
+                    f"SELECT coalesce(max(id), 0) FROM {table.name}").scalar() or 0)
+        audit.record_event(connection, "upgrade", {"from": revision, "to": head_revision(), "baseline": baseline})
+
+
 def create_database(path: Path) -> Database:
     """A new, empty database at the current schema. Refuses to touch an existing file."""
     path = Path(path)
@@ -125,10 +140,14 @@ def create_database(path: Path) -> Database:
     engine = make_engine(path)
     try:
         upgrade(engine)
+        with engine.begin() as connection:  # the first entry: this trail's identity from the start
+            audit.record_event(connection, "created", {"schema": head_revision(), "nonce": os.urandom(16).hex()})
     except Exception:
         engine.dispose()
-        path.unlink(missing_ok=True)
+        for leftover in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm", "-journal"))):
+            leftover.unlink(missing_ok=True)
         raise
+    record_anchor(path, "created")
     return Database(path, engine, sessionmaker(engine, expire_on_commit=False))
 
 
@@ -163,6 +182,8 @@ def open_database(path: Path, create: bool = False, backup: bool = True, upgrade
     if revision != head:
         db.backup_path = _backup_before_upgrade(path, revision)
         upgrade(engine)
+        _record_upgrade(engine, revision)
+        record_anchor(path, f"upgrade from {revision}")
         db.upgraded_from = revision
     elif backup:
         db.backup_path = backup_database(path, "on-opening")

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from storage.record.models import Case
 from storage.record.tables import deid_keys
+from storage.safety.audit import record_event
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no I/1, O/0: codes are read aloud and typed
 DATE_MODES = {"shift": "every date shifted by a random per-case offset",
@@ -59,6 +60,7 @@ def keys_and_created(session: Session, cases: list[Case]) -> tuple[dict[int, Cas
             missing.append({"case_id": case.id, "code": key.code, "date_offset_days": key.date_offset_days})
     if missing:
         session.execute(deid_keys.insert(), missing)
+        record_event(session.connection(), "key", {"created_for_cases": len(missing)})  # never a code or offset
     return keys, len(missing)
 
 

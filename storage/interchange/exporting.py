@@ -27,6 +27,7 @@ from storage.interchange.identifier_scan import IdentifierFound, scan_rows
 from storage.record.codes import best_response
 from storage.record.models import Base, Case, CustomField, SalvageCourse
 from storage.record.study_settings import get_setting, put_setting
+from storage.safety.anchors import record_anchor, trail_head
 from storage.safety.audit import os_user
 from storage.safety.freeze import freeze_label
 
@@ -221,6 +222,10 @@ def about_lines(session: Session, options: ExportOptions, cases: int, deid: Deid
         deid.describe() if deid else "identified: contains names, hospital numbers and dates of birth",
         _freeze_line(session),
     ]
+    database = _database_path(session)
+    head = trail_head(database) if database is not None else None
+    if head is not None:  # the trail's head at export: verify checks it is still there (anchors)
+        lines.append(head.line())
     return lines
 
 
@@ -328,6 +333,9 @@ def export_database(session: Session, out: Path, options: ExportOptions = Export
         raise ExportError(str(exc)) from None
     except OSError as exc:
         raise ExportError(f"cannot write {out}: {exc.strerror or exc}") from exc
+    database = _database_path(session)
+    if database is not None:
+        record_anchor(database, f"export to {out.name}")
     if progress:
         progress(3, 3, "done")
     return result

@@ -378,3 +378,22 @@ def field_history(session: Session, study_id: str, table_name: str, field: str) 
 def recent_entries(session: Session, limit: int = 500) -> list[AuditEntry]:
     rows = _entries(session, audit_log.c.id > 0)
     return rows[-limit:]
+
+
+# --- system events: what happened to the database rather than to a record -------------------------
+
+EVENT_ACTION = "event"  # action of a system event; its table_name is "database", its field the kind
+EVENT_KINDS = frozenset({"created", "upgrade", "restore", "freeze", "key", "backup"})
+
+
+def record_event(connection: Connection, kind: str, detail: dict[str, Any], reason: str | None = None) -> None:
+    """Append a system event (creation, schema upgrade, restore, freeze, key creation) to the trail.
+
+    ``detail`` is plain data without patient values (never a code or an offset of the key)."""
+    if kind not in EVENT_KINDS:
+        raise ValueError(f"unknown kind of event {kind!r}")
+    append_entries(connection, [{
+        "at": now_utc(), "os_user": os_user(), "action": EVENT_ACTION, "table_name": "database",
+        "record_id": None, "study_id": None, "field": kind, "old_value": None,
+        "new_value": json.dumps(detail, ensure_ascii=False, sort_keys=True), "reason": reason,
+    }])

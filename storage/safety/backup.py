@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from storage.record.schema import read_only_uri
+from storage.safety.anchors import record_anchor, trail_head
+from storage.safety.audit import record_event
 
 KEEP_LATEST = 10
 KEEP_DAYS = 31
@@ -121,6 +123,7 @@ def backup_database(database: Path, reason: str) -> Path:
     except (sqlite3.Error, OSError) as exc:
         partial.unlink(missing_ok=True)
         raise BackupError(f"Could not back up {database.name} to {folder}: {exc}") from exc
+    record_anchor(database, f"backup ({slug})", trail_head(target))
     rotate(database)
     return target
 
@@ -205,4 +208,24 @@ def restore_backup(backup: Path, database: Path) -> Path:
         raise BackupError(f"Restoring {backup.name} failed ({exc}); {database.name} was not changed.") from exc
     finally:
         src.close()
+    _record_restore(database, backup, safety)
     return safety
+
+
+def _record_restore(database: Path, backup: Path, safety: Path) -> None:
+    """The restore in the restored trail, naming the copy that keeps the trail it replaced; then an anchor."""
+    from sqlalchemy import URL, create_engine, text
+
+    replaced = trail_head(safety) if safety != database else None
+    engine = create_engine(URL.create("sqlite", database=str(database)), hide_parameters=True)
+    try:
+        with engine.begin() as connection:
+            if connection.execute(text("SELECT 1 FROM sqlite_master WHERE name='audit_log'")).first():
+                record_event(connection, "restore", {
+                    "restored_from": backup.name,
+                    "replaced_trail_kept_in": safety.name if safety != database else None,
+                    "replaced_trail_head": None if replaced is None else {"entry": replaced.entry,
+                                                                          "hash": replaced.hash}})
+    finally:
+        engine.dispose()
+    record_anchor(database, f"restore from {backup.name}")

@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from storage.record.schema import head_revision, inspect_revision, known_revisions, read_only_uri
+from storage.safety.anchors import check_anchors
 from storage.safety.trail_checks import verify_chain
 
 
@@ -96,6 +97,9 @@ def verify_database(path: Path) -> VerificationReport:
                     f"Audit trail: {chain.entries} entries, hash chain intact, append-only triggers in place"
                 )
             report.problems += chain.problems
+            anchors = check_anchors(conn, path)
+            report.facts += anchors.facts
+            report.problems += anchors.problems
         else:
             report.facts.append("Audit trail: none (schema before 0002; it starts when the database is next opened)")
         report.cases = int(conn.execute("SELECT count(*) FROM cases").fetchone()[0])
