@@ -75,7 +75,7 @@ def record_anchor(database: Path, event: str, head: Head | None = None) -> Head 
     head = head or trail_head(database)
     if head is None:
         return None
-    line = {"at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "event": event,
+    line = {"at": dt.datetime.now(dt.UTC).isoformat(timespec="microseconds"), "event": event,
             "database": str(database), "identity": head.identity, "entry": head.entry, "hash": head.hash}
     try:
         folder = data_folder()
@@ -161,6 +161,11 @@ def check_anchors(conn: sqlite3.Connection, database: Path) -> AnchorReport:
             continue  # a copy of the database that was here before this one was created
         backups_checked += 1
         check(head.entry, head.hash, head.identity, f"the backup {path.name}")
+    anchored = [int(a.get("entry", 0)) for a in anchors if a.get("identity") == identity]
+    if anchored and max(anchored) < newest:
+        problems.append(f"audit entries {max(anchored) + 1}..{newest} are not anchored in the journal: they were "
+                        "written by another program (or by Casebook under another account or on another "
+                        "computer, or it stopped before recording them)")
     facts = [f"Audit trail anchors outside the database: {journal_checked} in the journal {journal_path()}, "
              f"{backups_checked} backup(s); " + ("all match the trail" if not problems else
                                                  f"{len(problems)} do not match")]

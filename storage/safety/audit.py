@@ -25,6 +25,7 @@ import os
 import secrets
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, delete, event, insert, inspect, select
@@ -32,6 +33,7 @@ from sqlalchemy.orm import Session, UOWTransaction, object_session
 
 from storage.record.models import Base, Case, DrugAdministration, SalvageCourse, StudyInfo
 from storage.record.tables import audit_log
+from storage.safety.anchors import record_anchor, trail_head
 
 GENESIS = "0" * 64
 REASON_KEY = "audit_reason"  # session.info[REASON_KEY]: why the user made this change
@@ -397,3 +399,22 @@ def record_event(connection: Connection, kind: str, detail: dict[str, Any], reas
         "record_id": None, "study_id": None, "field": kind, "old_value": None,
         "new_value": json.dumps(detail, ensure_ascii=False, sort_keys=True), "reason": reason,
     }])
+
+
+# Every commit that moved the trail's head is anchored outside the database (storage.safety.anchors), so
+# that verify can tell entries written by Casebook on this account from entries appended by other means.
+_ANCHORED: dict[str, str] = {}  # database path -> the head hash last anchored by this process
+
+
+@event.listens_for(Session, "after_commit")
+def _anchor_commit(session: Session) -> None:
+    try:
+        database = session.get_bind().engine.url.database
+    except Exception:  # a session without a bind: nothing was written
+        return
+    if not database or database == ":memory:":
+        return
+    head = trail_head(Path(database))
+    if head is not None and _ANCHORED.get(database) != head.hash:
+        _ANCHORED[database] = head.hash
+        record_anchor(Path(database), "commit", head)

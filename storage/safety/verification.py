@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from storage.record.schema import head_revision, inspect_revision, known_revisions, read_only_uri
 from storage.safety.anchors import check_anchors
+from storage.safety.record_checks import changed_values, missing_creations
 from storage.safety.trail_checks import verify_chain
 
 
@@ -97,6 +98,9 @@ def verify_database(path: Path) -> VerificationReport:
                     f"Audit trail: {chain.entries} entries, hash chain intact, append-only triggers in place"
                 )
             report.problems += chain.problems
+            creation_facts, creation_problems = missing_creations(conn)
+            report.facts += creation_facts
+            report.problems += creation_problems + changed_values(conn)
             anchors = check_anchors(conn, path)
             report.facts += anchors.facts
             report.problems += anchors.problems
