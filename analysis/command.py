@@ -184,8 +184,8 @@ def analyze(args: argparse.Namespace) -> CohortResult:
     conf_level = _parse_conf_level(args.conf_level)
     try:
         conditions = [Condition.parse(w) for w in args.where]
-        # an analysis only reads: no backup copy on opening
-        database = open_database(Path(db_path), backup=False)
+        # an analysis only reads: no backup copy on opening, and an older schema is never upgraded
+        database = open_database(Path(db_path), backup=False, upgrade_schema=False)
     except (CohortError, DatabaseError) as exc:
         raise AnalyzeError(str(exc)) from None
     try:
