@@ -41,6 +41,7 @@ from storage.record.case_documents import (
     load_document,
     save_document,
 )
+from storage.record.dosing import load_acknowledged, load_catalogue, save_acknowledged
 from storage.record.rules import RecordRejected, Violation, check_case
 from storage.views.quality import document_problems
 
@@ -68,6 +69,7 @@ class CaseForm(QWidget):
         self.problems: dict[str, list[str]] = {}
         self.read_only = False  # the database is open read-only: nothing can be saved
         self.report: Report | None = None  # where an undo step that fails later is explained
+        self._acknowledged: set[str] = set()  # dose warnings acknowledged, as stored
 
         self.title = QLabel()
         self.title.setStyleSheet("font-size: 15pt; font-weight: 600;")
@@ -155,6 +157,9 @@ class CaseForm(QWidget):
         with self.db.session() as s:
             doc = load_document(s, case_id)
             specs = load_custom_fields(s)
+            catalogue = load_catalogue(s)
+            self._acknowledged = load_acknowledged(s, case_id)
+        self.courses.catalogue = catalogue
         if self.custom.set_specs(specs):  # new editors: connect them once
             for editor in self.custom.fields.values():
                 editor.edited.connect(self._edited)
@@ -171,7 +176,7 @@ class CaseForm(QWidget):
             for key, table in section.tables.items():
                 if key != "courses":  # courses come with their drugs, below
                     table.set_rows(doc.get(key) or [])
-        self.courses.load(doc.get("courses") or [])
+        self.courses.load(doc.get("courses") or [], acknowledged=self._acknowledged)
         self._base = copy.deepcopy(doc)
         self._loading = False
         self.scroll_area.setEnabled(True)
@@ -235,7 +240,7 @@ class CaseForm(QWidget):
         for violation in check_case(case_from_document(doc, self.custom.specs)):
             problems.setdefault(violation.field, []).append(violation.rule)
         self.show_problems(problems)
-        self._set_dirty(doc != self._original or bool(unreadable))
+        self._set_dirty(doc != self._original or bool(unreadable) or self.courses.acknowledged != self._acknowledged)
         self._refresh_derived(doc)
         return problems
 
@@ -337,20 +342,24 @@ class CaseForm(QWidget):
         if problems:
             return False
         doc, _unreadable = self.document()
-        if doc == self._original:
+        acknowledged = set(self.courses.acknowledged)
+        if doc == self._original and acknowledged == self._acknowledged:
             return True
         try:
             with self.db.session() as s:
                 save_document(s, doc, self.case_id)
+                save_acknowledged(s, self.case_id, acknowledged)  # same transaction as the case
         except RecordRejected as exc:  # e.g. a study ID another case already has
             self.show_problems(self._by_field(exc.violations))
             return False
         with self.db.session() as s:
             saved = load_document(s, self.case_id)
-        command = SaveCaseCommand(self.db, self.case_id, self._original, saved, self._notify, applied=True)
-        if self.report is not None:
-            command.report = self.report
-        self.undo_stack.push(command)
+        self._acknowledged = acknowledged
+        if saved != self._original:
+            command = SaveCaseCommand(self.db, self.case_id, self._original, saved, self._notify, applied=True)
+            if self.report is not None:
+                command.report = self.report
+            self.undo_stack.push(command)
         self._original = saved
         self._set_dirty(False)
         self._notify(self.case_id)
