@@ -119,6 +119,8 @@ class CaseForm(QWidget):
         page_layout.addStretch(1)
         self.scroll_area = QScrollArea()
         self.scroll_area.setWidgetResizable(True)
+        # The page is as wide as the form: it scrolls up and down, never sideways (no label cut).
+        self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.scroll_area.setWidget(page)
         layout = QVBoxLayout(self)
         layout.addLayout(header)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -76,6 +76,7 @@ class CaseListWidget(QWidget):
         layout.addWidget(self.view, 1)
         layout.addWidget(self.count_label)
         self._selecting = False
+        self._columns_restored = False  # the user's own column widths: never resized to contents
         # The case chosen in the list: it stays chosen (and in the form) while a filter hides it.
         self._chosen: int | None = None
 
@@ -84,6 +85,13 @@ class CaseListWidget(QWidget):
         self.delete_button.setDefaultAction(delete_case)
         for button in (self.new_button, self.delete_button):
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+
+    def restore_header(self, state: QByteArray) -> None:
+        """The column widths as the user left them (per user, not per database)."""
+        header = self.view.horizontalHeader()
+        if not state.isEmpty() and header.restoreState(state):
+            header.setSortIndicator(m.STUDY_ID, Qt.SortOrder.AscendingOrder)
+            self._columns_restored = True
 
     # --- loading ---------------------------------------------------------------------------
     def show_opening(self, name: str) -> None:
@@ -107,7 +115,7 @@ class CaseListWidget(QWidget):
             column, order = header.sortIndicatorSection(), header.sortIndicatorOrder()
             if (column, order) != (m.STUDY_ID, Qt.SortOrder.AscendingOrder):
                 self.model.sort(column, order)
-            if len(summaries) <= FIT_COLUMNS_UP_TO:
+            if len(summaries) <= FIT_COLUMNS_UP_TO and not self._columns_restored:
                 self.view.resizeColumnsToContents()
                 for column in (m.DIAGNOSIS, m.STATUS):  # long texts: the tooltip and filter see all
                     self.view.setColumnWidth(column, min(self.view.columnWidth(column), 220))

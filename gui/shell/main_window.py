@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut, QUndoCommand, QUndoStack
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut, QShowEvent, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QFileDialog,
     QInputDialog,
@@ -26,6 +26,7 @@ from gui.case_list.list_view import CaseListWidget
 from gui.shell.lazy_tabs import LazyTabs
 from gui.shell.opening import create_new, is_read_only, open_existing, release
 from gui.shell.settings import Settings
+from gui.widgets.screen_fit import available_area, first_size, fit_splitter, fit_window
 from gui.widgets.study_window import StudyWindow
 
 if TYPE_CHECKING:  # storage and the form are imported once a database opens (gui.shell.app paints first)
@@ -60,10 +61,14 @@ class MainWindow(StudyWindow):
         self.case_list.case_selected.connect(self._case_selected)
         self.case_list.view.doubleClicked.connect(lambda _i: self.form.focus_first_field() if self.form else None)
         self.undo_stack.indexChanged.connect(self._update_status)
-        self.resize(1500, 900)
+        # Never larger than the screen: a ward screen is often 1366×768; a geometry saved on a larger
+        # screen is clamped to this one (gui.widgets.screen_fit).
+        self.resize(first_size(available_area(self)))
         geometry = self.settings.get("geometry")
         if not geometry.isEmpty():
             self.restoreGeometry(geometry)
+        fit_window(self)
+        self.case_list.restore_header(self.settings.get("case_list_header"))
         self.set_database(db, lock)
         window_state = self.settings.get("window_state")
         if not window_state.isEmpty():
@@ -73,10 +78,10 @@ class MainWindow(StudyWindow):
     def restore_splitter(self) -> None:
         """The list / form split as last left (again once the form exists, if the database opened later)."""
         splitter_state = self.settings.get("splitter_state")
-        if not splitter_state.isEmpty():
-            self.splitter.restoreState(splitter_state)
-        else:
-            self.splitter.setSizes([640, 860])
+        if splitter_state.isEmpty() or not self.splitter.restoreState(splitter_state):
+            width = max(self.splitter.width(), self.width())
+            self.splitter.setSizes([width * 2 // 5, width - width * 2 // 5])  # list 40 %, form 60 %
+        QTimer.singleShot(0, lambda: fit_splitter(self.splitter))  # once laid out: no pane below its minimum
 
     # --- actions and menus -------------------------------------------------------------------
     def _action(self, text: str, slot: object, shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None, tip: str = "") -> QAction:
@@ -405,6 +410,10 @@ class MainWindow(StudyWindow):
         QMessageBox.about(self, "About Casebook", "Casebook: case records and survival analysis for a "
                           "retrospective clinical case cohort. Works offline; your data stays in the database file.")
 
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        fit_window(self)  # the frame (title bar, borders) is known only now
+
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self._confirm_leave_form():
             event.ignore()
@@ -412,6 +421,7 @@ class MainWindow(StudyWindow):
         self.settings.set("geometry", self.saveGeometry())
         self.settings.set("splitter_state", self.splitter.saveState())
         self.settings.set("window_state", self.saveState())
+        self.settings.set("case_list_header", self.case_list.view.horizontalHeader().saveState())
         self.settings.sync()
         if self.db is not None:
             self.db.close()

@@ -1,6 +1,7 @@
 """Window preferences in one QSettings wrapper: typed keys with defaults, unknown keys refused.
 
-Only how the window looks and which files were open live here; never patient data.
+Only how the window looks and which files were open live here; never patient data. These are the
+user's settings (QSettings per user account), the same whichever database is open.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ KEYS: dict[str, Key] = {
         Key("geometry", QByteArray, QByteArray()),
         Key("window_state", QByteArray, QByteArray()),
         Key("splitter_state", QByteArray, QByteArray()),
+        Key("case_list_header", QByteArray, QByteArray()),  # the case list's column widths and order
         Key("recent_files", list, []),
         Key("last_database", str, ""),
     )
