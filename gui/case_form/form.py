@@ -9,10 +9,12 @@ storage and lands on the undo stack as one command.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QUndoStack
+from PySide6.QtGui import QKeySequence, QShortcut, QUndoStack
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -25,11 +27,12 @@ from PySide6.QtWidgets import (
 )
 
 from analysis.statistics.endpoints import EVENT_FREE_SURVIVAL, OVERALL_SURVIVAL, derive
-from gui.case_form import sections
+from gui.case_form import navigator, sections
 from gui.case_form.commands import Notify, Report, SaveCaseCommand
 from gui.case_form.courses import CoursesSection
+from gui.case_form.navigator import ProblemBanner, SectionNavigator
 from gui.case_form.outcome import CustomSection, NotesSection, OutcomeSection
-from gui.widgets.fields import FieldError, format_number
+from gui.widgets.fields import format_number
 from storage.database import Database
 from storage.record import codes
 from storage.record.case_documents import (
@@ -44,15 +47,6 @@ from storage.record.case_documents import (
 from storage.record.dosing import load_acknowledged, load_catalogue, save_acknowledged
 from storage.record.rules import RecordRejected, Violation, check_case
 from storage.views.quality import document_problems
-
-
-def _list_path(path: str) -> tuple[str, int, str] | None:
-    """'complications[2].onset' -> ('complications', 2, 'onset')."""
-    head, sep, key = path.partition("].")
-    name, bracket, number = head.partition("[")
-    if not (sep and bracket and number.isdigit()):
-        return None
-    return name, int(number), key
 
 
 class CaseForm(QWidget):
@@ -70,6 +64,7 @@ class CaseForm(QWidget):
         self.read_only = False  # the database is open read-only: nothing can be saved
         self.report: Report | None = None  # where an undo step that fails later is explained
         self._acknowledged: set[str] = set()  # dose warnings acknowledged, as stored
+        self._missing_by_section: dict[int, int] = {}
 
         self.title = QLabel()
         self.title.setStyleSheet("font-size: 15pt; font-weight: 600;")
@@ -78,7 +73,8 @@ class CaseForm(QWidget):
         self.quality_line = QLabel()
         self.quality_line.setWordWrap(True)
         self.quality_line.setStyleSheet("color: #a05a00;")
-        self.banner = FieldError(self)
+        self.banner = ProblemBanner(self.jump_to, self)
+        self._refused = False  # the last save was refused: the banner and the button say so
         self.save_button = QPushButton("Save case")
         self.save_button.setToolTip("Save this case (Ctrl+S)")
         self.revert_button = QPushButton("Discard changes")
@@ -122,10 +118,18 @@ class CaseForm(QWidget):
         # The page is as wide as the form: it scrolls up and down, never sideways (no label cut).
         self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.scroll_area.setWidget(page)
+        self.navigator = SectionNavigator([s.title for s in self.sections])
+        self.navigator.jump.connect(self.show_section)
+        self.scroll_area.verticalScrollBar().valueChanged.connect(self._follow_scroll)
+        body = QHBoxLayout()
+        body.addWidget(self.navigator)
+        body.addWidget(self.scroll_area, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(header)
         layout.addWidget(self.banner)
-        layout.addWidget(self.scroll_area, 1)
+        layout.addLayout(body, 1)
+        self._make_shortcuts()
+        QApplication.instance().focusChanged.connect(self._focus_changed)  # type: ignore[union-attr]
 
         self._validate_timer = QTimer(self)
         self._validate_timer.setSingleShot(True)
@@ -134,6 +138,56 @@ class CaseForm(QWidget):
         for section in self.sections:
             self._connect(section)
         self.clear()
+
+    # --- sections -------------------------------------------------------------------------
+    def _make_shortcuts(self) -> None:
+        context = Qt.ShortcutContext.WidgetWithChildrenShortcut
+        keys: list[tuple[str, Callable[[], None]]] = [
+            ("Ctrl+PgDown", lambda: self.show_section(self.current_section() + 1)),
+            ("Ctrl+PgUp", lambda: self.show_section(self.current_section() - 1)),
+        ]
+        for i in range(min(9, len(self.sections))):
+            keys.append((f"Alt+{i + 1}", partial(self.show_section, i)))
+        for key, slot in keys:
+            shortcut = QShortcut(QKeySequence(key), self)
+            shortcut.setContext(context)
+            shortcut.activated.connect(slot)
+
+    def current_section(self) -> int:
+        return max(self.navigator.currentRow(), 0)
+
+    def show_section(self, i: int) -> None:
+        """Scroll a section to the top of the page and put the focus on its first field or table."""
+        if not 0 <= i < len(self.sections):
+            return
+        section = self.sections[i]
+        self.navigator.setCurrentRow(i)
+        bar = self.scroll_area.verticalScrollBar()
+        bar.blockSignals(True)
+        bar.setValue(min(section.y(), bar.maximum()))
+        bar.blockSignals(False)
+        targets = [*section.fields.values(), *(t.table for t in section.tables.values())]
+        if targets and self.scroll_area.isEnabled():
+            first = min(targets, key=lambda w: w.mapTo(section, w.rect().topLeft()).y())
+            first.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def _follow_scroll(self, value: int) -> None:
+        """The navigator marks the section at the top of the page."""
+        shown = [i for i, s in enumerate(self.sections) if s.y() <= value + 40]
+        self.navigator.setCurrentRow(shown[-1] if shown else 0)
+
+    def jump_to(self, path: str) -> None:
+        """Go to the field or cell a problem's path names (a banner link)."""
+        navigator.jump_to(self, path)
+
+    def _focus_changed(self, old: QWidget | None, new: QWidget | None) -> None:
+        """A table the focus left: its row being filled counts as left (now checked like any other)."""
+        if old is None:
+            return
+        tables = [t for section in self.sections for t in section.tables.values()] + [self.courses.drugs]
+        for table in tables:
+            if table.filling is not None and table.isAncestorOf(old) and not (new and table.isAncestorOf(new)):
+                table.focus_left()
 
     def _connect(self, section: sections.Section) -> None:
         for editor in section.fields.values():
@@ -153,7 +207,7 @@ class CaseForm(QWidget):
         self._set_dirty(False)
         self.save_button.setEnabled(False)
         self.revert_button.setEnabled(False)
-        self.banner.show_messages([])
+        self.banner.show_problems([])
 
     def load(self, case_id: int) -> None:
         with self.db.session() as s:
@@ -248,31 +302,35 @@ class CaseForm(QWidget):
 
     def show_problems(self, problems: dict[str, list[str]]) -> None:
         self.problems = problems
-        placed: set[str] = set()
+        shown = {p: m for p, m in problems.items() if not navigator.being_filled(self, p)}
         for section in self.sections:
             for path, error in section.errors.items():
-                error.show_messages(problems.get(path, []))
-                if path in problems:
-                    placed.add(path)
+                error.show_messages(shown.get(path, []))
             for key, table in section.tables.items():
                 if key == "courses":
                     continue
                 cells = {}
                 for path, messages in problems.items():
-                    parsed = _list_path(path)
+                    parsed = navigator.list_path(path)
                     if parsed and parsed[0] == key:
                         cells[(parsed[1], parsed[2])] = messages
-                        placed.add(path)
                 table.show_problems(cells)
         course_problems = {p: m for p, m in problems.items() if p == "courses" or p.startswith("courses[")}
         self.courses.show_problems(course_problems)
-        placed.update(course_problems)
-        rest = [f"{path}: {m}" for path, messages in problems.items() if path not in placed for m in messages]
-        if problems:
-            count = sum(len(m) for m in problems.values())
-            self.banner.show_messages([f"{count} problem(s) to fix before this case can be saved.", *rest])
-        else:
-            self.banner.show_messages([])
+        links = [(path, f"{navigator.describe(self.sections, path)}: {m}")
+                 for path, messages in shown.items() for m in messages]
+        warnings = [("courses", w) for w in self.courses.all_warnings()] if self.case_id is not None else []
+        if not shown:
+            self._refused = False
+        self.banner.show_problems(links, refused=self._refused, warnings=warnings)
+        self.save_button.setText("Not saved — see the problems above" if self._refused and shown else "Save case")
+        self.save_button.setStyleSheet("color: #b00020; font-weight: 600;" if self._refused and shown else "")
+        by_section: dict[int, int] = {}
+        for path, messages in shown.items():
+            i = navigator.section_of(self.sections, path)
+            if i is not None:
+                by_section[i] = by_section.get(i, 0) + len(messages)
+        self.navigator.set_states(by_section, self._missing_by_section)
 
     def _refresh_derived(self, doc: Document) -> None:
         dates = document_dates(doc)
@@ -292,6 +350,14 @@ class CaseForm(QWidget):
         missing = document_problems(doc) if self.case_id is not None else []
         self.quality_line.setText(f"To complete: {'; '.join(missing)}" if missing else "")
         self.quality_line.setVisible(bool(missing))
+        by_section: dict[int, int] = {}
+        for item in missing:
+            i = navigator.section_of(self.sections, navigator.MISSING_AT.get(item, ""))
+            if i is not None:
+                by_section[i] = by_section.get(i, 0) + 1
+        if by_section != self._missing_by_section:
+            self._missing_by_section = by_section
+            self.show_problems(self.problems)
         best = dates.best_response
         label = f"{best} — {codes.RESPONSE.get(best, '')}" if best else "none recorded"
         if doc.get("best_response_override"):
@@ -335,14 +401,19 @@ class CaseForm(QWidget):
         if self.case_id is None or self._original is None:
             return False
         if self.read_only:
-            self.banner.show_messages(["This database is open read-only (another Casebook window holds it); "
-                                       "nothing can be saved here."])
+            self.banner.show_notice("This database is open read-only (another Casebook window holds it); "
+                                    "nothing can be saved here.")
             return False
         self._commit_open_editors()
         self._validate_timer.stop()
+        for table in [t for section in self.sections for t in section.tables.values()] + [self.courses.drugs]:
+            table.filling = None  # saving: every row counts, also one still being filled
+        self._refused = True  # until the rules pass: the banner and the button say "Not saved"
         problems = self.validate()
         if problems:
+            QApplication.beep()
             return False
+        self._refused = False
         doc, _unreadable = self.document()
         acknowledged = set(self.courses.acknowledged)
         if doc == self._original and acknowledged == self._acknowledged:
@@ -352,6 +423,7 @@ class CaseForm(QWidget):
                 save_document(s, doc, self.case_id)
                 save_acknowledged(s, self.case_id, acknowledged)  # same transaction as the case
         except RecordRejected as exc:  # e.g. a study ID another case already has
+            self._refused = True
             self.show_problems(self._by_field(exc.violations))
             return False
         with self.db.session() as s:

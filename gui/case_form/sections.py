@@ -53,6 +53,8 @@ class Section(QFrame):
     def __init__(self, title: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("formSection")
+        self.title = title
+        self.labels: dict[str, str] = {}  # field labels by document path (the banner and navigator name them)
         self.setStyleSheet("#formSection { background: palette(base); border: 1px solid #d0d4da; border-radius: 6px; }")
         self.fields: dict[str, Any] = {}
         self.errors: dict[str, FieldError] = {}
@@ -86,6 +88,7 @@ class Section(QFrame):
             editor.setToolTip(tip)
         (form or self.form).addRow(label, box)
         self.fields[path] = editor
+        self.labels[path] = label
         self.errors[path] = error
         return editor
 
