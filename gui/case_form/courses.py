@@ -92,9 +92,10 @@ class CoursesSection(Section):
         self.acknowledge_button.setToolTip("The dose is right as typed: the warnings of the selected drug go "
                                            "away until its dose, unit or route change")
         self.acknowledge_button.clicked.connect(self.acknowledge_current)
+        self.body.addWidget(self.dose_warning)
         warning_row = QHBoxLayout()
-        warning_row.addWidget(self.dose_warning, 1)
         warning_row.addWidget(self.acknowledge_button)
+        warning_row.addStretch(1)
         self.body.addLayout(warning_row)
         self.drugs.current_row_changed.connect(lambda _r: self._show_warnings())
         self._shown_course = -1

@@ -65,6 +65,7 @@ class CaseForm(QWidget):
         self.report: Report | None = None  # where an undo step that fails later is explained
         self._acknowledged: set[str] = set()  # dose warnings acknowledged, as stored
         self._missing_by_section: dict[int, int] = {}
+        self._jumping = False
 
         self.title = QLabel()
         self.title.setStyleSheet("font-size: 15pt; font-weight: 600;")
@@ -163,9 +164,9 @@ class CaseForm(QWidget):
         section = self.sections[i]
         self.navigator.setCurrentRow(i)
         bar = self.scroll_area.verticalScrollBar()
-        bar.blockSignals(True)
+        self._jumping = True  # the navigator keeps the chosen section, also one too short to reach the top
         bar.setValue(min(section.y(), bar.maximum()))
-        bar.blockSignals(False)
+        self._jumping = False
         targets = [*section.fields.values(), *(t.table for t in section.tables.values())]
         if targets and self.scroll_area.isEnabled():
             first = min(targets, key=lambda w: w.mapTo(section, w.rect().topLeft()).y())
@@ -173,6 +174,8 @@ class CaseForm(QWidget):
 
     def _follow_scroll(self, value: int) -> None:
         """The navigator marks the section at the top of the page."""
+        if self._jumping:
+            return
         shown = [i for i, s in enumerate(self.sections) if s.y() <= value + 40]
         self.navigator.setCurrentRow(shown[-1] if shown else 0)
 

@@ -45,6 +45,11 @@ def section_of(sections: Sequence[Any], path: str) -> int | None:
     return None
 
 
+def short_title(title: str) -> str:
+    """'Status at salvage and prior therapy' -> 'Status at salvage': the navigator is narrow."""
+    return title.split(" and ")[0]
+
+
 def _plain(text: str) -> str:
     return html.escape(text, quote=False)
 
@@ -64,7 +69,7 @@ class SectionNavigator(QListWidget):
         self.set_states({}, {})
         self.itemActivated.connect(lambda item: self.jump.emit(self.row(item)))
         self.itemClicked.connect(lambda item: self.jump.emit(self.row(item)))
-        self.setFixedWidth(205)
+        self.setFixedWidth(165)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setStyleSheet("QListWidget#sectionNavigator::item { padding: 3px 2px; }")
 
@@ -80,7 +85,7 @@ class SectionNavigator(QListWidget):
                 state, color = f"{missing[i]} missing", QColor("#a05a00")
             else:
                 state, color = "✓ complete", QColor("#2e6b30")
-            item.setText(f"{digit}{title}\n      {state}")
+            item.setText(f"{digit}{short_title(title)}\n      {state}")
             item.setForeground(color)
             item.setToolTip(f"{title}: {state} (Alt+{i + 1})" if i < 9 else f"{title}: {state}")
 
@@ -128,8 +133,9 @@ class ProblemBanner(QLabel):
             if n > 12:
                 lines.append(f"… and {n - 12} more (see the sections marked ⚠ on the left)")
         if warnings:
-            lines.append("<b>Dose warnings</b> (saving is allowed; acknowledge them under the drug table):")
-            lines += [f"<a href='{html.escape(path)}'>{_plain(text)}</a>" for path, text in warnings[:6]]
+            n = len(warnings)
+            lines.append(f"<a href='{html.escape(warnings[0][0])}'>{n} dose warning{'s' if n > 1 else ''}</a> "
+                         "under the drug table (saving is allowed; check or acknowledge them)")
         colour = "#fde2e2" if problems else "#fff4e0"
         border = "#b00020" if refused and problems else ("#e08080" if problems else "#e0a040")
         self.setStyleSheet(f"QLabel#problemBanner {{ background: {colour}; border: 2px solid {border}; "

@@ -62,6 +62,15 @@ class _PageTable(QTableWidget):
     otherwise the wheel goes on to the form's scroll area.
     """
 
+    def __init__(self, rows: int, columns: int, parent: QWidget) -> None:
+        super().__init__(rows, columns, parent)
+        self.on_resize: Callable[[], None] | None = None
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.on_resize is not None:
+            self.on_resize()  # the viewport has its new width now
+
     def wheelEvent(self, event: QWheelEvent) -> None:
         bar = self.verticalScrollBar()
         dy = event.angleDelta().y()
@@ -123,6 +132,7 @@ class RecordTable(QWidget):
         self.table.itemChanged.connect(self._item_changed)
         self.table.currentCellChanged.connect(self._current_cell_changed)
         self.table.installEventFilter(self)
+        self.table.on_resize = self._fit_columns
         self.add_button = QPushButton(f"Add {noun}")
         self.add_button.setToolTip(f"Add a {noun} (Ctrl+Enter or Insert in the table)")
         self.remove_button = QPushButton(f"Remove {noun}")
@@ -285,10 +295,6 @@ class RecordTable(QWidget):
         """Called when the focus moved out of this table (see gui.case_form.form)."""
         self._row_left()
 
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self._fit_columns()
-
     def _fit_columns(self) -> None:
         """Share the table's width out in the columns' proportions: no column hides behind a scroll bar,
         the first (identifying) one is always in view, and the last takes what is left."""
@@ -297,8 +303,9 @@ class RecordTable(QWidget):
             return
         wanted = [c.width or 140 for c in self.columns]
         scale = min(1.0, available / max(sum(wanted), 1))
-        widths = [max(c.min_width, int(w * scale)) for c, w in zip(self.columns, wanted, strict=True)]
-        widths[-1] = max(self.columns[-1].min_width, available - sum(widths[:-1]))
+        floors = [max(c.min_width, 86) if c.kind == "date" else c.min_width for c in self.columns]
+        widths = [max(floor, int(w * scale)) for floor, w in zip(floors, wanted, strict=True)]
+        widths[-1] = max(floors[-1], available - sum(widths[:-1]))
         for i, width in enumerate(widths):
             self.table.setColumnWidth(i, width)
 

@@ -22,7 +22,7 @@ from gui.case_form.record_table import Column, RecordTable
 from gui.widgets.fields import CodeCombo, DateField, FieldError, NumberField, TextField, YesNoCombo
 from storage.record import codes
 
-TIMING = {"pre": "before salvage", "post": "after salvage"}
+TIMING = {"pre": "pre", "post": "post"}  # before / after salvage: short, the table is narrow
 GRADES = {1: "1", 2: "2", 3: "3", 4: "4", 5: "5 (death)"}
 
 
@@ -163,12 +163,14 @@ def response_section() -> Section:
         RecordTable(
             [
                 Column("assessed_on", "Date", "date", width=105),
-                Column("timing", "Timing", "code", TIMING, width=110),
-                Column("specimen", "Specimen", "code", codes.SPECIMEN, width=115),
-                Column("blast_percent", "Blasts %", "float", width=70),
-                Column("mrd_percent", "MRD %", "float", width=65),
-                Column("mrd_negative", "MRD neg.", "bool", width=75),
-                Column("mrd_method", "MRD method", "code", codes.MRD_METHOD, width=95),
+                Column("timing", "Timing", "code", TIMING, width=60,
+                       tip="pre = before salvage (baseline), post = after salvage (response)"),
+                Column("specimen", "Specimen", "code", {k: k for k in codes.SPECIMEN}, width=75,
+                       tip="; ".join(f"{k} = {v}" for k, v in codes.SPECIMEN.items())),
+                Column("blast_percent", "Blasts %", "float", width=65),
+                Column("mrd_percent", "MRD %", "float", width=60),
+                Column("mrd_negative", "MRD neg.", "bool", width=70),
+                Column("mrd_method", "MRD method", "code", codes.MRD_METHOD, width=90),
                 Column("response", "Response", "code", {k: k for k in codes.RESPONSE}, width=80,
                        tip="; ".join(f"{k} = {v}" for k, v in codes.RESPONSE.items())),
                 Column("note", "Note"),

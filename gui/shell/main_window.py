@@ -80,7 +80,7 @@ class MainWindow(StudyWindow):
         splitter_state = self.settings.get("splitter_state")
         if splitter_state.isEmpty() or not self.splitter.restoreState(splitter_state):
             width = max(self.splitter.width(), self.width())
-            self.splitter.setSizes([width * 2 // 5, width - width * 2 // 5])  # list 40 %, form 60 %
+            self.splitter.setSizes([width * 7 // 20, width - width * 7 // 20])  # list 35 %, form 65 %
         QTimer.singleShot(0, lambda: fit_splitter(self.splitter))  # once laid out: no pane below its minimum
 
     # --- actions and menus -------------------------------------------------------------------

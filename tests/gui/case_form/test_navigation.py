@@ -64,6 +64,8 @@ def test_keyboard_jumps_between_sections(qtbot, form: CaseForm, demo_db: Databas
     assert form.courses.isAncestorOf(QApplication.focusWidget())
     bar = form.scroll_area.verticalScrollBar()
     assert bar.value() == min(form.courses.y(), bar.maximum())
+    page = form.scroll_area.widget()
+    assert page.y() == -bar.value()  # the page itself moved, not only the scroll bar
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_PageUp, Qt.KeyboardModifier.ControlModifier)
     assert form.current_section() == 2
 
