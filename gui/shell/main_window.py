@@ -123,6 +123,7 @@ class MainWindow(StudyWindow):
     def _make_menus(self) -> None:
         from gui.shell import menus as menu_extensions
 
+        keys = QKeySequence.StandardKey
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
         file_menu.addActions([self.new_db_action, self.open_db_action])
@@ -147,6 +148,10 @@ class MainWindow(StudyWindow):
         if tools_menu.actions():
             bar.addMenu(tools_menu)
         help_menu = bar.addMenu("&Help")
+        self.guide_action = self._action("User &guide", self.open_guide, keys.HelpContents,
+                                         "The user guide, at the chapter of what you are doing (F1)")
+        self.guide_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        help_menu.addAction(self.guide_action)
         help_menu.addAction(self._action("&About Casebook", self._about))
         toolbar = self.addToolBar("Main")
         toolbar.setObjectName("mainToolbar")
@@ -406,9 +411,15 @@ class MainWindow(StudyWindow):
         undo = f" · {steps} change(s) can be undone" if steps else ""
         self.status_label.setText(f"{self.db.path}{undo}")
 
-    def _about(self) -> None:
-        QMessageBox.about(self, "About Casebook", "Casebook: case records and survival analysis for a "
-                          "retrospective clinical case cohort. Works offline; your data stays in the database file.")
+    def open_guide(self) -> QWidget:
+        from gui.shell.help import open_guide
+
+        return open_guide(self)
+
+    def _about(self) -> QWidget:
+        from gui.shell.help import open_about
+
+        return open_about(self)
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
