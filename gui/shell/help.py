@@ -12,7 +12,6 @@ import platform
 import sys
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import Qt, qVersion
@@ -24,15 +23,14 @@ from PySide6.QtWidgets import (
     QListWidget,
     QPlainTextEdit,
     QPushButton,
+    QTabWidget,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
+from gui.widgets.study_window import StudyWindow
 from resources import resource_path
-
-if TYPE_CHECKING:
-    from gui.shell.main_window import MainWindow
 
 GUIDE = resource_path("guide")
 # The chapter F1 opens, by tab; on the Cases tab, the form's chapter while the focus is in the form.
@@ -51,9 +49,10 @@ def chapters() -> list[tuple[str, str]]:
     return out
 
 
-def chapter_for(window: MainWindow) -> str:
+def chapter_for(window: StudyWindow) -> str:
     """The chapter about what the user is doing: the tab in use, or the form if the focus is in it."""
-    tab = window.tabs.tabText(window.tabs.currentIndex()).replace("&", "")
+    tabs = window.centralWidget()
+    tab = tabs.tabText(tabs.currentIndex()).replace("&", "") if isinstance(tabs, QTabWidget) else ""
     focus = QGuiApplication.focusObject()
     if tab == "Cases" and window.form is not None and isinstance(focus, QWidget) and window.form.isAncestorOf(focus):
         return FORM_CHAPTER
@@ -147,7 +146,7 @@ class AboutDialog(QDialog):
             clipboard.setText(self.details.toPlainText())
 
 
-def open_guide(window: MainWindow) -> GuideDialog:
+def open_guide(window: StudyWindow) -> GuideDialog:
     """F1 / Help ▸ User guide: the guide, at the chapter of what the user is doing (not modal)."""
     dialog: GuideDialog | None = getattr(window, "_guide", None)
     if dialog is None:
@@ -159,7 +158,7 @@ def open_guide(window: MainWindow) -> GuideDialog:
     return dialog
 
 
-def open_about(window: MainWindow) -> AboutDialog:
+def open_about(window: StudyWindow) -> AboutDialog:
     from platformdirs import user_data_dir
 
     from storage.safety.backup import backup_folder
