@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut, QShowEvent, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
-    QFileDialog,
     QInputDialog,
     QLabel,
     QMenu,
@@ -26,6 +25,7 @@ from gui.case_list.list_view import CaseListWidget
 from gui.shell.lazy_tabs import LazyTabs
 from gui.shell.opening import create_new, is_read_only, open_existing, release
 from gui.shell.settings import Settings
+from gui.widgets import file_dialogs
 from gui.widgets.screen_fit import available_area, first_size, fit_splitter, fit_window
 from gui.widgets.study_window import StudyWindow
 
@@ -43,6 +43,7 @@ class MainWindow(StudyWindow):
         self.read_only = False
         self.lock: Any = None  # storage.safety.lock.Lock while this window may write; None: unlocked or read-only
         self.settings = settings or Settings()
+        file_dialogs.use_store(self.settings.store)  # last folder used: a per-user setting
         self.undo_stack = QUndoStack(self)
         self.case_list = CaseListWidget()
         self.form: CaseForm | None = None
@@ -215,7 +216,7 @@ class MainWindow(StudyWindow):
     def new_database(self) -> None:
         if not self._confirm_leave_form():
             return
-        path, _ = QFileDialog.getSaveFileName(self, "New Casebook database", "casebook.db", FILE_FILTER)
+        path, _ = file_dialogs.save_file_name(self, "New Casebook database", "casebook.db", FILE_FILTER)
         if not path:
             return
         from storage.database import DatabaseError
@@ -226,7 +227,7 @@ class MainWindow(StudyWindow):
             QMessageBox.critical(self, "Cannot create the database", str(exc))
 
     def open_database_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open a Casebook database", "", FILE_FILTER)
+        path, _ = file_dialogs.open_file_name(self, "Open a Casebook database", FILE_FILTER)
         if path:
             self.open_path(Path(path))
 

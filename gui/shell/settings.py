@@ -30,6 +30,7 @@ KEYS: dict[str, Key] = {
         Key("case_list_header", QByteArray, QByteArray()),  # the case list's column widths and order
         Key("recent_files", list, []),
         Key("last_database", str, ""),
+        Key("last_folder", str, ""),  # where file dialogs start (gui.widgets.file_dialogs)
     )
 }
 
@@ -39,6 +40,11 @@ class Settings:
 
     def __init__(self, store: QSettings | None = None) -> None:
         self._store = store if store is not None else QSettings("Casebook", "Casebook")
+
+    @property
+    def store(self) -> QSettings:
+        """The QSettings behind this wrapper (gui.widgets.file_dialogs keeps its last folder there)."""
+        return self._store
 
     @staticmethod
     def _key(name: str) -> Key:
