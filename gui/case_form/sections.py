@@ -24,6 +24,8 @@ from storage.record import codes
 
 TIMING = {"pre": "pre", "post": "post"}  # before / after salvage: short, the table is narrow
 GRADES = {1: "1", 2: "2", 3: "3", 4: "4", 5: "5 (death)"}
+# Prior transplants are allogeneic by definition (the section says so): no "autologous" to pick.
+ALLOGENEIC_DONOR = {code: label for code, label in codes.DONOR.items() if code != "auto"}
 
 
 class NotesField(QPlainTextEdit):
@@ -148,7 +150,7 @@ def status_section() -> Section:
         "prior_transplants",
         RecordTable(
             [Column("transplant_date", "Date", "date", width=120),
-             Column("donor_type", "Donor", "code", codes.DONOR)],
+             Column("donor_type", "Donor", "code", ALLOGENEIC_DONOR)],
             "prior HSCT",
         ),
         "Allogeneic HSCTs before salvage",
