@@ -12,6 +12,7 @@ from PySide6.QtCore import QAbstractItemModel, QEvent, QModelIndex, QObject, QPe
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
+    QAbstractItemView,
     QComboBox,
     QCompleter,
     QLineEdit,
@@ -43,8 +44,18 @@ class _MovesOn(QStyledItemDelegate):
         return super().eventFilter(editor, event)
 
     def move_on(self, editor: QWidget) -> None:
+        """Commit; open the next editable cell of the row, or end the row (the table keeps the focus,
+        so Tab leaves it and Insert adds the next row)."""
         self.commitData.emit(editor)
-        self.closeEditor.emit(editor, QAbstractItemDelegate.EndEditHint.EditNextItem)
+        view = self.parent()
+        more = False
+        if isinstance(view, QAbstractItemView):
+            current = view.currentIndex()
+            model = view.model()
+            more = any(model.flags(current.siblingAtColumn(c)) & Qt.ItemFlag.ItemIsEditable
+                       for c in range(current.column() + 1, model.columnCount()))
+        hint = QAbstractItemDelegate.EndEditHint.EditNextItem if more else QAbstractItemDelegate.EndEditHint.NoHint
+        self.closeEditor.emit(editor, hint)
 
 
 class ChoiceDelegate(_MovesOn):

@@ -139,6 +139,8 @@ class RecordTable(QWidget):
         self.remove_button.setToolTip(f"Remove the selected {noun} (Delete in the table; Ctrl+Z brings it back)")
         self.add_button.clicked.connect(self._add_clicked)
         self.remove_button.clicked.connect(self.remove_current_row)
+        for button in (self.add_button, self.remove_button):
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # by keyboard: Insert and Delete; Tab goes on to the next field
         self.error = FieldError(self)
         buttons = QHBoxLayout()
         buttons.addWidget(self.add_button)

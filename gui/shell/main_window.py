@@ -201,6 +201,7 @@ class MainWindow(StudyWindow):
         for action in (self.new_case_action, self.delete_case_action, self.save_case_action):
             action.setEnabled(db is not None and not self.read_only)
         self.case_list.reload(db)
+        self.case_list.view.setFocus(Qt.FocusReason.OtherFocusReason)  # the keyboard starts in the list
         self._update_title()
         self._update_status()
         if db is not None and db.upgraded_from:

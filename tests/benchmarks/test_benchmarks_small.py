@@ -28,6 +28,7 @@ SCRIPTS = {
     "bench_analyze.py": ([], {"analyze", "pandas_lifelines", "ratio", "same_groups", "met"}),
     "bench_import.py": (["--gui"], {"cases", "audit_entries", "dialog", "target", "met"}),
     "bench_memory.py": ([], {"rows_shown", "target", "met"}),
+    "bench_case_entry.py": ([], {"key_events", "characters_typed", "other_keys", "same_every_run"}),
 }
 
 
