@@ -347,7 +347,9 @@ class CaseForm(QWidget):
                 target.setText(f"{label} — {sid}: no value until the dates marked in red are fixed")
                 continue
             target.setText(f"{label} — {value.explanation}")
-            if value.available:
+            if name == "EFS" and dates.best_response and dates.best_response not in codes.REMISSION:
+                parts.append("EFS NA (no CR; see efs-tf)")  # as the article and the case list print it
+            elif value.available:
                 parts.append(f"{name} {value.time():.1f} mo{'' if value.event else '+'}")
         self.endpoints_line.setText(" · ".join(p for p in [doc.get("subtype") or doc.get("diagnosis") or "", *parts] if p))
         missing = document_problems(doc) if self.case_id is not None else []

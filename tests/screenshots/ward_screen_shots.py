@@ -77,8 +77,6 @@ def shoot(out: Path) -> list[str]:
         _settle(20)
         for i, section in enumerate(form.sections):
             form.show_section(i)
-            _settle()
-            print("section", i, form.scroll_area.verticalScrollBar().value(), section.y(), file=sys.stderr)
             save(window, f"case_form_{i + 1:02d}_{section.title.split()[0].lower()}.png")
         form.outcome.fields["death.death_date"].setText("01.01.2017")
         form.save()

@@ -121,3 +121,37 @@ def test_a_row_being_filled_is_not_marked_until_it_is_left(qtbot, form: CaseForm
     form.identification.fields["study_id"].setFocus()  # the row is left
     problems = form.validate()
     assert f"assessment {row + 1}" in table.error.text()
+
+
+def test_the_wheel_over_a_table_scrolls_the_page_never_the_table_sideways(qtbot, form: CaseForm,  # type: ignore[no-untyped-def]
+                                                                          demo_db: Database) -> None:
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtGui import QWheelEvent
+
+    _load(form, demo_db, "P05")
+    table = form.response.tables["assessments"].table
+    form.scroll_area.ensureWidgetVisible(table)
+    centre = QPointF(table.viewport().rect().center())
+    event = QWheelEvent(centre, QPointF(table.viewport().mapToGlobal(centre.toPoint())), QPoint(0, 0),
+                        QPoint(0, -120), Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
+                        Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(table.viewport(), event)
+    # Left to the form's scroll area (a real wheel event goes on to it; a synthetic one stops here).
+    assert not event.isAccepted()
+    assert table.horizontalScrollBar().value() == 0 and table.verticalScrollBar().value() == 0
+    assert table.horizontalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+    header = table.horizontalHeader()
+    assert header.length() <= table.viewport().width()  # every column, the date first, in view
+
+
+def test_decimal_comma_in_a_field_and_in_a_table_cell(form: CaseForm, demo_db: Database) -> None:
+    case_id = _load(form, demo_db, "P05")
+    courses = form.courses.courses.table
+    courses.item(0, 2).setText("110")
+    courses.item(0, 3).setText("19,5")  # weight, the German way
+    assert courses.item(0, 4).text() == "0.77 m²"
+    assert form.save()
+    from storage.record.case_documents import load_document
+
+    with demo_db.session() as s:
+        assert load_document(s, case_id)["courses"][0]["weight_kg"] == 19.5
