@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton
@@ -93,8 +94,15 @@ class CoursesSection(Section):
                                            "away until its dose, unit or route change")
         self.acknowledge_button.clicked.connect(self.acknowledge_current)
         self.body.addWidget(self.dose_warning)
+        # A drug the catalogue does not know yet: stored for the study with the row's unit and route.
+        self.add_to_catalogue = QPushButton("Add this drug to the study's catalogue")
+        self.add_to_catalogue.setToolTip("The selected drug, with its unit and route, is offered when typing "
+                                         "in every case of this study from now on")
+        self.add_to_catalogue.clicked.connect(self._add_current_to_catalogue)
+        self.store_drug: Callable[[CatalogueDrug], list[CatalogueDrug]] | None = None  # set by the form
         warning_row = QHBoxLayout()
         warning_row.addWidget(self.acknowledge_button)
+        warning_row.addWidget(self.add_to_catalogue)
         warning_row.addStretch(1)
         self.body.addLayout(warning_row)
         self.drugs.current_row_changed.connect(lambda _r: self._show_warnings())
@@ -150,6 +158,24 @@ class CoursesSection(Section):
         self.dose_warning.setVisible(bool(lines))
         self.acknowledge_button.setVisible(bool(lines))
         self.acknowledge_button.setEnabled(current_has)
+        j = self.drugs.table.currentRow()
+        current = self.drugs.row_data(j) if 0 <= j < self.drugs.table.rowCount() else {}
+        unknown = bool(current.get("drug") and current.get("unit") and current.get("route")
+                       and not any(d.name.lower() == str(current["drug"]).strip().lower()
+                                   and d.route == current["route"] for d in self.catalogue))
+        self.add_to_catalogue.setVisible(unknown and self.store_drug is not None)
+
+    def _add_current_to_catalogue(self) -> None:
+        j = self.drugs.table.currentRow()
+        if j < 0 or self.store_drug is None:
+            return
+        drug = self.drugs.row_data(j)
+        try:
+            self.catalogue = self.store_drug(CatalogueDrug(str(drug["drug"]).strip(), drug["unit"], drug["route"]))
+        except (ValueError, RuntimeError) as exc:  # CatalogueError names the field; a read-only database
+            self.course_error.show_messages([f"Not added to the catalogue: {exc}"])
+            return
+        self._show_warnings()
 
     def acknowledge_current(self) -> None:
         j = self.drugs.table.currentRow()

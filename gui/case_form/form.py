@@ -44,7 +44,14 @@ from storage.record.case_documents import (
     load_document,
     save_document,
 )
-from storage.record.dosing import load_acknowledged, load_catalogue, save_acknowledged
+from storage.record.dosing import (
+    CatalogueDrug,
+    add_to_catalogue,
+    load_acknowledged,
+    load_catalogue,
+    save_acknowledged,
+    seed_catalogue,
+)
 from storage.record.rules import RecordRejected, Violation, check_case
 from storage.views.quality import document_problems
 
@@ -130,7 +137,8 @@ class CaseForm(QWidget):
         layout.addWidget(self.banner)
         layout.addLayout(body, 1)
         self._make_shortcuts()
-        QApplication.instance().focusChanged.connect(self._focus_changed)  # type: ignore[union-attr]
+        self.courses.store_drug = self._store_drug
+        QApplication.instance().focusChanged.connect(partial(navigator.focus_changed, self))  # type: ignore[union-attr]
 
         self._validate_timer = QTimer(self)
         self._validate_timer.setSingleShot(True)
@@ -179,18 +187,22 @@ class CaseForm(QWidget):
         shown = [i for i, s in enumerate(self.sections) if s.y() <= value + 40]
         self.navigator.setCurrentRow(shown[-1] if shown else 0)
 
+    def _store_drug(self, entry: CatalogueDrug) -> list[CatalogueDrug]:
+        """Extend the study's drug catalogue (its own transaction: it is study data, not case data)."""
+        if self.read_only:
+            raise RuntimeError("the database is open read-only")
+        from storage.database import DatabaseError
+
+        try:
+            with self.db.session() as s:
+                seed_catalogue(s)
+                return add_to_catalogue(s, entry)
+        except DatabaseError as exc:
+            raise RuntimeError(str(exc)) from None
+
     def jump_to(self, path: str) -> None:
         """Go to the field or cell a problem's path names (a banner link)."""
         navigator.jump_to(self, path)
-
-    def _focus_changed(self, old: QWidget | None, new: QWidget | None) -> None:
-        """A table the focus left: its row being filled counts as left (now checked like any other)."""
-        if old is None:
-            return
-        tables = [t for section in self.sections for t in section.tables.values()] + [self.courses.drugs]
-        for table in tables:
-            if table.filling is not None and table.isAncestorOf(old) and not (new and table.isAncestorOf(new)):
-                table.focus_left()
 
     def _connect(self, section: sections.Section) -> None:
         for editor in section.fields.values():

@@ -230,3 +230,13 @@ def being_filled(form: Any, path: str) -> bool:
         return bool(row == form.courses._shown_course and filling is not None and drug_row == str(filling))
     tables = {k: t for section in form.sections for k, t in section.tables.items()}
     return key in tables and tables[key].filling == row
+
+
+def focus_changed(form: Any, old: QWidget | None, new: QWidget | None) -> None:
+    """A table the focus left: its row being filled counts as left (now checked like any other)."""
+    if old is None:
+        return
+    tables = [t for section in form.sections for t in section.tables.values()] + [form.courses.drugs]
+    for table in tables:
+        if table.filling is not None and table.isAncestorOf(old) and not (new and table.isAncestorOf(new)):
+            table.focus_left()

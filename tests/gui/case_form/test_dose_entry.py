@@ -126,3 +126,24 @@ def test_delete_removes_a_drug_and_ctrl_z_brings_it_back(qtbot, form: CaseForm, 
     assert table.table.rowCount() == len(before) - 1
     qtbot.keyClick(table.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert table.rows()[0] == before
+
+
+def test_a_new_drug_is_added_to_the_study_s_catalogue(qtbot, form: CaseForm, demo_db: Database) -> None:  # type: ignore[no-untyped-def]
+    from storage.record.dosing import find_drug, load_catalogue
+
+    _load(form, demo_db, "P05")
+    table = form.courses.drugs
+    table.table.setFocus()
+    qtbot.keyClick(table.table, Qt.Key.Key_Insert)
+    row = table.table.rowCount() - 1
+    table.table.item(row, 0).setText("thiotepa")
+    _type_into(qtbot, table.table, row, UNIT, "mg/kg")
+    _type_into(qtbot, table.table, row, ROUTE, "IV")
+    table.table.setCurrentCell(row, 0)
+    assert form.courses.add_to_catalogue.isVisibleTo(form)
+    form.courses.add_to_catalogue.click()
+    with demo_db.session() as s:
+        entry = find_drug(load_catalogue(s), "thiotepa")
+    assert entry is not None and (entry.unit, entry.route) == ("mg/kg", "IV")
+    assert "thiotepa (intravenous, mg/kg)" in form.courses._drug_choices()
+    assert not form.courses.add_to_catalogue.isVisibleTo(form)
