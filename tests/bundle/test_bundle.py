@@ -106,7 +106,8 @@ def test_no_test_or_development_code_inside(bundle: Path) -> None:
     _archive, entries = ast.literal_eval(toc.read_text())  # PyInstaller's table of the bundled modules
     modules = {entry[0] for entry in entries}
     assert "gui.study.custom_fields_dialog" in modules and "storage.record.migrations.env" not in modules
-    for forbidden in ("tests", "pytest", "_pytest", "hypothesis", "pytestqt", "mypy", "ruff", "tkinter", "PyQt5"):
+    for forbidden in ("tests", "pytest", "_pytest", "hypothesis", "pytestqt", "mypy", "ruff", "tkinter", "PyQt5",
+                      "storage.generated.synthetic"):
         assert not any(m == forbidden or m.startswith(forbidden + ".") for m in modules), forbidden
     files = {p.relative_to(bundle).as_posix() for p in bundle.rglob("*") if p.is_file()}
     assert "_internal/resources/demo/demo_cohort.json" in files
