@@ -12,15 +12,15 @@ from typing import Any, cast
 
 from matplotlib import rc_context
 
+from analysis.rendering.figure_files import km_caption_text
 from analysis.rendering.figure_style import DEFAULT_STYLE, FigureStyle, rc_params
 from analysis.rendering.figures import cif_caption
-from analysis.rendering.journal_figures import annotation_note, draw_survival_in_rect
+from analysis.rendering.journal_figures import draw_survival_in_rect
 from analysis.rendering.journal_files import SAVE_RC
 from analysis.rendering.result_figures import (
     CIF_NON_RELAPSE_LABEL,
     CIF_RELAPSE_LABEL,
     draw_cif_panel,
-    km_panel_caption,
     relapse_and_nrm,
 )
 from analysis.statistics.cohort import CohortResult
@@ -118,9 +118,7 @@ def write_report(
         pages.heading("Kaplan–Meier estimate", 10)
         drawn = (style or DEFAULT_STYLE).changed(ci="none") if not show_ci else (style or DEFAULT_STYLE)
         pages.panel(4.6, lambda page, rect: draw_survival_in_rect(page, rect, result, drawn, hr_text), width=5.4)
-        note = annotation_note(result, drawn)
-        pages.paragraph(km_panel_caption(result, show_ci=drawn.ci_mode(len(result.groups)) != "none")
-                        + (" " + note + "." if note else ""), size=7, color="#333333")
+        pages.paragraph(km_caption_text(result, drawn), size=7, color="#333333")
         pages.table(results_table(result))
         pages.paragraph(logrank_text(result))
         pages.paragraph(f"Median follow-up (reverse Kaplan–Meier): {result.overall.follow_up_text(result.unit)}.")
