@@ -50,7 +50,7 @@ def cif_figure_for(result: CohortResult, style: FigureStyle) -> tuple[Figure, st
     cif = relapse_and_nrm(result.cases, result.unit, result.conf_level)
     if cif is None:
         raise ValueError("no case has the dates needed for cumulative incidence")
-    shown = style.ci != "none"
+    shown = style.ci_mode(2) != "none"
     caption = cif_caption(cif.relapse, result.unit, show_ci=shown) + ". " + cif.definition
     transform = cif.relapse.ci_method.rsplit(", ", 1)[-1]
     band = f"{100 * cif.relapse.conf_level:g}% CI, {transform}"

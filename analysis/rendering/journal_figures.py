@@ -392,8 +392,8 @@ def add_caption(fig: Figure, caption: str, style: FigureStyle) -> None:
 def draw_incidence_axes(ax: Axes, curves: Sequence[tuple[str, CumulativeIncidence]], style: FigureStyle,
                         unit: str, ci_label: str | None) -> list[float]:
     series = [cif_series(style.legend_text(i, label), cif) for i, (label, cif) in enumerate(curves)]
-    flipped = style if style.ci != "auto" else style.changed(ci="band")  # two events, one population: bands help
-    return draw_curves(ax, series, flipped, unit, "Cumulative incidence", rising=True, ci_name=ci_label)
+    # two competing events: no bands by default, as for compared groups (overlapping bands read as one)
+    return draw_curves(ax, series, style, unit, "Cumulative incidence", rising=True, ci_name=ci_label)
 
 
 def incidence_figure(curves: Sequence[tuple[str, CumulativeIncidence]], style: FigureStyle, unit: str,
@@ -434,3 +434,18 @@ def draw_survival_in_rect(target: Figure | SubFigure, rect: Rect, result: Cohort
         ax = target.add_axes((x, plot_bottom, w, plot_h))
         ax_table = target.add_axes((x, table_bottom, w, table_h), sharex=ax) if table_h else None
         draw_survival_axes(ax, ax_table, result, style, hr_text)
+
+
+def draw_incidence_in_rect(target: Figure | SubFigure, rect: Rect, curves: Sequence[tuple[str, CumulativeIncidence]],
+                           style: FigureStyle, unit: str, ci_label: str | None) -> None:
+    """Cumulative incidence in ``rect`` of a report page, room kept for the legend and the axis labels."""
+    left, bottom, width, height = rect
+    fig_w, fig_h = (float(v) for v in target.figure.get_size_inches())
+    scale = style.font_size / 7.0
+    above = (0.5 * scale if style.legend_position == "above" else 0.0) + (0.18 * scale if style.title else 0.0)
+    x = left + 0.75 * scale / fig_w
+    w = width - 0.75 * scale / fig_w - (0.3 * width if style.legend_position == "right" else 0.05 * width)
+    plot_bottom = bottom + 0.45 * scale / fig_h
+    with rc_context(cast(Any, rc_params(style))):
+        ax = target.add_axes((x, plot_bottom, w, bottom + height - plot_bottom - above / fig_h))
+        draw_incidence_axes(ax, curves, style, unit, ci_label)

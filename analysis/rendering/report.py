@@ -12,16 +12,15 @@ from typing import Any, cast
 
 from matplotlib import rc_context
 
+from analysis.rendering.figure_files import km_caption_text
 from analysis.rendering.figure_style import DEFAULT_STYLE, FigureStyle, rc_params
 from analysis.rendering.figures import cif_caption
-from analysis.rendering.journal_figures import annotation_note, draw_survival_in_rect
+from analysis.rendering.journal_figures import draw_incidence_in_rect, draw_survival_in_rect
 from analysis.rendering.journal_files import SAVE_RC
 from analysis.rendering.report_models import hazard_ratio_text, write_models_section
 from analysis.rendering.result_figures import (
     CIF_NON_RELAPSE_LABEL,
     CIF_RELAPSE_LABEL,
-    draw_cif_panel,
-    km_panel_caption,
     relapse_and_nrm,
 )
 from analysis.statistics.cohort import CohortResult
@@ -124,9 +123,7 @@ def write_report(
         hr_text = hr_text or hazard_ratio_text(models, result)
         drawn = (style or DEFAULT_STYLE).changed(ci="none") if not show_ci else (style or DEFAULT_STYLE)
         pages.panel(4.6, lambda page, rect: draw_survival_in_rect(page, rect, result, drawn, hr_text), width=5.4)
-        note = annotation_note(result, drawn)
-        pages.paragraph(km_panel_caption(result, show_ci=drawn.ci_mode(len(result.groups)) != "none")
-                        + (" " + note + "." if note else ""), size=7, color="#333333")
+        pages.paragraph(km_caption_text(result, drawn), size=7, color="#333333")
         pages.table(results_table(result))
         pages.paragraph(logrank_text(result))
         pages.paragraph(f"Median follow-up (reverse Kaplan–Meier): {result.overall.follow_up_text(result.unit)}.")
@@ -136,8 +133,11 @@ def write_report(
         if cif is not None:
             pages.new_page()
             pages.heading("Relapse and non-relapse mortality (competing risks)", 10)
-            pages.panel(3.6, lambda page, rect: draw_cif_panel(page, cif, show_ci=show_ci, rect=rect), width=5.0)
-            pages.paragraph(cif_caption(cif.relapse, result.unit, show_ci=show_ci) + ". " + cif.definition,
+            curves = [(CIF_RELAPSE_LABEL, cif.relapse), (CIF_NON_RELAPSE_LABEL, cif.non_relapse_mortality)]
+            band = f"{100 * cif.relapse.conf_level:g}% CI, {cif.relapse.ci_method.rsplit(', ', 1)[-1]}"
+            pages.panel(3.6, lambda page, rect: draw_incidence_in_rect(page, rect, curves, drawn, result.unit, band),
+                        width=5.0)
+            pages.paragraph(cif_caption(cif.relapse, result.unit, show_ci=drawn.ci_mode(2) != "none") + ". " + cif.definition,
                             size=7, color="#333333")
             pages.paragraph(
                 f"At the end of follow-up: {CIF_RELAPSE_LABEL.lower()} {_pct(float(cif.relapse.estimate[-1]))}, "

@@ -355,7 +355,7 @@ class AnalysisTab(QWidget):
                 curves = [(CIF_RELAPSE_LABEL, cif.relapse), (CIF_NON_RELAPSE_LABEL, cif.non_relapse_mortality)]
                 draw_incidence_axes(fig.add_subplot(1, 1, 1), curves, style, result.unit, None)
 
-            shown = style.ci != "none"
+            shown = style.ci_mode(2) != "none"
             self.cif.show_drawing(draw_cif, cif_caption(cif.relapse, result.unit, show_ci=shown) + ". " + cif.definition)
 
     def _figure_kind(self) -> str:

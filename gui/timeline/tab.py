@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from analysis.rendering.figure_files import timeline_kind_figure
-from analysis.rendering.figure_style import FigureStyle
+from analysis.rendering.figure_style import FigureStyle, axis_ticks
 from analysis.rendering.journal_files import save_journal_figure
 from analysis.rendering.timeline_figures import (
     DrawnPlot,
@@ -209,6 +209,9 @@ class TimelineTab(QWidget):
             ax = self.figure.add_subplot(1, 1, 1)
             if self.showing_swimmer:
                 self.drawn = draw_swimmer_plot(ax, shown, marker_scale=SCREEN_MARKER_SCALE)
+                left, right = ax.get_xlim()
+                ax.set_xticks(axis_ticks(FigureStyle(), "months", right / 1.02)[0])  # 12-month steps, as exported
+                ax.set_xlim(left, right)
                 per_lane = 26
             else:
                 self.drawn = draw_patient_timeline(ax, shown, calendar=self.calendar, xlim=self.xlim,

@@ -163,3 +163,16 @@ def test_hazard_ratio_hook_shows_the_text_it_is_given(inputs: AnalysisInputs) ->
     text = "HR 2.10 (95% CI 0.60–7.40), Cox model"
     assert annotation_lines(by_hsct(inputs), style, hr_text=text) == [(text, -1)]
     assert annotation_lines(by_hsct(inputs), style) == []  # nothing until a Cox model provides one
+
+
+def test_cumulative_incidence_follows_the_style(inputs: AnalysisInputs) -> None:
+    from analysis.rendering.figure_files import cif_figure_for
+
+    fig, caption = cif_figure_for(overall(inputs), FigureStyle())
+    ax = fig.axes[0]
+    assert not ax.collections and "CI" not in caption.split(";")[1]  # two events: no overlapping bands
+    assert ax.get_ylabel() == "Cumulative incidence (%)" and list(ax.get_xticks())[:3] == [0, 12, 24]
+    final = ax.get_lines()[0].get_ydata()[-1]
+    assert final == pytest.approx(62.5)  # relapse, progression or disease-related death: 5 of 8
+    banded, caption = cif_figure_for(overall(inputs), FigureStyle(ci="band", palette="greyscale"))
+    assert len(banded.axes[0].collections) == 2 and "95% CI" in caption
