@@ -204,7 +204,10 @@ def cox_model(design: Design, conf_level: float = 0.95) -> CoxModel:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            fitter.fit(frame, "time", "event", fit_options={"precision": 1e-12, "r_precision": 1e-12})
+            # batch mode: lifelines' vectorised Efron sums (same numbers, 2-3x faster on 50,000 cases);
+            # R's coxph converges to about 1e-9, lifelines' default stops near 1e-6: tighten it
+            fitter.fit(frame, "time", "event", batch_mode=True,
+                       fit_options={"precision": 1e-12, "r_precision": 1e-12})
         except Exception as exc:  # lifelines' ConvergenceError and linear-algebra failures
             return _not_estimable(design, conf_level, f"The model did not converge ({type(exc).__name__}): "
                                   "the likelihood is probably monotone (a covariate separates the events).",
