@@ -48,8 +48,12 @@ class AnalyzeError(Exception):
 
 def add_parser(sub: Any) -> None:
     """Register ``analyze`` on main.py's subparsers (choices are checked here, for one-line errors)."""
-    p = sub.add_parser("analyze", help="survival analysis of an endpoint (Kaplan–Meier, log-rank), as text or JSON",
-                       description="Kaplan–Meier medians and landmarks (R survfit conventions), log-rank by group.",
+    p = sub.add_parser("analyze", help="survival analysis of an endpoint (Kaplan–Meier, log-rank, Cox, competing "
+                                       "risks), as text or JSON",
+                       description="Kaplan–Meier medians and landmarks (R survfit conventions), log-rank by group; "
+                                   "with --group-by or --covariates a Cox model (coxph, Efron ties), Gray's test and "
+                                   "Fine–Gray models (cmprsk) for relapse and non-relapse mortality. JSON keys: "
+                                   "docs/analysis-json.md.",
                        epilog=FIELD_HELP)
     p.add_argument("--db", type=Path, default=argparse.SUPPRESS, help="database file")
     p.add_argument("--endpoint", help="os, efs, efs-tf or the name of your own endpoint definition")
