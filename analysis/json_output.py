@@ -15,9 +15,9 @@ from typing import Any
 
 from analysis.statistics.cohort import MISSING, CohortResult, GroupResult, fields_for
 from analysis.statistics.competing_risks import CumulativeIncidence, cumulative_incidence
-from analysis.statistics.cox import CoxModel, Test
+from analysis.statistics.hazards.cox import CoxModel, Test
+from analysis.statistics.hazards.models import ModelResults
 from analysis.statistics.kaplan_meier import LandmarkEstimate, MedianEstimate
-from analysis.statistics.models import ModelResults
 from analysis.statistics.relapse_causes import CAUSE_NAMES, relapse_causes
 from analysis.statistics.tables import TABLE1_FIELDS, rates
 

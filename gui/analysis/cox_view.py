@@ -1,5 +1,5 @@
 """The Analysis tab's "Cox model" view: covariates and reference in; the Cox model, Gray's test, the
-Fine–Gray models and cumulative incidence by group out, from analysis.statistics.models (the same as
+Fine–Gray models and cumulative incidence by group out, from analysis.statistics.hazards.models (the same as
 ``analyze --covariates ... --reference ...``), rounded for reading; the JSON keeps every digit.
 
 The tab hands each new result to :meth:`CoxView.set_result`; the models are computed only while the
@@ -39,8 +39,8 @@ from analysis.rendering.report_models import (
     group_cif_caption,
 )
 from analysis.statistics.cohort import CohortError, CohortResult, fields_for
-from analysis.statistics.model_text import models_lines
-from analysis.statistics.models import ModelResults, analyse_models, model_terms
+from analysis.statistics.hazards.model_text import models_lines
+from analysis.statistics.hazards.models import ModelResults, analyse_models, model_terms
 from analysis.statistics.relapse_causes import CAUSE_LABELS, CAUSE_NAMES
 from analysis.statistics.tables import Table
 from gui.analysis.views import FigurePanel, TablePanel

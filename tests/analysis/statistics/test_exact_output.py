@@ -98,7 +98,7 @@ def test_every_json_key_is_documented(demo_db: Database) -> None:
     """docs/analysis-json.md names every key analyze --json can print (a grouping, covariates, landmarks)."""
     from pathlib import Path
 
-    from analysis.statistics.models import analyse_models
+    from analysis.statistics.hazards.models import analyse_models
 
     with demo_db.session() as s:
         cases = load_summaries(s)

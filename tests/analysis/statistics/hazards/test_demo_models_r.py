@@ -17,11 +17,11 @@ from analysis.command import load_inputs
 from analysis.statistics.cohort import analyze_cohort
 from analysis.statistics.endpoint_arrays import endpoint_arrays
 from analysis.statistics.endpoints import TIME_UNITS
-from analysis.statistics.models import analyse_models
+from analysis.statistics.hazards.models import analyse_models
 from analysis.statistics.relapse_causes import relapse_causes
 from storage.database import Database
 
-R_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "r"
+R_DIR = Path(__file__).resolve().parents[3] / "fixtures" / "r"
 
 
 def reference() -> dict[str, float]:

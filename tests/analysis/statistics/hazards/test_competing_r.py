@@ -16,11 +16,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from analysis.statistics.design import Design
-from analysis.statistics.fine_gray import fine_gray
-from analysis.statistics.gray import gray_test
+from analysis.statistics.hazards.design import Design
+from analysis.statistics.hazards.fine_gray import fine_gray
+from analysis.statistics.hazards.gray import gray_test
 
-R_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "r"
+R_DIR = Path(__file__).resolve().parents[3] / "fixtures" / "r"
 
 
 def reference(model: str) -> dict[str, float]:

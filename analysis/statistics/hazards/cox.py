@@ -21,8 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import chdtrc, ndtri
 
-from analysis.statistics.design import Design
-from analysis.statistics.efron import efron_terms, score_test, time_varying_score
+from analysis.statistics.hazards.design import Design
+from analysis.statistics.hazards.efron import efron_terms, score_test, time_varying_score
 from analysis.statistics.kaplan_meier import kaplan_meier
 
 TIES = "Efron"

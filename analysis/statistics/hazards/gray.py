@@ -6,7 +6,7 @@ those expected from the pooled cumulative incidence, with the weight of R's defa
 variance is Gray's asymptotic estimator, in which failures from the cause and from the competing
 causes contribute separately (with the correction for tied failures). The statistic s' V^-1 s is
 referred to chi-square with K - 1 degrees of freedom. Own code (lifelines has no competing-risks test),
-checked against cmprsk 2.2 in tests/analysis/statistics/test_competing_r.py. One stratum.
+checked against cmprsk 2.2 in tests/analysis/statistics/hazards/test_competing_r.py. One stratum.
 
 The running quantities at each failure time, per group k (vectors over the groups):
 S_k(t-) and S_k(t) the all-cause Kaplan–Meier, F_k(t-) and F_k(t) the cumulative incidence of the

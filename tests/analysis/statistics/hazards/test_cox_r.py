@@ -17,12 +17,12 @@ import pytest
 
 from analysis.command import load_inputs
 from analysis.statistics.cohort import CohortResult, analyze_cohort
-from analysis.statistics.cox import CoxModel, cox_model
-from analysis.statistics.design import cohort_design
+from analysis.statistics.hazards.cox import CoxModel, cox_model
+from analysis.statistics.hazards.design import cohort_design
 from storage.database import Database, create_database
 from storage.interchange.importing import ImportOptions, import_file
 
-R_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "r"
+R_DIR = Path(__file__).resolve().parents[3] / "fixtures" / "r"
 
 
 def r_reference(model: str) -> dict[str, float]:
