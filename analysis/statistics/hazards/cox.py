@@ -22,7 +22,7 @@ import numpy as np
 from scipy.special import chdtrc, ndtri
 
 from analysis.statistics.hazards.design import Design
-from analysis.statistics.hazards.efron import efron_terms, score_test, time_varying_score
+from analysis.statistics.hazards.efron import EfronTerms, efron_terms, time_varying_score
 from analysis.statistics.kaplan_meier import kaplan_meier
 
 TIES = "Efron"
@@ -156,8 +156,8 @@ def _advice(design: Design) -> list[str]:
     return notes
 
 
-def _ph_tests(design: Design, beta: np.ndarray) -> tuple[tuple[Test, ...], Test]:
-    terms = efron_terms(design.time, design.event, design.x, beta)
+def _ph_tests(design: Design, terms: EfronTerms) -> tuple[tuple[Test, ...], Test]:
+    """R's cox.zph from Efron's terms at the fitted beta."""
     km = kaplan_meier(design.time, (design.event > 0).astype(np.int64))
     # g(t) = 1 - S(t-) of the whole data (left-continuous KM), centred on its mean over the events
     idx = np.searchsorted(km.time, terms.event_times, side="left") - 1
@@ -233,8 +233,9 @@ def cox_model(design: Design, conf_level: float = 0.95) -> CoxModel:
     lr = _chi("likelihood ratio", 2.0 * (fitted.loglik - null.loglik), p)
     var = fitter.variance_matrix_.to_numpy(dtype=np.float64)
     wald = _chi("Wald", float(beta @ np.linalg.solve(var, beta)), p)
-    score = _chi("score", score_test(design.time, design.event, design.x), p)
-    ph_terms, ph_global = _ph_tests(design, beta)
+    u0 = null.score  # the score test is U(0)' I(0)^-1 U(0), from the null model's terms
+    score = _chi("score", float(u0 @ np.linalg.solve(null.information, u0)), p)
+    ph_terms, ph_global = _ph_tests(design, fitted)
     for t in ph_terms:
         if t.p < 0.05:
             notes.append(f"Proportional hazards doubtful for {t.name} (p = {t.p:.3f}): the hazard ratio "
