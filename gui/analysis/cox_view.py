@@ -245,6 +245,8 @@ class CoxView(QWidget):
         self.models = models
         if models is not None and not models.asked:
             message = "Choose a grouping (Group by) or covariates for a Cox model."
+        elif models is not None and models.cox is None and models.gray_reason:
+            message = models.gray_reason
         self.message.setText(message)
         self._stale = False
         self._show()
