@@ -9,9 +9,11 @@ import pytest
 
 from analysis.json_output import result_json
 from analysis.statistics.cohort import analyze_cohort
+from analysis.statistics.competing_risks import cumulative_incidence
 from analysis.statistics.endpoints import OVERALL_SURVIVAL
 from analysis.statistics.kaplan_meier import kaplan_meier, median_survival
 from analysis.statistics.logrank import logrank_test
+from analysis.statistics.relapse_causes import relapse_causes
 from storage.database import Database
 from storage.views.summaries import load_summaries
 
@@ -56,6 +58,12 @@ def test_json_values_equal_the_module_values_exactly(demo_db: Database) -> None:
     assert (out["logrank"]["chisq"], out["logrank"]["p"]) == (result.logrank.chisq, result.logrank.p)
     fu = result.overall.follow_up
     assert out["follow_up"]["median"] == fu.median and out["follow_up"]["median_ci"] == [fu.ci_lower, fu.ci_upper]
+    data = relapse_causes(result.cases)
+    cif = cumulative_incidence(data.time, data.cause, 1, conf_level=0.9)
+    i = int(np.searchsorted(cif.time, 12, side="right")) - 1
+    at12 = out["cif"]["groups"][0]["relapse"]["at"][0]
+    assert (at12["estimate"], at12["std_err"], at12["ci"]) == (
+        cif.estimate[i], cif.std_err[i], [cif.ci_lower[i], cif.ci_upper[i]])
 
 
 def test_landmarks_count_each_interval_since_the_previous_landmark(demo_db: Database) -> None:
