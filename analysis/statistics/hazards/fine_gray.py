@@ -179,6 +179,9 @@ def fine_gray(design: Design, cause_of_interest: int = 1, conf_level: float = 0.
         return empty("The covariates have a single value in the analysed cases: nothing to compare.")
     if n_fail == 0:
         return empty("No failure from this cause: a Fine–Gray model needs at least one.")
+    constant = [lab for lab, col in zip(design.column_labels, x.T, strict=True) if np.ptp(col) == 0]
+    if constant:
+        return empty(f"{', '.join(constant)}: the same value in every case, so it cannot be estimated.")
     for term in design.terms:
         if term.kind != "category" or not term.columns:
             continue
