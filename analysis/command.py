@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from analysis.statistics.cohort import CohortResult
     from analysis.statistics.endpoints import EndpointRule
-    from analysis.statistics.models import ModelResults
+    from analysis.statistics.hazards.models import ModelResults
     from storage.database import Database
 
 UNITS = ("days", "weeks", "months", "years")
@@ -48,8 +48,12 @@ class AnalyzeError(Exception):
 
 def add_parser(sub: Any) -> None:
     """Register ``analyze`` on main.py's subparsers (choices are checked here, for one-line errors)."""
-    p = sub.add_parser("analyze", help="survival analysis of an endpoint (Kaplan–Meier, log-rank), as text or JSON",
-                       description="Kaplan–Meier medians and landmarks (R survfit conventions), log-rank by group.",
+    p = sub.add_parser("analyze", help="survival analysis of an endpoint (Kaplan–Meier, log-rank, Cox, competing "
+                                       "risks), as text or JSON",
+                       description="Kaplan–Meier medians and landmarks (R survfit conventions), log-rank by group; "
+                                   "with --group-by or --covariates a Cox model (coxph, Efron ties), Gray's test and "
+                                   "Fine–Gray models (cmprsk) for relapse and non-relapse mortality. JSON keys: "
+                                   "docs/analysis-json.md.",
                        epilog=FIELD_HELP)
     p.add_argument("--db", type=Path, default=argparse.SUPPRESS, help="database file")
     p.add_argument("--endpoint", help="os, efs, efs-tf or the name of your own endpoint definition")
@@ -157,7 +161,7 @@ def result_text(result: CohortResult, models: ModelResults | None = None) -> str
                   + (f" ({lr.reason})" if lr.reason else "")]
     lines += ["", f"Median follow-up (reverse Kaplan–Meier): {result.overall.follow_up_text(unit)}"]
     if models is not None and models.asked:
-        from analysis.statistics.model_text import models_lines
+        from analysis.statistics.hazards.model_text import models_lines
 
         lines += ["", *models_lines(models)]
     lines += ["", "NR = not reached; NE = not estimable. Conventions: " + result.conventions()]
@@ -208,7 +212,7 @@ def analyze(args: argparse.Namespace) -> CohortResult:
 def models_for(result: CohortResult, args: argparse.Namespace) -> ModelResults:
     """Cox, Gray and Fine–Gray for --group-by / --covariates / --reference (none when not asked)."""
     from analysis.statistics.cohort import CohortError
-    from analysis.statistics.models import analyse_models
+    from analysis.statistics.hazards.models import analyse_models
 
     try:
         return analyse_models(result, getattr(args, "covariates", []), getattr(args, "reference", []))

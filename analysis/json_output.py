@@ -15,9 +15,9 @@ from typing import Any
 
 from analysis.statistics.cohort import MISSING, CohortResult, GroupResult, fields_for
 from analysis.statistics.competing_risks import CumulativeIncidence, cumulative_incidence
-from analysis.statistics.cox import CoxModel, Test
+from analysis.statistics.hazards.cox import CoxModel, Test
+from analysis.statistics.hazards.models import ModelResults
 from analysis.statistics.kaplan_meier import LandmarkEstimate, MedianEstimate
-from analysis.statistics.models import ModelResults
 from analysis.statistics.relapse_causes import CAUSE_NAMES, relapse_causes
 from analysis.statistics.tables import TABLE1_FIELDS, rates
 
@@ -139,16 +139,19 @@ def table1_json(result: CohortResult) -> dict[str, Any]:
     for name in variables:
         f = fields[name]
         cells = []
-        for label, members in columns:
-            if f.kind == "number":
-                nums = [x for x in (f.number(c) for c in members) if x is not None]
+        if f.kind == "number":
+            per_case = {id(c): f.number(c) for c in cases}  # each case read once, then per column
+            for label, members in columns:
+                nums = [x for x in (per_case[id(c)] for c in members) if x is not None]
                 cells.append({"column": label, "n": len(members), "recorded": len(nums),
                               "median": statistics.median(nums) if nums else None,
                               "min": min(nums) if nums else None, "max": max(nums) if nums else None})
-            else:
+        else:
+            texts = {id(c): f.value(c) or MISSING for c in cases}
+            for label, members in columns:
                 counts: dict[str, int] = {}
                 for c in members:
-                    v = f.value(c) or MISSING
+                    v = texts[id(c)]
                     counts[v] = counts.get(v, 0) + 1
                 cells.append({"column": label, "n": len(members), "counts": counts})
         rows.append({"field": name, "label": f.label, "kind": "number" if f.kind == "number" else "category",

@@ -25,7 +25,7 @@ from analysis.rendering.result_figures import (
 )
 from analysis.statistics.cohort import CohortResult
 from analysis.statistics.endpoints import EndpointRule
-from analysis.statistics.models import analyse_models
+from analysis.statistics.hazards.models import analyse_models
 from analysis.statistics.numbers import p_text, percent
 from analysis.statistics.tables import Table, characteristics_table, patient_table, rates_table
 

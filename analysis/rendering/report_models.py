@@ -14,10 +14,10 @@ from matplotlib.figure import Figure, SubFigure
 from analysis.rendering.figures import FIGURE_RC, draw_cumulative_incidence
 from analysis.statistics.cohort import CohortResult, fields_for
 from analysis.statistics.competing_risks import CumulativeIncidence, cumulative_incidence
-from analysis.statistics.cox import CoxModel
-from analysis.statistics.fine_gray import FineGrayModel
-from analysis.statistics.model_text import fine_gray_lines, gray_lines, ratio_text
-from analysis.statistics.models import ModelResults
+from analysis.statistics.hazards.cox import CoxModel
+from analysis.statistics.hazards.fine_gray import FineGrayModel
+from analysis.statistics.hazards.model_text import fine_gray_lines, gray_lines, ratio_text
+from analysis.statistics.hazards.models import ModelResults
 from analysis.statistics.numbers import p_text
 from analysis.statistics.relapse_causes import CAUSE_LABELS, CAUSE_NAMES, relapse_causes
 from analysis.statistics.tables import Table

@@ -1,10 +1,11 @@
 """The Analysis tab's "Cox model" view: covariates and reference in; the Cox model, Gray's test, the
-Fine–Gray models and cumulative incidence by group out, from analysis.statistics.models (the same as
+Fine–Gray models and cumulative incidence by group out, from analysis.statistics.hazards.models (the same as
 ``analyze --covariates ... --reference ...``), rounded for reading; the JSON keeps every digit.
 
 The tab hands each new result to :meth:`CoxView.set_result`; the models are computed only while the
-view is on screen (or the hazard ratio is asked for on the Kaplan–Meier figure), and after a short
-pause, so that a change of grouping does not wait for a model nobody looks at.
+view is on screen (or the hazard ratio is asked for on the Kaplan–Meier figure), after a short pause and
+off the GUI thread (a Cox model of 50,000 cases takes seconds), so that a change of grouping does not
+wait for a model nobody looks at. A result that arrives after a newer request is dropped.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Sequence
 from typing import cast
 
 from matplotlib.figure import Figure, SubFigure
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -38,14 +39,36 @@ from analysis.rendering.report_models import (
     hazard_ratio_text,
 )
 from analysis.statistics.cohort import CohortError, CohortResult, fields_for
-from analysis.statistics.model_text import models_lines
-from analysis.statistics.models import ModelResults, analyse_models, model_terms
+from analysis.statistics.hazards.model_text import models_lines
+from analysis.statistics.hazards.models import ModelResults, analyse_models, model_terms
 from analysis.statistics.relapse_causes import CAUSE_LABELS, CAUSE_NAMES
 from analysis.statistics.tables import Table
 from gui.analysis.views import FigurePanel, TablePanel
 
 DEFAULT_REFERENCE = "first level (as R)"
 DELAY_MS = 150
+
+
+class _Signals(QObject):
+    done = Signal(int, object, str)  # generation, ModelResults or None, message for the user
+
+
+class _ModelJob(QRunnable):
+    def __init__(self, generation: int, result: CohortResult, covariates: tuple[str, ...],
+                 reference: tuple[str, ...], signals: _Signals) -> None:
+        super().__init__()
+        self.generation, self.result, self.covariates, self.reference = generation, result, covariates, reference
+        self.signals = signals
+
+    def run(self) -> None:
+        try:
+            models = analyse_models(self.result, self.covariates, self.reference)
+        except (CohortError, ValueError) as exc:
+            self.signals.done.emit(self.generation, None, f"No model: {exc}")
+        except Exception as exc:  # noqa: BLE001 - shown to the user instead of killing the worker thread
+            self.signals.done.emit(self.generation, None, f"The model failed: {exc}")
+        else:
+            self.signals.done.emit(self.generation, models, "")
 
 
 class CoxView(QWidget):
@@ -61,6 +84,10 @@ class CoxView(QWidget):
         self._timer.setSingleShot(True)
         self._timer.setInterval(DELAY_MS)
         self._timer.timeout.connect(self._compute)
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(1)
+        self.generation = 0
+        self._signals: list[_Signals] = []
 
         self.covariates_list = QListWidget()
         self.covariates_list.setToolTip("Covariates adjusted for, beside the grouping field (which comes first)")
@@ -204,19 +231,32 @@ class CoxView(QWidget):
         result = self.result
         if result is None:
             return
-        if self.result is not None and not self.covariates() and result.group_by:
-            self._fill_reference(result)
-        try:
-            self.models = analyse_models(result, self.covariates(), self.reference())
-            self.message.setText("" if self.models.asked else
-                                 "Choose a grouping (Group by) or covariates for a Cox model.")
-        except (CohortError, ValueError) as exc:
-            self.models = None
-            self.message.setText(f"No model: {exc}")
+        self._fill_reference(result)
+        self.generation += 1
+        signals = _Signals()
+        signals.done.connect(self._arrived)
+        self._signals.append(signals)
+        self.message.setText("Computing the models…")
+        self.pool.start(_ModelJob(self.generation, result, self.covariates(), self.reference(), signals))
+
+    def _arrived(self, generation: int, models: ModelResults | None, message: str) -> None:
+        self._signals = [s for s in self._signals if s is not self.sender()]
+        if generation != self.generation:
+            return  # a newer request is under way
+        self.models = models
+        if models is not None and not models.asked:
+            message = "Choose a grouping (Group by) or covariates for a Cox model."
+        elif models is not None and models.cox is None and models.gray_reason:
+            message = models.gray_reason
+        self.message.setText(message)
         self._stale = False
         self._show()
         self.changed.emit()
         self.computed.emit()
+
+    def wait(self, msecs: int = 30000) -> bool:
+        """Tests and shutdown: let a running model finish."""
+        return bool(self.pool.waitForDone(msecs))
 
     def _show(self) -> None:
         models, result = self.models, self.result

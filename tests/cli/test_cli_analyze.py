@@ -186,6 +186,7 @@ def test_reference_and_conf_level_on_the_command_line(demo_path: str) -> None:
     (("--covariates", "colour"), "Unknown covariate 'colour'"),
     (("--group-by", "sex", "--reference", "x"), "'x' is not a level of sex"),
     (("--conf-level", "95"), "--conf-level must be at least 0.5 and below 1"),
+    (("--covariates", "age", "--reference", "10"), "age is a number (its hazard ratio is per unit)"),
 ])
 def test_bad_model_arguments_are_one_line(demo_path: str, args: tuple[str, ...], message: str) -> None:
     result = run("--db", demo_path, "--endpoint", "os", *args)

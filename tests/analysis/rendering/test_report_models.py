@@ -15,7 +15,7 @@ from analysis.rendering.report import ReportContext, write_report
 from analysis.rendering.report_models import annotate_hazard_ratio, cox_table, draw_group_cif_panel
 from analysis.rendering.result_figures import draw_km_panel
 from analysis.statistics.cohort import CohortResult, analyze_cohort
-from analysis.statistics.models import analyse_models
+from analysis.statistics.hazards.models import analyse_models
 from storage.database import Database
 
 

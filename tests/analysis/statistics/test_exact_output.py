@@ -9,9 +9,11 @@ import pytest
 
 from analysis.json_output import result_json
 from analysis.statistics.cohort import analyze_cohort
+from analysis.statistics.competing_risks import cumulative_incidence
 from analysis.statistics.endpoints import OVERALL_SURVIVAL
 from analysis.statistics.kaplan_meier import kaplan_meier, median_survival
 from analysis.statistics.logrank import logrank_test
+from analysis.statistics.relapse_causes import relapse_causes
 from storage.database import Database
 from storage.views.summaries import load_summaries
 
@@ -56,6 +58,12 @@ def test_json_values_equal_the_module_values_exactly(demo_db: Database) -> None:
     assert (out["logrank"]["chisq"], out["logrank"]["p"]) == (result.logrank.chisq, result.logrank.p)
     fu = result.overall.follow_up
     assert out["follow_up"]["median"] == fu.median and out["follow_up"]["median_ci"] == [fu.ci_lower, fu.ci_upper]
+    data = relapse_causes(result.cases)
+    cif = cumulative_incidence(data.time, data.cause, 1, conf_level=0.9)
+    i = int(np.searchsorted(cif.time, 12, side="right")) - 1
+    at12 = out["cif"]["groups"][0]["relapse"]["at"][0]
+    assert (at12["estimate"], at12["std_err"], at12["ci"]) == (
+        cif.estimate[i], cif.std_err[i], [cif.ci_lower[i], cif.ci_upper[i]])
 
 
 def test_landmarks_count_each_interval_since_the_previous_landmark(demo_db: Database) -> None:
@@ -77,3 +85,46 @@ def test_rates_and_table1_are_in_the_json_as_numbers(demo_db: Database) -> None:
     assert cr["ci"] == pytest.approx([0.2448632, 0.9147666], abs=1e-7)  # R: binom.test(5, 8)$conf.int
     sex = next(v for v in out["table1"]["variables"] if v["field"] == "sex")
     assert sum(sex["columns"][-1]["counts"].values()) == 8
+
+
+def test_a_group_of_one_in_the_log_rank_and_its_median() -> None:
+    """R> survdiff(Surv(1:12, e) ~ b) with b = 1 for one patient who died at 5: chi-square 0.899915531840376,
+    p 0.342804361173016; survfit: that group's median 5 with both limits NA (no band to read)."""
+    t = np.arange(1, 13, dtype=float)
+    e = np.array([1, 0, 1, 1, 1, 1, 1, 0, 1, 1, 0, 1])
+    b = ["b" if i == 4 else "a" for i in range(12)]
+    lr = logrank_test(t, e, b)
+    assert (lr.chisq, lr.p, lr.df) == (pytest.approx(0.899915531840376, rel=1e-12),
+                                       pytest.approx(0.342804361173016, rel=1e-12), 1)
+    one = median_survival(kaplan_meier([5.0], [1]))
+    assert one.median == 5.0 and one.ci_status == ("not_estimable", "not_estimable")
+    rest = median_survival(kaplan_meier(t[np.array(b) == "a"], e[np.array(b) == "a"]))
+    assert (rest.median, rest.ci_lower, rest.ci_upper) == (9.0, 4.0, None)
+
+
+def test_every_json_key_is_documented(demo_db: Database) -> None:
+    """docs/analysis-json.md names every key analyze --json can print (a grouping, covariates, landmarks)."""
+    from pathlib import Path
+
+    from analysis.statistics.hazards.models import analyse_models
+
+    with demo_db.session() as s:
+        cases = load_summaries(s)
+    result = analyze_cohort(cases, OVERALL_SURVIVAL, group_by="prior_hsct", at=[12, 36])
+    out = result_json(result, analyse_models(result, ["age"]))
+    doc = (Path(__file__).resolve().parents[3] / "docs" / "analysis-json.md").read_text()
+    keys: set[str] = set()
+
+    def walk(node: object, parent: str = "") -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if parent not in ("counts",):  # Table 1's counts are keyed by the field's values
+                    keys.add(key)
+                walk(value, key)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item, parent)
+
+    walk(out)
+    missing = sorted(k for k in keys if not any(form in doc for form in (f"`{k}`", f".{k}`", f"{k}[]`")))
+    assert not missing, missing

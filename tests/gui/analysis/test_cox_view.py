@@ -1,5 +1,5 @@
 """The Analysis tab's "Cox model" view driven as a user would: grouping, covariates, reference, the HR on
-the Kaplan–Meier figure, the confidence level, and the numbers equal to analysis.statistics.models."""
+the Kaplan–Meier figure, the confidence level, and the numbers equal to analysis.statistics.hazards.models."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from analysis.statistics.models import analyse_models
+from analysis.statistics.hazards.models import analyse_models
 from gui.analysis.tab import AnalysisTab
 from storage.database import Database
 

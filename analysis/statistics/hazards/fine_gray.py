@@ -6,7 +6,7 @@ the censoring distribution (one censoring group, as crr's default); Breslow ties
 beta = 0. The variance is Fine and Gray's sandwich I^-1 (sum of (eta_i + psi_i)(eta_i + psi_i)') I^-1,
 where psi_i carries the uncertainty of G. Own code (lifelines has no Fine–Gray model), every sum as
 a cumulative sum over the sorted times (no loop over cases); checked against cmprsk 2.2 in
-tests/analysis/statistics/test_competing_r.py.
+tests/analysis/statistics/hazards/test_competing_r.py.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import chdtrc, ndtr, ndtri
 
-from analysis.statistics.design import Design
+from analysis.statistics.hazards.design import Design
 
 FloatArray = npt.NDArray[np.float64]
 METHOD = "as R cmprsk::crr: Breslow ties, sandwich variance"
@@ -179,6 +179,9 @@ def fine_gray(design: Design, cause_of_interest: int = 1, conf_level: float = 0.
         return empty("The covariates have a single value in the analysed cases: nothing to compare.")
     if n_fail == 0:
         return empty("No failure from this cause: a Fine–Gray model needs at least one.")
+    constant = [lab for lab, col in zip(design.column_labels, x.T, strict=True) if np.ptp(col) == 0]
+    if constant:
+        return empty(f"{', '.join(constant)}: the same value in every case, so it cannot be estimated.")
     for term in design.terms:
         if term.kind != "category" or not term.columns:
             continue

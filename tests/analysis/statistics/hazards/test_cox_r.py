@@ -17,12 +17,13 @@ import pytest
 
 from analysis.command import load_inputs
 from analysis.statistics.cohort import CohortResult, analyze_cohort
-from analysis.statistics.cox import CoxModel, cox_model
-from analysis.statistics.design import cohort_design
+from analysis.statistics.hazards.cox import CoxModel, cox_model
+from analysis.statistics.hazards.design import cohort_design
+from analysis.statistics.hazards.efron import score_test
 from storage.database import Database, create_database
 from storage.interchange.importing import ImportOptions, import_file
 
-R_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "r"
+R_DIR = Path(__file__).resolve().parents[3] / "fixtures" / "r"
 
 
 def r_reference(model: str) -> dict[str, float]:
@@ -92,8 +93,10 @@ def check(model: CoxModel, r: dict[str, float], names: dict[str, str]) -> None:
 def test_sex_hazard_ratio_equals_r(lung: CohortResult) -> None:
     """HR female vs male (R codes sex 1 = male, 2 = female, so R's 'sex' is ours 'sex=m' reversed: the
     reference here is f, so we choose m as the reference to read R's HR 0.5880)."""
-    model = cox_model(cohort_design(lung, ["sex"], {"sex": "m"}))
+    design = cohort_design(lung, ["sex"], {"sex": "m"})
+    model = cox_model(design)
     check(model, r_reference("sex"), {"sex=f": "sex"})
+    assert score_test(design.time, design.event, design.x) == pytest.approx(r_reference("sex")["score"], rel=1e-9)
     c = model.coefficient("sex=f")
     assert c.label == "Sex: female vs male"
     assert round(c.hazard_ratio or 0, 4) == 0.5880 and (round(c.ci_lower or 0, 4), round(c.ci_upper or 0, 4)) == (

@@ -4,10 +4,10 @@ line, the Analysis tab's "Cox model" view and the report, so that the three neve
 
 from __future__ import annotations
 
-from analysis.statistics.cox import Coefficient, CoxModel
-from analysis.statistics.fine_gray import FineGrayModel, SubdistributionCoefficient
-from analysis.statistics.gray import GrayTest
-from analysis.statistics.models import ModelResults
+from analysis.statistics.hazards.cox import Coefficient, CoxModel
+from analysis.statistics.hazards.fine_gray import FineGrayModel, SubdistributionCoefficient
+from analysis.statistics.hazards.gray import GrayTest
+from analysis.statistics.hazards.models import ModelResults
 from analysis.statistics.numbers import p_text
 from analysis.statistics.relapse_causes import CAUSE_LABELS
 

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from analysis.statistics.cohort import CohortError, CohortResult, fields_for
-from analysis.statistics.cox import CoxModel, cox_model
-from analysis.statistics.design import build_design, cohort_design
-from analysis.statistics.fine_gray import FineGrayModel, fine_gray
-from analysis.statistics.gray import GrayTest, gray_test
+from analysis.statistics.hazards.cox import CoxModel, cox_model
+from analysis.statistics.hazards.design import build_design, cohort_design
+from analysis.statistics.hazards.fine_gray import FineGrayModel, fine_gray
+from analysis.statistics.hazards.gray import GrayTest, gray_test
 from analysis.statistics.relapse_causes import CAUSE_NAMES, relapse_causes
 
 

@@ -6,7 +6,7 @@ those expected from the pooled cumulative incidence, with the weight of R's defa
 variance is Gray's asymptotic estimator, in which failures from the cause and from the competing
 causes contribute separately (with the correction for tied failures). The statistic s' V^-1 s is
 referred to chi-square with K - 1 degrees of freedom. Own code (lifelines has no competing-risks test),
-checked against cmprsk 2.2 in tests/analysis/statistics/test_competing_r.py. One stratum.
+checked against cmprsk 2.2 in tests/analysis/statistics/hazards/test_competing_r.py. One stratum.
 
 The running quantities at each failure time, per group k (vectors over the groups):
 S_k(t-) and S_k(t) the all-cause Kaplan–Meier, F_k(t-) and F_k(t) the cumulative incidence of the
@@ -52,46 +52,48 @@ def _one_cause(time: npt.NDArray[np.float64], status: npt.NDArray[np.int64], gid
     v_main = np.zeros((k, k))
     v_cross = np.zeros((k, k))  # v_cross[i, g]
     v_diag = np.zeros(k)
-    for j in range(uniq.size):
-        d1, d2 = counts[j, 1], counts[j, 2]
-        n1, n2 = float(d1.sum()), float(d2.sum())
-        if n1 == 0 and n2 == 0:
+    # groups without anyone at risk are masked by ``live``; their divisions by zero are never used
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for j in range(uniq.size):
+            d1, d2 = counts[j, 1], counts[j, 2]
+            n1, n2 = float(d1.sum()), float(d2.sum())
+            if n1 == 0 and n2 == 0:
+                at_risk -= counts[j].sum(axis=0)
+                continue
+            live = at_risk > 0
+            safe_n = np.where(live, at_risk, 1.0)
+            surv = np.where(live, surv_before * (at_risk - d1 - d2) / safe_n, surv_before)
+            cif = np.where(live, cif_before + surv_before * d1 / safe_n, cif_before)
+            h = np.where(live, at_risk / surv_before, 0.0)  # the group's weighted risk set
+            tr = float(h.sum())
+            tq = float((h * (1.0 - cif_before)).sum())
+            pooled = pooled_before + n1 / tr
+            weight = (1.0 - pooled_before) ** rho
+            a = -weight * np.outer(h, h) / tr
+            a[np.diag_indices(k)] = weight * h * (1.0 - h / tr)
+            a[~live, :] = 0.0
+            a[:, ~live] = 0.0
+            cum_c += a * n1 / (tr * (1.0 - pooled_before))
+            score += np.where(live, weight * (d1 - n1 * h * (1.0 - cif_before) / tq), 0.0)
+            if n1 > 0:
+                t4 = np.where(surv > 0, 1.0 - (1.0 - pooled) / np.where(surv > 0, surv, 1.0), 1.0)
+                t5 = 1.0 - (n1 - 1.0) / (tr * surv_before - 1.0) if n1 > 1 else np.ones(k)
+                t3 = np.where(live, t5 * surv_before * n1 / (tr * safe_n), 0.0)
+                lhs = a - t4[None, :] * cum_c  # [i, g]
+                v_diag += t4 * t4 * t3
+                v_cross += lhs * (t4 * t3)[None, :]
+                v_main += (lhs * t3[None, :]) @ lhs.T
+            if n2 > 0:
+                ok = live & (surv > 0) & (d2 > 0)
+                t4 = np.where(ok, (1.0 - pooled) / np.where(surv > 0, surv, 1.0), 0.0)
+                t5 = np.where(d2 > 1, 1.0 - (d2 - 1.0) / np.where(d2 > 1, at_risk - 1.0, 1.0), 1.0)
+                t3 = np.where(ok, t5 * surv_before**2 * d2 / safe_n**2, 0.0)
+                lhs = t4[None, :] * cum_c
+                v_diag += t4 * t4 * t3
+                v_cross -= lhs * (t4 * t3)[None, :]
+                v_main += (lhs * t3[None, :]) @ lhs.T
             at_risk -= counts[j].sum(axis=0)
-            continue
-        live = at_risk > 0
-        safe_n = np.where(live, at_risk, 1.0)
-        surv = np.where(live, surv_before * (at_risk - d1 - d2) / safe_n, surv_before)
-        cif = np.where(live, cif_before + surv_before * d1 / safe_n, cif_before)
-        h = np.where(live, at_risk / surv_before, 0.0)  # the group's weighted risk set
-        tr = float(h.sum())
-        tq = float((h * (1.0 - cif_before)).sum())
-        pooled = pooled_before + n1 / tr
-        weight = (1.0 - pooled_before) ** rho
-        a = -weight * np.outer(h, h) / tr
-        a[np.diag_indices(k)] = weight * h * (1.0 - h / tr)
-        a[~live, :] = 0.0
-        a[:, ~live] = 0.0
-        cum_c += a * n1 / (tr * (1.0 - pooled_before))
-        score += np.where(live, weight * (d1 - n1 * h * (1.0 - cif_before) / tq), 0.0)
-        if n1 > 0:
-            t4 = np.where(surv > 0, 1.0 - (1.0 - pooled) / np.where(surv > 0, surv, 1.0), 1.0)
-            t5 = 1.0 - (n1 - 1.0) / (tr * surv_before - 1.0) if n1 > 1 else np.ones(k)
-            t3 = np.where(live, t5 * surv_before * n1 / (tr * safe_n), 0.0)
-            lhs = a - t4[None, :] * cum_c  # [i, g]
-            v_diag += t4 * t4 * t3
-            v_cross += lhs * (t4 * t3)[None, :]
-            v_main += (lhs * t3[None, :]) @ lhs.T
-        if n2 > 0:
-            ok = live & (surv > 0) & (d2 > 0)
-            t4 = np.where(ok, (1.0 - pooled) / np.where(surv > 0, surv, 1.0), 0.0)
-            t5 = np.where(d2 > 1, 1.0 - (d2 - 1.0) / np.where(d2 > 1, at_risk - 1.0, 1.0), 1.0)
-            t3 = np.where(ok, t5 * surv_before**2 * d2 / safe_n**2, 0.0)
-            lhs = t4[None, :] * cum_c
-            v_diag += t4 * t4 * t3
-            v_cross -= lhs * (t4 * t3)[None, :]
-            v_main += (lhs * t3[None, :]) @ lhs.T
-        at_risk -= counts[j].sum(axis=0)
-        pooled_before, cif_before, surv_before = pooled, cif, surv
+            pooled_before, cif_before, surv_before = pooled, cif, surv
     var = v_main + (cum_c * v_diag[None, :]) @ cum_c.T + cum_c @ v_cross.T + v_cross @ cum_c.T
     return score[: k - 1], var[: k - 1, : k - 1]
 

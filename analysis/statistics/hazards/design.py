@@ -98,6 +98,8 @@ def build_design(
     terms: list[Term] = []
     for f, col in zip(chosen, raw, strict=True):
         kept = [v for v, k in zip(col, keep, strict=True) if k]
+        if f.kind == "number" and f.name in reference:
+            raise CohortError(f"{f.name} is a number (its hazard ratio is per unit): it has no reference level.")
         if f.kind == "number":
             terms.append(Term(f.name, f.label, "number", (len(columns),)))
             columns.append(np.asarray(kept, dtype=np.float64))

@@ -16,11 +16,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from analysis.statistics.design import Design
-from analysis.statistics.fine_gray import fine_gray
-from analysis.statistics.gray import gray_test
+from analysis.statistics.hazards.design import Design, Term
+from analysis.statistics.hazards.fine_gray import fine_gray
+from analysis.statistics.hazards.gray import gray_test
 
-R_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "r"
+R_DIR = Path(__file__).resolve().parents[3] / "fixtures" / "r"
 
 
 def reference(model: str) -> dict[str, float]:
@@ -106,3 +106,14 @@ def test_fine_gray_relapse_group_b_subdistribution_hr_reads_as_r_prints_it() -> 
     b = fine_gray(design(["groupB", "groupC"]), 1).coefficients[0]
     assert (round(b.hazard_ratio or 0, 3), round(b.ci_lower or 0, 2), round(b.ci_upper or 0, 2)) == (2.240, 1.33, 3.76)
     assert round(b.p or 0, 4) == 0.0023
+
+
+def test_fine_gray_with_a_group_free_of_the_cause_says_so_in_words() -> None:
+    time, cause, group, _ = data()
+    cause = np.where(np.array(group) == "C", np.where(cause == 1, 0, cause), cause)  # no relapse in group C
+    base = design(["groupB", "groupC"])
+    terms = (Term("group", "Group", "category", (0, 1), "A", ("B", "C"), ("B", "C"), "A"),)
+    fit = fine_gray(Design(base.time, base.event, base.x, base.column_names, ("Group: B vs A", "Group: C vs A"),
+                           terms, base.study_ids, cause=cause), 1)
+    assert not fit.estimable and fit.reason is not None and "Group = C" in fit.reason
+    assert all(c.status == "not_estimable" and c.hazard_ratio is None for c in fit.coefficients)

@@ -9,11 +9,11 @@ import pytest
 
 from analysis.json_output import result_json
 from analysis.statistics.cohort import analyze_cohort
-from analysis.statistics.cox import cox_model
-from analysis.statistics.design import Design, Term
 from analysis.statistics.endpoints import OVERALL_SURVIVAL
-from analysis.statistics.model_text import cox_lines
-from analysis.statistics.models import analyse_models
+from analysis.statistics.hazards.cox import cox_model
+from analysis.statistics.hazards.design import Design, Term
+from analysis.statistics.hazards.model_text import cox_lines
+from analysis.statistics.hazards.models import analyse_models
 from storage.database import Database
 from storage.views.summaries import load_summaries
 
