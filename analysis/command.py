@@ -70,6 +70,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--reference", action="append", default=[], metavar="LEVEL",
                    help="reference level of the grouping field (or FIELD=LEVEL for a covariate); default: the "
                         "first level in sorted order, as R")
+    p.add_argument("--no-models", dest="no_models", action="store_true",
+                   help="leave out the Cox, Gray and Fine–Gray models (only Kaplan–Meier, log-rank and the tables)")
     p.add_argument("--json", action="store_true", help="print one JSON object (every number unrounded)")
 
 
@@ -212,8 +214,12 @@ def analyze(args: argparse.Namespace) -> CohortResult:
 def models_for(result: CohortResult, args: argparse.Namespace) -> ModelResults:
     """Cox, Gray and Fine–Gray for --group-by / --covariates / --reference (none when not asked)."""
     from analysis.statistics.cohort import CohortError
-    from analysis.statistics.hazards.models import analyse_models
+    from analysis.statistics.hazards.models import ModelResults, analyse_models
 
+    if getattr(args, "no_models", False):
+        if getattr(args, "covariates", []):
+            raise AnalyzeError("--no-models leaves out the models that --covariates asks for; use one of them.")
+        return ModelResults((), ())
     try:
         return analyse_models(result, getattr(args, "covariates", []), getattr(args, "reference", []))
     except (CohortError, ValueError) as exc:

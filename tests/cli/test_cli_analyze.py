@@ -191,3 +191,14 @@ def test_reference_and_conf_level_on_the_command_line(demo_path: str) -> None:
 def test_bad_model_arguments_are_one_line(demo_path: str, args: tuple[str, ...], message: str) -> None:
     result = run("--db", demo_path, "--endpoint", "os", *args)
     assert result.returncode == 2 and message in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_no_models_leaves_out_cox_gray_and_fine_gray(demo_path: str) -> None:
+    """--no-models: the Kaplan–Meier and log-rank numbers unchanged, the model keys null."""
+    full = json.loads(run("--db", demo_path, "--endpoint", "os", "--group-by", "prior_hsct", "--json").stdout)
+    bare = json.loads(run("--db", demo_path, "--endpoint", "os", "--group-by", "prior_hsct", "--json",
+                          "--no-models").stdout)
+    assert full["cox"] is not None and bare["cox"] is None and bare["gray"] is None and bare["fine_gray"] is None
+    assert bare["groups"] == full["groups"] and bare["logrank"] == full["logrank"]
+    refused = run("--db", demo_path, "--endpoint", "os", "--no-models", "--covariates", "age")
+    assert refused.returncode != 0 and "--no-models" in refused.stderr
