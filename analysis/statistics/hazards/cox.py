@@ -19,6 +19,7 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 from scipy.special import chdtrc, ndtri
 
 from analysis.statistics.hazards.design import Design
@@ -115,6 +116,12 @@ def _term_of(design: Design, column: int) -> str:
     return next(t.field for t in design.terms if column in t.columns)
 
 
+def _never_at_risk_at_an_event(design: Design, members: npt.NDArray[np.bool_]) -> bool:
+    """No member of the level is in the risk set at any event time (all left before the first event)."""
+    events = design.time[design.event == 1]
+    return bool(members.any() and events.size and design.time[members].max() < events.min())
+
+
 def _monotone(design: Design) -> tuple[str, dict[str, str]] | None:
     """A categorical level (or the reference) without events: no finite hazard ratio."""
     status: dict[str, str] = {}
@@ -124,9 +131,14 @@ def _monotone(design: Design) -> tuple[str, dict[str, str]] | None:
             continue
         counts = {lvl: (n, ev) for f, lvl, n, ev in _level_counts(design) if f == term.field}
         ref_events = counts[term.reference or ""][1]
-        for level, label in zip(term.levels, term.level_labels, strict=True):
+        for column, level, label in zip(term.columns, term.levels, term.level_labels, strict=True):
             name = f"{term.field}={level}"
-            if ref_events == 0 and counts[level][1] > 0:
+            if _never_at_risk_at_an_event(design, design.x[:, column] == 1):
+                # R's coxph gives NA: the likelihood is flat in this coefficient, not monotone
+                status[name] = "not_estimable"
+                words.append(f"{term.label} = {label} was censored before the first event (never at risk when "
+                             "an event happened), so its hazard ratio cannot be estimated")
+            elif ref_events == 0 and counts[level][1] > 0:
                 status[name] = "infinite"
             elif counts[level][1] == 0:
                 status[name] = "zero" if ref_events > 0 else "not_estimable"
@@ -136,7 +148,8 @@ def _monotone(design: Design) -> tuple[str, dict[str, str]] | None:
                          "ratio against it is infinite")
     if not status:
         return None
-    return ("No finite hazard ratio (monotone likelihood): " + "; ".join(words) + ". Compare the groups "
+    why = " (monotone likelihood)" if any(v != "not_estimable" for v in status.values()) else ""
+    return (f"No finite hazard ratio{why}: " + "; ".join(words) + ". Compare the groups "
             "with the log-rank test, or merge the event-free group with another.", status)
 
 

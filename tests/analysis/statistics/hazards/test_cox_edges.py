@@ -34,6 +34,15 @@ def test_an_event_free_group_has_a_hazard_ratio_of_zero_in_words_never_1e20() ->
     assert "HR 0: no events in this group" in text and "e+" not in text
 
 
+def test_a_group_censored_before_the_first_event_is_not_estimable_not_zero() -> None:
+    """Never at risk when an event happened: R's coxph gives coef NA (a flat likelihood), so no 'HR 0'."""
+    model = cox_model(two_groups([0.5, 0.7, 1, 2, 3, 4, 5, 6], [0, 0, 1, 1, 1, 0, 1, 0], [1, 1, 0, 0, 0, 0, 0, 0]))
+    (c,) = model.coefficients
+    assert (c.status, c.hazard_ratio) == ("not_estimable", None)
+    assert model.reason is not None and "censored before the first event" in model.reason
+    assert "monotone" not in model.reason and "HR 0" not in "\n".join(cox_lines(model))
+
+
 def test_an_event_free_reference_group_makes_the_hazard_ratio_infinite_in_words() -> None:
     model = cox_model(two_groups([1, 2, 3, 4, 5, 6, 7, 8], [0, 0, 0, 0, 1, 1, 1, 0], [0, 0, 0, 0, 1, 1, 1, 1]))
     assert model.coefficients[0].status == "infinite"
