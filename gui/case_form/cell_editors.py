@@ -26,7 +26,21 @@ Index = QModelIndex | QPersistentModelIndex
 
 
 class _MovesOn(QStyledItemDelegate):
-    """Enter in an open editor commits it and opens the next cell, like Tab."""
+    """Enter in an open editor commits it and opens the next cell, like Tab.
+
+    An open editor is filled from the cell once: the view refills it whenever the cell's data change
+    (a rule message colouring the cell, the live commit of a number), which wiped what was being
+    typed when the form's check ran mid-word.
+    """
+
+    def setEditorData(self, editor: QWidget, index: Index) -> None:
+        if editor.property("casebook_loaded"):
+            return
+        editor.setProperty("casebook_loaded", True)
+        self.load_editor(editor, index)
+
+    def load_editor(self, editor: QWidget, index: Index) -> None:
+        super().setEditorData(editor, index)
 
     def eventFilter(self, editor: QObject, event: QEvent) -> bool:
         if (event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent)
@@ -72,7 +86,7 @@ class ChoiceDelegate(_MovesOn):
             combo.addItem(label, code)
         return combo
 
-    def setEditorData(self, editor: QWidget, index: Index) -> None:
+    def load_editor(self, editor: QWidget, index: Index) -> None:
         assert isinstance(editor, QComboBox)
         editor.setCurrentIndex(max(editor.findData(index.data(VALUE_ROLE)), 0))
 
@@ -99,10 +113,9 @@ class ExactChoiceDelegate(_MovesOn):
         edit.setToolTip("Type the unit exactly: " + ", ".join(self._choices.values()))
         return edit
 
-    def setEditorData(self, editor: QWidget, index: Index) -> None:
+    def load_editor(self, editor: QWidget, index: Index) -> None:
         assert isinstance(editor, QLineEdit)
-        if not editor.text():  # keeps the key that opened the editor
-            editor.setText(str(index.data(Qt.ItemDataRole.DisplayRole) or ""))
+        editor.setText(str(index.data(Qt.ItemDataRole.DisplayRole) or ""))
 
     def setModelData(self, editor: QWidget, model: QAbstractItemModel, index: Index) -> None:
         assert isinstance(editor, QLineEdit)

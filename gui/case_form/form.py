@@ -52,7 +52,7 @@ from storage.record.dosing import (
     save_acknowledged,
     seed_catalogue,
 )
-from storage.record.rules import RecordRejected, Violation, check_case
+from storage.record.rules import RecordRejected, check_case
 from storage.views.quality import document_problems
 
 
@@ -138,7 +138,8 @@ class CaseForm(QWidget):
         layout.addLayout(body, 1)
         self._make_shortcuts()
         self.courses.store_drug = self._store_drug
-        QApplication.instance().focusChanged.connect(partial(navigator.focus_changed, self))  # type: ignore[union-attr]
+        # A bound method: the connection ends with this form (a partial would outlive it).
+        QApplication.instance().focusChanged.connect(self._focus_changed)  # type: ignore[union-attr]
 
         self._validate_timer = QTimer(self)
         self._validate_timer.setSingleShot(True)
@@ -199,6 +200,9 @@ class CaseForm(QWidget):
                 return add_to_catalogue(s, entry)
         except DatabaseError as exc:
             raise RuntimeError(str(exc)) from None
+
+    def _focus_changed(self, old: QWidget | None, new: QWidget | None) -> None:
+        navigator.focus_changed(self, old, new)
 
     def jump_to(self, path: str) -> None:
         """Go to the field or cell a problem's path names (a banner link)."""
@@ -441,7 +445,10 @@ class CaseForm(QWidget):
                 save_acknowledged(s, self.case_id, acknowledged)  # same transaction as the case
         except RecordRejected as exc:  # e.g. a study ID another case already has
             self._refused = True
-            self.show_problems(self._by_field(exc.violations))
+            by_field: dict[str, list[str]] = {}
+            for violation in exc.violations:
+                by_field.setdefault(violation.field, []).append(violation.rule)
+            self.show_problems(by_field)
             return False
         with self.db.session() as s:
             saved = load_document(s, self.case_id)
@@ -456,13 +463,6 @@ class CaseForm(QWidget):
         self._notify(self.case_id)
         self.saved.emit(self.case_id)
         return True
-
-    @staticmethod
-    def _by_field(violations: list[Violation]) -> dict[str, list[str]]:
-        out: dict[str, list[str]] = {}
-        for v in violations:
-            out.setdefault(v.field, []).append(v.rule)
-        return out
 
     def revert(self) -> None:
         if self.case_id is not None:

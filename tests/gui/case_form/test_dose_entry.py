@@ -147,3 +147,17 @@ def test_a_new_drug_is_added_to_the_study_s_catalogue(qtbot, form: CaseForm, dem
     assert entry is not None and (entry.unit, entry.route) == ("mg/kg", "IV")
     assert "thiotepa (intravenous, mg/kg)" in form.courses._drug_choices()
     assert not form.courses.add_to_catalogue.isVisibleTo(form)
+
+
+def test_text_being_typed_survives_the_form_s_check(qtbot, form: CaseForm, demo_db: Database) -> None:  # type: ignore[no-untyped-def]
+    """The check runs 250 ms after a key: colouring the cell must not wipe the open editor."""
+    _load(form, demo_db, "P05")
+    table = form.courses.drugs
+    table.table.setFocus()
+    table.table.setCurrentCell(2, 5)  # the dose reason of intrathecal cytarabine
+    _keys(qtbot, "low: cum")
+    table.show_problems({(2, "dose_modification"): ["a message that colours the cell"]})
+    form.validate()
+    _keys(qtbot, "ulative toxicity")
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    assert table.table.item(2, 5).text() == "low: cumulative toxicity"
