@@ -17,7 +17,6 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QFileDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -60,6 +59,7 @@ from gui.analysis.worker import (
 )
 from gui.widgets.figure_format.dialog import FormatFigureDialog
 from gui.widgets.figure_format.keeper import keeper_for
+from gui.widgets.file_dialogs import save_file_name
 from storage.database import Database
 from storage.record.endpoint_definitions import EndpointDefinitionError, create_definition
 
@@ -439,18 +439,18 @@ class AnalysisTab(QWidget):
 
     def export_figure_dialog(self) -> None:
         """A file in the study's figure style: PDF/EPS (TrueType fonts), SVG (text), TIFF/PNG at its dpi."""
-        path, chosen = QFileDialog.getSaveFileName(self, "Export figure", "kaplan-meier.pdf", ";;".join(FIGURE_FILTERS))
+        path, chosen = save_file_name(self, "Export figure", "kaplan-meier.pdf", ";;".join(FIGURE_FILTERS))
         if path:
             self._run_export(lambda: self.export_figure_to(_with_suffix(path, FIGURE_FILTERS.get(chosen))))
 
     def export_tables_dialog(self) -> None:
         filters = {"Excel workbook, all tables (*.xlsx)": ".xlsx", "CSV, the table shown (*.csv)": ".csv"}
-        path, chosen = QFileDialog.getSaveFileName(self, "Export tables", "tables.xlsx", ";;".join(filters))
+        path, chosen = save_file_name(self, "Export tables", "tables.xlsx", ";;".join(filters))
         if path:
             self._run_export(lambda: self.export_tables_to(_with_suffix(path, filters.get(chosen))))
 
     def report_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Write report", "survival-report.pdf", "PDF document (*.pdf)")
+        path, _ = save_file_name(self, "Write report", "survival-report.pdf", "PDF document (*.pdf)")
         if path:
             self._run_export(lambda: self.write_report_to(_with_suffix(path, ".pdf")))
 

@@ -21,7 +21,6 @@ from PySide6.QtCore import QSize, QTimer, Signal
 from PySide6.QtGui import QCursor, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QMessageBox,
@@ -44,6 +43,7 @@ from analysis.rendering.timeline_figures import (
 )
 from gui.widgets.figure_format.dialog import TIMELINE_SECTIONS, FormatFigureDialog
 from gui.widgets.figure_format.keeper import keeper_for
+from gui.widgets.file_dialogs import save_file_name
 from storage.database import Database
 from storage.views.timelines import CaseTimeline, count_cases, load_timelines
 
@@ -278,8 +278,7 @@ class TimelineTab(QWidget):
 
     def export_dialog(self) -> None:
         default = "swimmer_plot.pdf" if self.showing_swimmer else "patient_timeline.pdf"
-        start = str(Path(self.database.path).parent / default)
-        path, chosen = QFileDialog.getSaveFileName(self, "Export figure", start, ";;".join(EXPORT_FILTERS))
+        path, chosen = save_file_name(self, "Export figure", default, ";;".join(EXPORT_FILTERS))
         if not path:
             return
         target = Path(path)
