@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from storage.database import Database
+from storage.record.field_labels import field_label, record_label
 from storage.safety.audit import AuditEntry, case_history, field_history
 
 Index = QModelIndex | QPersistentModelIndex
@@ -75,9 +76,10 @@ class AuditTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(COLUMNS)
 
     def cell(self, entry: AuditEntry, column: int) -> str:
-        record = f"{entry.table_name} #{entry.record_id}" if entry.record_id is not None else entry.table_name
+        record = record_label(entry.table_name, entry.record_id)
         values = (local_time(entry), entry.os_user, ACTIONS.get(entry.action, entry.action), record,
-                  entry.field or "", readable(entry.old_value), readable(entry.new_value), entry.reason or "")
+                  field_label(entry.table_name, entry.field), readable(entry.old_value), readable(entry.new_value),
+                  entry.reason or "")
         return str(values[column] or "")
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -114,7 +116,7 @@ class CaseHistoryDialog(QDialog):
         self.field_box.addItem("All changes", None)
         fields = sorted({(e.table_name, e.field) for e in self.all_entries if e.field})
         for table, name in fields:
-            self.field_box.addItem(f"{name} ({table})", f"{table}.{name}")
+            self.field_box.addItem(f"{field_label(table, name)} ({record_label(table)})", f"{table}.{name}")
         self.model = AuditTableModel()
         view = QTableView()
         view.setModel(self.model)
