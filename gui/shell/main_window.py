@@ -175,7 +175,9 @@ class MainWindow(StudyWindow):
             self.form = None
         if db is not None:
             from gui.case_form.form import CaseForm
+            from gui.data.change_reasons import install_reason_prompt
 
+            install_reason_prompt(self, db)  # a reason for changes after a data freeze (issue 14)
             self.form = CaseForm(db, self.undo_stack, self.cases_changed)
             self.form.dirty_changed.connect(self._update_title)
             self.form.report = self._step_failed
@@ -350,11 +352,19 @@ class MainWindow(StudyWindow):
 
     def undo(self) -> None:
         if self._confirm_leave_form():
-            self.undo_stack.undo()
+            self._in_trail_as("undo", self.undo_stack.undo)
 
     def redo(self) -> None:
         if self._confirm_leave_form():
-            self.undo_stack.redo()
+            self._in_trail_as("redo", self.undo_stack.redo)
+
+    def _in_trail_as(self, kind: str, step: Any) -> None:
+        """The audit trail records an undo or a redo as such, not as an ordinary edit."""
+        if self.db is None:
+            step()
+            return
+        with self.db.audit_context(event=kind):
+            step()
 
     def push(self, command: QUndoCommand) -> None:
         """Put a change on the undo stack (it runs now); a step that later fails is explained."""
