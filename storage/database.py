@@ -32,7 +32,7 @@ from storage.record.schema import (  # re-exported: callers open and inspect thr
 )
 from storage.safety import audit  # (also registers the audit trail on every Session)
 from storage.safety.anchors import record_anchor
-from storage.safety.backup import backup_database
+from storage.safety.backup import BackupError, backup_database
 from storage.safety.reasons import REASON_PROMPT_KEY
 
 __all__ = ["SCHEMA_REVISIONS", "Database", "DatabaseError", "DatabaseHardLinked", "DatabaseNeedsUpgrade",
@@ -200,11 +200,22 @@ def open_database(path: Path, create: bool = False, backup: bool = True, upgrade
     engine = make_engine(path)
     db = Database(path, engine, sessionmaker(engine, expire_on_commit=False))
     if revision != head:
-        db.backup_path = _backup_before_upgrade(path, revision)
+        try:
+            db.backup_path = _backup_before_upgrade(path, revision)
+        except BackupError as exc:
+            engine.dispose()
+            raise DatabaseError(f"{path.name} was not upgraded or opened: the backup before the upgrade "
+                                f"failed ({exc}). Free disk space or make the folder writable, then open it again.") from exc
         upgrade(engine)
         _record_upgrade(engine, revision)
         record_anchor(path, f"upgrade from {revision}")
         db.upgraded_from = revision
     elif backup:
-        db.backup_path = backup_database(path, "on-opening")
+        try:
+            db.backup_path = backup_database(path, "on-opening")
+        except BackupError as exc:  # a writer that cannot back up would work without a safety net
+            engine.dispose()
+            raise DatabaseError(f"{path.name} was not opened for writing: the backup taken on opening failed "
+                                f"({exc}). Free disk space or make the backups folder writable; or open the "
+                                "database read-only.") from exc
     return db

@@ -288,6 +288,7 @@ class MainWindow(StudyWindow):
             return None
         from gui.case_form.commands import CreateCaseCommand
         from storage.record.case_documents import empty_document, study_id_exists
+        from storage.record.rules import study_id_problem
 
         suggestion = self._next_study_id()
         while True:
@@ -299,9 +300,9 @@ class MainWindow(StudyWindow):
             else:
                 text = study_id
             text = text.strip()
-            problem = ""
-            if not text:
-                problem = "The study ID is required."
+            problem = study_id_problem(text) or ""  # the rule's own words: a look-alike letter, a line break
+            if problem:
+                problem = problem[0].upper() + problem[1:] + "."
             else:
                 with self.db.session() as s:
                     if study_id_exists(s, text):
@@ -314,6 +315,8 @@ class MainWindow(StudyWindow):
             suggestion = text
         command = CreateCaseCommand(self.db, empty_document(text), self.cases_changed)
         self.push(command)
+        if command.case_id is None:  # refused inside the step: nothing saved, nothing to undo
+            return None
         if self.form is not None:
             self.form.focus_first_field()
         self.statusBar().showMessage(f"Added case {text}. Undo with Ctrl+Z.", 8000)
