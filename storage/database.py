@@ -8,9 +8,9 @@ then upgraded by Alembic; a newer one is refused, since this app cannot know its
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,8 @@ from storage.record.schema import (  # re-exported: callers open and inspect thr
 )
 from storage.safety import audit  # (also registers the audit trail on every Session)
 from storage.safety.anchors import record_anchor
-from storage.safety.backup import backup_database
+from storage.safety.backup import BackupError, backup_database
+from storage.safety.reasons import REASON_PROMPT_KEY
 
 __all__ = ["SCHEMA_REVISIONS", "Database", "DatabaseError", "DatabaseHardLinked", "DatabaseNeedsUpgrade",
            "DatabaseTooNew", "NotACasebookDatabase", "create_database", "create_owner_only", "head_revision", "inspect_revision", "known_revisions", "open_database", "upgrade"]
@@ -44,11 +45,30 @@ class Database:
     sessions: sessionmaker[Session]
     upgraded_from: str | None = None
     backup_path: Path | None = None
+    # Asked for the reason of a change to a saved case when none was given (storage.safety.reasons);
+    # the window installs one that shows a dialog. Called as reason_prompt(what_changed, required).
+    reason_prompt: Callable[[str, bool], str | None] | None = None
+    _audit_context: dict[str, Any] = field(default_factory=dict)
+
+    @contextmanager
+    def audit_context(self, reason: str | None = None, event: str | None = None) -> Iterator[None]:
+        """Every session opened inside records this reason, and marks its changes as an undo or a redo."""
+        before = dict(self._audit_context)
+        self._audit_context.update({k: v for k, v in ((audit.REASON_KEY, reason), (audit.EVENT_KEY, event))
+                                    if v is not None})
+        try:
+            yield
+        finally:
+            self._audit_context.clear()
+            self._audit_context.update(before)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
         """One session and one transaction per user action: commit on success, roll back on error."""
         session = self.sessions()
+        session.info.update(self._audit_context)
+        if self.reason_prompt is not None:
+            session.info[REASON_PROMPT_KEY] = self.reason_prompt
         try:
             yield session
             session.commit()
@@ -92,7 +112,8 @@ def create_owner_only(path: Path) -> None:
     """
     fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, OWNER_ONLY)
     try:
-        os.fchmod(fd, OWNER_ONLY)  # the umask may have taken bits away, never added; fchmod sets exactly
+        if hasattr(os, "fchmod"):  # POSIX; on Windows the file inherits the folder's access list
+            os.fchmod(fd, OWNER_ONLY)  # the umask may have taken bits away, never added; fchmod sets exactly
     finally:
         os.close(fd)
 
@@ -180,11 +201,22 @@ def open_database(path: Path, create: bool = False, backup: bool = True, upgrade
     engine = make_engine(path)
     db = Database(path, engine, sessionmaker(engine, expire_on_commit=False))
     if revision != head:
-        db.backup_path = _backup_before_upgrade(path, revision)
+        try:
+            db.backup_path = _backup_before_upgrade(path, revision)
+        except BackupError as exc:
+            engine.dispose()
+            raise DatabaseError(f"{path.name} was not upgraded or opened: the backup before the upgrade "
+                                f"failed ({exc}). Free disk space or make the folder writable, then open it again.") from exc
         upgrade(engine)
         _record_upgrade(engine, revision)
         record_anchor(path, f"upgrade from {revision}")
         db.upgraded_from = revision
     elif backup:
-        db.backup_path = backup_database(path, "on-opening")
+        try:
+            db.backup_path = backup_database(path, "on-opening")
+        except BackupError as exc:  # a writer that cannot back up would work without a safety net
+            engine.dispose()
+            raise DatabaseError(f"{path.name} was not opened for writing: the backup taken on opening failed "
+                                f"({exc}). Free disk space or make the backups folder writable; or open the "
+                                "database read-only.") from exc
     return db

@@ -82,6 +82,9 @@ class CreateCaseCommand(_Guarded):
         self.case_id: int | None = None
 
     def redo(self) -> None:
+        self._run(self._create)  # a refusal leaves no phantom "Undo New case" (issue 14, point 21)
+
+    def _create(self) -> None:
         with self._db.session() as s:
             self.case_id = save_document(s, self._doc)
         self._doc["id"] = self.case_id

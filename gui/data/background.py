@@ -31,7 +31,11 @@ class BackgroundJob(QRunnable):
         try:
             result = self.work(self.signals.progress.emit)
         except Exception as exc:  # shown to the user; nothing was committed by a failed job
-            self.signals.failed.emit(f"{type(exc).__name__}: {exc}")
+            from storage.safety.problems import database_problem, is_database_error
+
+            # a database's error text holds its SQL: never shown, only what happened and what to do
+            self.signals.failed.emit(database_problem(exc) if is_database_error(exc)
+                                     else f"{type(exc).__name__}: {exc}")
         else:
             self.signals.finished.emit(result)
 

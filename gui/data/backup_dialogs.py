@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from storage.database import Database, DatabaseError, head_revision, inspect_revision, open_database
+from storage.record.schema import cannot_write
 from storage.safety.backup import BackupError, BackupInfo, list_backups, restore_backup
 from storage.safety.lock import DatabaseLocked, Lock, acquire_lock, make_read_only
 
@@ -138,6 +139,13 @@ def open_with_lock(parent: QWidget | None, path: Path) -> tuple[Database, Lock |
     closes or switches database: lock.release().
     """
     path = Path(path)
+    unwritable = cannot_write(path)
+    if unwritable is not None:  # never pretend to be the writer of a file nobody can write
+        QMessageBox.information(parent, "Opening read-only",
+                                f"{unwritable}, so Casebook opens it read-only: you can look at the cases and "
+                                "analyse them, but not change them. To work on it, copy it to a folder you can "
+                                "write to.")
+        return _open_read_only(parent, path)
     try:
         lock: Lock | None = acquire_lock(path)
     except DatabaseLocked as exc:
@@ -157,6 +165,23 @@ def open_with_lock(parent: QWidget | None, path: Path) -> tuple[Database, Lock |
             lock.release()
         QMessageBox.critical(parent, "Cannot open the database", str(exc))
         return None
+    except BaseException:
+        if lock is not None:  # whatever failed, this window does not hold a database it did not open
+            lock.release()
+        raise
     if lock is None:
         make_read_only(database.engine)
     return database, lock
+
+
+def _open_read_only(parent: QWidget | None, path: Path) -> tuple[Database, Lock | None] | None:
+    try:
+        if inspect_revision(path) != head_revision():
+            raise DatabaseError(f"{path.name} needs a schema upgrade, which cannot be done on a file that "
+                                "cannot be written. Copy it to a folder you can write to and open the copy.")
+        database = open_database(path, backup=False, upgrade_schema=False)
+    except DatabaseError as exc:
+        QMessageBox.critical(parent, "Cannot open the database", str(exc))
+        return None
+    make_read_only(database.engine)
+    return database, None

@@ -186,7 +186,9 @@ class MainWindow(StudyWindow):
             self.form = None
         if db is not None:
             from gui.case_form.form import CaseForm
+            from gui.data.change_reasons import install_reason_prompt
 
+            install_reason_prompt(self, db)  # a reason for changes after a data freeze (issue 14)
             self.form = CaseForm(db, self.undo_stack, self.cases_changed)
             self.form.dirty_changed.connect(self._update_title)
             self.form.report = self._step_failed
@@ -298,6 +300,7 @@ class MainWindow(StudyWindow):
             return None
         from gui.case_form.commands import CreateCaseCommand
         from storage.record.case_documents import empty_document, study_id_exists
+        from storage.record.rules import study_id_problem
 
         suggestion = self._next_study_id()
         while True:
@@ -309,9 +312,9 @@ class MainWindow(StudyWindow):
             else:
                 text = study_id
             text = text.strip()
-            problem = ""
-            if not text:
-                problem = "The study ID is required."
+            problem = study_id_problem(text) or ""  # the rule's own words: a look-alike letter, a line break
+            if problem:
+                problem = problem[0].upper() + problem[1:] + "."
             else:
                 with self.db.session() as s:
                     if study_id_exists(s, text):
@@ -324,6 +327,8 @@ class MainWindow(StudyWindow):
             suggestion = text
         command = CreateCaseCommand(self.db, empty_document(text), self.cases_changed)
         self.push(command)
+        if command.case_id is None:  # refused inside the step: nothing saved, nothing to undo
+            return None
         if self.form is not None:
             self.form.focus_first_field()
         self.statusBar().showMessage(f"Added case {text}. Undo with Ctrl+Z.", 8000)
@@ -362,11 +367,19 @@ class MainWindow(StudyWindow):
 
     def undo(self) -> None:
         if self._confirm_leave_form():
-            self.undo_stack.undo()
+            self._in_trail_as("undo", self.undo_stack.undo)
 
     def redo(self) -> None:
         if self._confirm_leave_form():
-            self.undo_stack.redo()
+            self._in_trail_as("redo", self.undo_stack.redo)
+
+    def _in_trail_as(self, kind: str, step: Any) -> None:
+        """The audit trail records an undo or a redo as such, not as an ordinary edit."""
+        if self.db is None:
+            step()
+            return
+        with self.db.audit_context(event=kind):
+            step()
 
     def push(self, command: QUndoCommand) -> None:
         """Put a change on the undo stack (it runs now); a step that later fails is explained."""

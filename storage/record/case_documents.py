@@ -38,7 +38,7 @@ from storage.record.models import (
     SubsequentTherapy,
     Transplant,
 )
-from storage.record.rules import RecordRejected, Violation
+from storage.record.rules import RecordRejected, Violation, same_study_id, study_id_key
 
 Document = dict[str, Any]
 
@@ -315,10 +315,10 @@ def delete_case(session: Session, case_id: int) -> Document:
 
 
 def study_id_exists(session: Session, study_id: str, except_case_id: int | None = None) -> bool:
-    query = select(Case.id).where(Case.study_id == study_id.strip())
-    if except_case_id is not None:
-        query = query.where(Case.id != except_case_id)
-    return session.scalar(query) is not None
+    """True if another case has this study ID in any spelling the rules count as the same (p01 for P01)."""
+    key = study_id_key(study_id)
+    rows = session.execute(select(Case.id, Case.study_id).where(same_study_id({key}))).all()
+    return any(study_id_key(stored) == key for case_id, stored in rows if case_id != except_case_id)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import urllib.parse
 from pathlib import Path
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -35,10 +34,53 @@ class DatabaseHardLinked(DatabaseError):
     """The file has other names (hard links): two writers could each lock one name."""
 
 
+# SQLite's own short reasons, in words saying what happened and what to do (never the SQL or its values).
+SQLITE_PROBLEMS = (
+    (("readonly", "read-only", "attempt to write a readonly"),
+     "the database file cannot be written (a read-only file, folder or medium). Nothing was saved. "
+     "Copy the database to a folder you can write to, or open it read-only to look at it."),
+    (("database or disk is full", "disk is full"),
+     "the disk is full. Nothing was saved. Free some space on the disk and try again."),
+    (("database is locked", "busy"),
+     "another program is writing the database right now. Nothing was saved. Try again in a moment; "
+     "if it keeps happening, close the other Casebook window."),
+    (("disk i/o error",),
+     "the disk reported an error while reading or writing the database (a read-only or removed medium, "
+     "a network drive gone, a failing disk). Nothing was saved. Check the disk, or copy the database to a "
+     "folder you can write to, then try again."),
+    (("unable to open database",),
+     "the database file cannot be opened (its folder is missing, not accessible, or on a read-only medium "
+     "without the database's -shm file). Check the path, or copy the database to a folder you can write to."),
+)
+
+
+def sqlite_problem(reason: str) -> str | None:
+    """The words for one of SQLite's short reasons (e.g. "disk I/O error"), or None if unknown."""
+    lowered = reason.lower()
+    return next((message for words, message in SQLITE_PROBLEMS if any(w in lowered for w in words)), None)
+
+
+def cannot_write(path: Path) -> str | None:
+    """Why Casebook could not write this database file (a read-only file, folder or medium), or None."""
+    path = Path(path)
+    folder = path.absolute().parent
+    try:
+        if os.statvfs(folder).f_flag & os.ST_RDONLY:
+            return f"{path.name} is on a read-only medium"
+    except (AttributeError, OSError):  # no statvfs on Windows
+        pass
+    if path.exists() and not os.access(path, os.W_OK):
+        return f"{path.name} is a read-only file"
+    if not os.access(folder, os.W_OK):  # SQLite writes its -wal and -shm files beside the database
+        return f"the folder of {path.name} cannot be written"
+    return None
+
+
 def read_only_uri(path: Path) -> str:
     """An SQLite URI that opens ``path`` read-only. The path is percent-encoded: a folder named
     "Studie #3" or "a?b" or "%41" would otherwise be cut at the # or ?, or decoded to another name."""
-    return "file:" + urllib.parse.quote(str(Path(path).absolute()), safe="/") + "?mode=ro"
+    # as_uri percent-encodes # ? % and spaces, and writes a Windows path as file:///C:/...
+    return Path(path).absolute().as_uri() + "?mode=ro"
 
 
 def refuse_hard_links(path: Path) -> None:
@@ -91,6 +133,11 @@ def inspect_revision(path: Path) -> str:
             row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
         finally:
             conn.close()
+    except sqlite3.OperationalError as exc:
+        known = sqlite_problem(str(exc))
+        if known is None:
+            raise NotACasebookDatabase(f"{path.name} cannot be read as a Casebook database ({exc}).") from exc
+        raise DatabaseError(f"{path.name} cannot be opened: {known}") from exc
     except sqlite3.DatabaseError as exc:
         raise NotACasebookDatabase(f"{path.name} cannot be read as a Casebook database ({exc}).") from exc
     if row is None:

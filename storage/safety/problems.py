@@ -11,24 +11,11 @@ import sqlite3
 
 from sqlalchemy.exc import SQLAlchemyError
 
-# (words in SQLite's message, what happened and what to do)
-_KNOWN = (
-    (("readonly", "read-only", "attempt to write a readonly"),
-     "the database file cannot be written (a read-only file, folder or medium). Nothing was saved. "
-     "Copy the database to a folder you can write to, or open it read-only to look at it."),
-    (("database or disk is full", "disk is full"),
-     "the disk is full. Nothing was saved. Free some space on the disk and try again."),
-    (("database is locked", "busy"),
-     "another program is writing the database right now. Nothing was saved. Try again in a moment; "
-     "if it keeps happening, close the other Casebook window."),
-    (("disk i/o error",),
-     "the disk reported an error while reading or writing the database (a removed stick, a network drive "
-     "gone, a failing disk). Nothing was saved. Check the disk, then try again."),
-    (("unable to open database",),
-     "the database file cannot be opened (its folder is missing or not accessible). Check the path."),
-    (("malformed", "not a database"),
-     "the database file is damaged. Nothing was saved. Restore a backup (File > Restore from backup)."),
-)
+from storage.record.schema import SQLITE_PROBLEMS
+
+_KNOWN = (*SQLITE_PROBLEMS,
+          (("malformed", "not a database"),
+           "the database file is damaged. Nothing was saved. Restore a backup (File > Restore from backup)."))
 
 
 def sqlite_reason(exc: BaseException) -> str | None:

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from storage.database import Database
 from storage.record.models import Case
+from storage.safety.audit import REASON_KEY
 from storage.safety.freeze import content_hash, freeze_dataset, freeze_label, list_freezes
 
 
@@ -24,6 +25,7 @@ def test_a_freeze_is_labelled_and_hashed_and_says_when_the_data_changed(demo_db:
         label = freeze_label(session)
         assert label is not None and freeze.label in label and "cut-off 2021-12-31" in label
         assert "unchanged since" in label
+        session.info[REASON_KEY] = "source document re-read"  # required after a freeze (issue 14, point 15)
         session.scalars(select(Case).where(Case.study_id == "P02")).one().notes = "late correction"
     with demo_db.session() as session:
         label = freeze_label(session)
