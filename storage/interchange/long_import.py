@@ -11,6 +11,7 @@ record is changed, any other row is added, each change an ORM edit in the audit 
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import json
 import re
@@ -266,6 +267,18 @@ def plan_long_import(session: Session, path: Path, options: ImportOptions,
     except UnreadableFile as exc:
         problems.extend(exc.problems)
         return plan
+    # The millions of cells just read live until the end: keep the garbage collector from walking them
+    # again and again while the cases are built (a small gain, about 10% at 25,000 cases).
+    gc.freeze()
+    try:
+        return _plan_tables(session, tables, plan, options, progress)
+    finally:
+        gc.unfreeze()
+
+
+def _plan_tables(session: Session, tables: dict[str, RawTable], plan: ImportPlan, options: ImportOptions,
+                 progress: Progress | None) -> ImportPlan:
+    report, problems = plan.report, plan.report.problems
     known = kind_columns()
     for kind, table in tables.items():
         problems.extend(Problem(p.row, p.column, p.value, p.rule, kind) for p in table.problems)
