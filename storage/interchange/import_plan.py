@@ -45,7 +45,6 @@ class ImportReport:
     written: bool = False
     backup: Path | None = None
     sheet: str | None = None  # the sheet header and rows show, of a long-format workbook
-    notes: dict[str, list[str]] = field(default_factory=dict)  # column -> what its cells show (decimal commas ...)
 
     @property
     def ok(self) -> bool:
