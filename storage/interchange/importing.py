@@ -63,9 +63,14 @@ def plan_import(session: Session, path: Path, options: ImportOptions, progress: 
     """Read, build and check every row without writing anything."""
     from storage.interchange.long_files import is_long
 
-    if is_long(Path(path)) and options.mapping is None:
+    if is_long(Path(path)):
         from storage.interchange.long_import import plan_long_import
 
+        if options.mapping is not None:
+            report = ImportReport(Path(path))
+            report.problems.append(Problem(None, None, None, f"{Path(path).name} is the long format (a table per "
+                                           "kind of record), which needs no column mapping; import it without one"))
+            return ImportPlan(report)
         return plan_long_import(session, path, options, progress)
     report = ImportReport(Path(path))
     plan = ImportPlan(report)
