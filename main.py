@@ -65,7 +65,20 @@ COMMANDS = {"analyze": _run_analyze, "demo": _run_demo, "import": _run_data_comm
             "export": _run_data_command, "verify": _run_data_command}
 
 
+def _in_program_folder() -> None:
+    """In the PyInstaller program folder, matplotlib's font cache goes to the user's cache folder: the bundle's
+    start-up hook gives it a new temporary folder on every start, so every session's first figure would
+    rebuild the cache (seconds on a workstation with many fonts)."""
+    if getattr(sys, "frozen", False):
+        from platformdirs import user_cache_dir
+
+        cache = Path(user_cache_dir("Casebook", appauthor=False)) / "matplotlib"
+        cache.mkdir(parents=True, exist_ok=True)
+        os.environ["MPLCONFIGDIR"] = str(cache)
+
+
 def main(argv: list[str] | None = None) -> int:
+    _in_program_folder()
     args = _parser().parse_args(argv)
     if args.command is None:
         return _run_gui(args)

@@ -17,9 +17,11 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from gui.shell.opening import create_new, make_dialogs_unattended, open_existing, take_lock
+from resources import resource_path
 
 if TYPE_CHECKING:
     from gui.shell.main_window import MainWindow
@@ -189,6 +191,7 @@ def run(db_path: Path | None) -> int:
     assert isinstance(app, QApplication)
     app.setApplicationName("Casebook")
     app.setOrganizationName("Casebook")
+    app.setWindowIcon(QIcon(str(resource_path("icons", "casebook.png"))))
     install_excepthook()
     if os.environ.get(QUIT_AFTER_START):
         make_dialogs_unattended()

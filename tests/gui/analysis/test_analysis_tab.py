@@ -3,7 +3,7 @@
 The computation runs on a worker thread; each step waits for the tab's ``computed`` signal.
 Image checks: the tab's exported KM figure must match the inspected seed baseline of
 tests/analysis (drawn there from hand-entered months, here from the demo database), and the
-on-screen grouped plot must match tests/gui/baseline/analysis_km_prior_hsct.png.
+on-screen grouped plot must match tests/gui/analysis/baseline/analysis_km_prior_hsct.png.
 """
 
 from __future__ import annotations
