@@ -87,6 +87,7 @@ class _Reader:
         self.kind, self.table, self.problems, self.date_format = kind, table, problems, date_format
         header = [h.strip() for h in table.header]
         self.columns = [(header.index(n), _stand_in(c)) for n, c in columns.items() if n in header]
+        self.required = {n for n, c in columns.items() if c.required}
 
     def values(self, number: int, row: list[Any]) -> dict[str, Any] | None:
         out: dict[str, Any] = {}
@@ -94,8 +95,12 @@ class _Reader:
         for i, column in self.columns:
             value = row[i]
             kind = column.kind
-            if value is None or value == "":
+            if value is None or (isinstance(value, str) and not value.strip()):
                 out[column.name] = None
+                if column.name in self.required:
+                    self.problems.append(Problem(number, column.name, None, f"a row of {self.kind} needs its "
+                                                 f"{column.name}", self.kind))
+                    ok = False
                 continue
             # The common cells of an exported workbook, typed already, without the general parser:
             if kind == "date" and type(value) is dt.datetime and value.time() == dt.time(0) \
