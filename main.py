@@ -26,6 +26,9 @@ def _parser() -> argparse.ArgumentParser:
     from analysis.command import add_parser as add_analyze_parser  # light: no numpy or Qt
 
     add_analyze_parser(sub)
+    from analysis.figure_command import add_parsers as add_figure_parsers  # light: no matplotlib or Qt
+
+    add_figure_parsers(sub)
     return parser
 
 
@@ -49,6 +52,12 @@ def _run_analyze(args: argparse.Namespace) -> int:
     return run(args)
 
 
+def _run_figure_command(args: argparse.Namespace) -> int:
+    from analysis.figure_command import run
+
+    return run(args)
+
+
 def _run_gui(args: argparse.Namespace) -> int:
     from gui.shell.app import run
 
@@ -62,7 +71,8 @@ def _run_data_command(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"analyze": _run_analyze, "demo": _run_demo, "import": _run_data_command,
-            "export": _run_data_command, "verify": _run_data_command}
+            "export": _run_data_command, "verify": _run_data_command, "figure": _run_figure_command,
+            "report": _run_figure_command}
 
 
 def _in_program_folder() -> None:

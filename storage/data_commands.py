@@ -36,6 +36,9 @@ def add_parsers(sub: Any) -> None:
                      help="no names, hospital numbers, birth dates or free text; coded IDs; shifted dates")
     exp.add_argument("--days-from-time-zero", action="store_true",
                      help="with --deidentify: dates as days from time zero instead of shifted dates")
+    exp.add_argument("--safe-field", action="append", default=[], metavar="FIELD",
+                     help="with --deidentify: keep this free-text or custom field (still checked for the "
+                          "patient's identifiers); repeatable; long-format fields as table.column")
     exp.add_argument("--overwrite", action="store_true",
                      help="replace an existing export file (never a database, its backups or any SQLite file)")
     ver = sub.add_parser("verify", help="check the audit trail's hash chain and the database's integrity")
@@ -57,8 +60,17 @@ def run(args: argparse.Namespace) -> int:
         _say(args.command, _os_problem(exc, Path(exc.filename or getattr(args, "db", "") or ".")))
         return 2
     except Exception as exc:  # the last line of defence: a message, never a traceback
-        _say(args.command, f"failed: {type(exc).__name__}: {exc}")
+        _say(args.command, _unexpected(exc))
         return 2
+
+
+def _unexpected(exc: Exception) -> str:
+    """A failure nobody foresaw, in words: a database error never shows its SQL or the values it wrote."""
+    from storage.safety.problems import database_problem, is_database_error
+
+    if is_database_error(exc):
+        return database_problem(exc)
+    return f"failed: {type(exc).__name__}: {exc}"
 
 
 def run_import(args: argparse.Namespace) -> int:
@@ -143,7 +155,7 @@ def _import_into(path: Path, file: Path, options: Any, mapping: str | None = Non
 
     with acquire_lock(path):
         new = not path.exists()
-        db = create_database(path) if new else open_database(path, backup=False)
+        db = create_database(path) if new else open_database(path, backup=False, upgrade_schema=not options.dry_run)
         report = None
         try:
             report = import_file(db, file, _with_mapping(db, options, mapping))
@@ -171,13 +183,14 @@ def _dry_run_on_new_database(file: Path, options: Any, mapping: str | None = Non
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from storage.database import DatabaseError, head_revision, inspect_revision, open_database
+    from storage.database import DatabaseError, open_database
     from storage.interchange.exporting import ExportError, ExportOptions, export_database
     from storage.safety.lock import DatabaseLocked, Lock, acquire_lock, make_read_only
 
     fmt = args.format or EXPORT_SUFFIXES.get(args.out.suffix.lower(), "csv")
     options = ExportOptions(fmt=fmt, long=args.long, deidentify=args.deidentify,
-                            date_mode="days" if args.days_from_time_zero else "shift", overwrite=args.overwrite)
+                            date_mode="days" if args.days_from_time_zero else "shift", overwrite=args.overwrite,
+                            safe_fields=frozenset(args.safe_field))
     if args.days_from_time_zero and not args.deidentify:
         _say("export", "--days-from-time-zero only applies with --deidentify")
         return 1
@@ -191,10 +204,10 @@ def run_export(args: argparse.Namespace) -> int:
         try:
             lock = acquire_lock(args.db)
         except DatabaseLocked as exc:
-            # Reading is safe while another window writes; writing keys or upgrading is not.
-            if args.deidentify or inspect_revision(args.db) != head_revision():
+            # Reading is safe while another window writes; writing keys is not.
+            if args.deidentify:
                 raise exc
-        db = open_database(args.db, backup=False)  # reading needs no backup; an upgrade still makes one
+        db = open_database(args.db, backup=False, upgrade_schema=False)  # an export never upgrades the file
         if lock is None:
             make_read_only(db.engine)
         try:

@@ -6,6 +6,8 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any QApplication exists
 os.environ.setdefault("MPLBACKEND", "Agg")
+# The audit-trail anchor journal (storage.safety.anchors) goes to a folder of the test run, never the user's.
+os.environ.setdefault("CASEBOOK_DATA_DIR", __import__("tempfile").mkdtemp(prefix="casebook-test-data-"))
 
 from collections.abc import Iterator  # noqa: E402
 from pathlib import Path  # noqa: E402

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from storage.record.models import Case
 from storage.record.tables import deid_keys
+from storage.safety.audit import record_event
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no I/1, O/0: codes are read aloud and typed
 DATE_MODES = {"shift": "every date shifted by a random per-case offset",
@@ -43,6 +44,12 @@ def _new_code(taken: set[str]) -> str:
 
 def case_keys(session: Session, cases: list[Case]) -> dict[int, CaseKey]:
     """The key of every given case, creating (in the session's transaction) those still missing."""
+    return keys_and_created(session, cases)[0]
+
+
+def keys_and_created(session: Session, cases: list[Case]) -> tuple[dict[int, CaseKey], int]:
+    """The key of every given case, creating (in the session's transaction) those still missing;
+    and how many were created."""
     keys = {cid: CaseKey(code, offset) for cid, code, offset in session.execute(select(deid_keys))}
     taken = {k.code for k in keys.values()}
     missing = []
@@ -53,7 +60,8 @@ def case_keys(session: Session, cases: list[Case]) -> dict[int, CaseKey]:
             missing.append({"case_id": case.id, "code": key.code, "date_offset_days": key.date_offset_days})
     if missing:
         session.execute(deid_keys.insert(), missing)
-    return keys
+        record_event(session.connection(), "key", {"created_for_cases": len(missing)})  # never a code or offset
+    return keys, len(missing)
 
 
 class Deidentifier:
@@ -63,7 +71,7 @@ class Deidentifier:
         if mode not in DATE_MODES:
             raise ValueError(f"unknown date mode {mode!r}; use one of {', '.join(DATE_MODES)}")
         self.mode = mode
-        self.keys = case_keys(session, cases)
+        self.keys, self.created = keys_and_created(session, cases)
 
     def study_id(self, case: Case) -> str:
         return self.keys[case.id].code
@@ -85,6 +93,7 @@ class Deidentifier:
         return value
 
     def describe(self) -> str:
-        return ("de-identified: no names, hospital numbers, birth dates, free text or custom fields "
-                "(any of which can identify a patient); study IDs coded, rows in code order; "
+        return ("de-identified: no names, hospital numbers, birth dates, and no free text or custom fields "
+                "unless marked safe (any of which can identify a patient); every cell checked against "
+                "its case's name, hospital number and birth date; study IDs coded, rows in code order; "
                 f"{DATE_MODES[self.mode]}")

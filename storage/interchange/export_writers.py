@@ -11,8 +11,10 @@ import csv
 import datetime as dt
 import os
 import re
+import shutil
 import tempfile
 import textwrap
+import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -40,17 +42,52 @@ class ExportError(Exception):
 _ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
+STAGING_MARK = ".casebook-partial-"
+_TEMPDIR_LOCK = threading.Lock()
+
+
+def _remove_stale_staging(target: Path) -> None:
+    """Staging folders of this target left by an export that was killed (a kill cannot clean up)."""
+    for stale in target.parent.glob(f".{target.name}{STAGING_MARK}*"):
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+@contextmanager
+def staging(target: Path) -> Iterator[Path]:
+    """An owner-only hidden folder beside the target, for everything an export writes before it is complete.
+
+    Removed on any failure (and, after a kill, by the next export to the same target). Libraries' own
+    temporary files (openpyxl streams each sheet to one) go into it too, never to the system's temp folder.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_staging(target)
+    folder = Path(tempfile.mkdtemp(prefix=f".{target.name}{STAGING_MARK}", dir=target.parent))  # mode 0700
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def _library_temp_files_in(folder: Path) -> Iterator[None]:
+    """Point tempfile (used by openpyxl's write-only sheets) at the staging folder while a workbook is built."""
+    with _TEMPDIR_LOCK:
+        before = tempfile.tempdir
+        tempfile.tempdir = str(folder)
+        try:
+            yield
+        finally:
+            tempfile.tempdir = before
+
+
 @contextmanager
 def _atomic(path: Path) -> Iterator[Path]:
-    """A new temporary file in the target's folder, renamed onto the target only once complete."""
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-    os.close(fd)
-    partial = Path(name)
-    try:
+    """A new file in a staging folder beside the target, moved onto the target only once complete."""
+    with staging(path) as folder:
+        partial = folder / path.name
         yield partial
+        os.chmod(partial, 0o600)  # exports are owner-only, whatever the library or the umask made
         partial.replace(path)
-    finally:
-        partial.unlink(missing_ok=True)
 
 
 def _write_text(path: Path, lines: list[str]) -> None:
@@ -103,11 +140,11 @@ def _add_sheet(book: Any, title: str, header: list[str], rows: list[list[Any]]) 
 def _write_xlsx(path: Path, sheets: dict[str, Table], about: list[str]) -> None:
     from openpyxl import Workbook
 
-    book = Workbook(write_only=True)
-    for title, (header, rows) in sheets.items():
-        _add_sheet(book, title, header, rows)
-    _add_sheet(book, "about", ["about this export"], [[line] for line in about])
-    with _atomic(path) as partial:
+    with _atomic(path) as partial, _library_temp_files_in(partial.parent):
+        book = Workbook(write_only=True)
+        for title, (header, rows) in sheets.items():
+            _add_sheet(book, title, header, rows)
+        _add_sheet(book, "about", ["about this export"], [[line] for line in about])
         book.save(partial)
 
 
@@ -200,13 +237,17 @@ def write_long(out: Path, tables: dict[str, Table], fmt: str, about: list[str]) 
         return [out]
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise ExportError(f"{out} exists and is not an empty folder; the long CSV export writes a folder of tables")
-    out.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for name, (header, rows) in tables.items():
-        paths.append(out / f"{name}.csv")
-        _write_csv(paths[-1], header, rows)
-    _write_text(out / "about.txt", about)
-    return [*paths, out / "about.txt"]
+    # The folder is built whole in a staging folder, then renamed into place: whole or absent.
+    with staging(out) as folder:
+        built = folder / out.name
+        built.mkdir(mode=0o700)
+        names = []
+        for name, (header, rows) in tables.items():
+            names.append(f"{name}.csv")
+            _write_csv(built / names[-1], header, rows)
+        _write_text(built / "about.txt", about)
+        os.replace(built, out)  # onto a missing or empty folder, in one step
+    return [*(out / n for n in names), out / "about.txt"]
 
 
 def template_notes() -> list[list[str]]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import Date, select
+from sqlalchemy import Date, String, select
 from sqlalchemy import Table as SqlTable
 from sqlalchemy.orm import Session, selectinload
 
@@ -23,8 +23,11 @@ from storage.interchange import export_writers as writers
 from storage.interchange.deidentify import Deidentifier
 from storage.interchange.export_writers import CODED, Table
 from storage.interchange.export_writers import ExportError as ExportError  # re-exported for callers
+from storage.interchange.identifier_scan import IdentifierFound, scan_rows
 from storage.record.codes import best_response
 from storage.record.models import Base, Case, CustomField, SalvageCourse
+from storage.record.study_settings import get_setting, put_setting
+from storage.safety.anchors import record_anchor, trail_head
 from storage.safety.audit import os_user
 from storage.safety.freeze import freeze_label
 
@@ -35,6 +38,25 @@ FREE_TEXT = frozenset({"notes", "prior_therapies", "best_response_override_reaso
                        "description", "cause_detail"})
 IDENTIFYING_TABLES = frozenset({"identities"})
 SKIP_COLUMNS = frozenset({"id", "case_id", "course_id", "field_id"})
+# Text columns that hold a fixed code although the long format gives them no label.
+CODED_TEXT = frozenset({"timing"})
+SAFE_FIELDS_SETTING = ("study", "deid_safe_fields")  # study_settings: fields the user marked safe to export
+
+
+def safe_fields(session: Session, options: ExportOptions) -> frozenset[str]:
+    """Free-text and custom fields the user marked safe for de-identified exports (stored, or for this export)."""
+    stored = get_setting(session, *SAFE_FIELDS_SETTING) or []
+    return frozenset(str(name) for name in stored) | options.safe_fields
+
+
+def mark_fields_safe(session: Session, names: list[str]) -> None:
+    """Store which free-text or custom fields de-identified exports may carry (checked for identifiers still)."""
+    put_setting(session, *SAFE_FIELDS_SETTING, sorted(set(names)))
+
+
+def _free_text_column(column: tpl.TemplateColumn) -> bool:
+    """A flat column that may hold anything typed: free text, or a text (list) column without codes."""
+    return column.free_text or (column.kind in ("text", "list") and not column.codes and column.name != "study_id")
 
 
 @dataclass(frozen=True)
@@ -44,6 +66,7 @@ class ExportOptions:
     deidentify: bool = False
     date_mode: str = "shift"  # de-identified dates: "shift" or "days" (from time zero)
     overwrite: bool = False  # replace an existing export file (never a database)
+    safe_fields: frozenset[str] = frozenset()  # de-identified: free-text or custom fields to keep, this export only
 
 
 @dataclass
@@ -65,12 +88,16 @@ def load_cases(session: Session) -> list[Case]:
     return list(session.scalars(query))
 
 
-def flat_table(session: Session, cases: list[Case], deid: Deidentifier | None = None) -> Table:
+def flat_table(session: Session, cases: list[Case], deid: Deidentifier | None = None,
+               safe: frozenset[str] = frozenset()) -> Table:
     """The flat case template: header and one row of typed values per case."""
-    # De-identified: no custom field at all. Any kind can hold an identifier (an "mrn" number, an
-    # "initials" choice), and nothing yet lets the user mark a field as safe.
-    fields = [] if deid else list(session.scalars(select(CustomField).order_by(CustomField.name)))
-    columns = [c for c in tpl.COLUMNS if not (deid and (c.identifying or c.free_text))]
+    # De-identified: no free text and no custom field unless marked safe. Any kind of custom field can
+    # hold an identifier (an "mrn" number, an "initials" choice).
+    fields = list(session.scalars(select(CustomField).order_by(CustomField.name)))
+    if deid:
+        fields = [f for f in fields if f.name in safe]
+    columns = [c for c in tpl.COLUMNS
+               if not (deid and (c.identifying or (_free_text_column(c) and c.name not in safe)))]
     header = [c.name for c in columns] + [f.name for f in fields]
     rows = []
     for case in cases:
@@ -113,7 +140,14 @@ def _with_labels(names: list[str]) -> list[str]:
     return out
 
 
-def long_tables(session: Session, cases: list[Case], deid: Deidentifier | None = None) -> dict[str, Table]:
+def _long_free_text(mapper: Any) -> set[str]:
+    """Text columns of a record without a fixed code list: what a user may type anything into."""
+    return {a.key for a in mapper.column_attrs if isinstance(a.columns[0].type, String)
+            and a.key not in CODED and a.key not in CODED_TEXT and a.key != "study_id"}
+
+
+def long_tables(session: Session, cases: list[Case], deid: Deidentifier | None = None,
+                safe: frozenset[str] = frozenset()) -> dict[str, Table]:
     """One table per kind of record, each row keyed by study ID, coded values followed by labels."""
     by_name = {cast(SqlTable, m.local_table).name: m for m in Base.registry.mappers}
     specs: dict[str, list[str]] = {}
@@ -125,7 +159,8 @@ def long_tables(session: Session, cases: list[Case], deid: Deidentifier | None =
         cols = [a.key for a in mapper.column_attrs if a.key not in SKIP_COLUMNS and a.key != "study_id"]
         dates.update(a.key for a in mapper.column_attrs if isinstance(a.columns[0].type, Date))
         if deid:
-            cols = [c for c in cols if c not in FREE_TEXT]
+            free = FREE_TEXT | _long_free_text(mapper)
+            cols = [c for c in cols if c not in free or f"{name}.{c}" in safe]
         if name == "cases":
             cols += ["time_zero", "age_at_time_zero", "best_response"]
         if name == "drug_administrations":
@@ -156,11 +191,19 @@ def long_tables(session: Session, cases: list[Case], deid: Deidentifier | None =
                     if c in CODED:
                         row.append(CODED[c].get(value, "") if value is not None else None)
                 tables[name][1].append(row)
-    if deid:
-        return tables  # no custom fields in a de-identified export (see flat_table)
-    fields = {f.id: f for f in session.scalars(select(CustomField))}
-    custom_rows = [[case.study_id, fields[v.field_id].name, fields[v.field_id].kind, v.value]
-                   for case in cases for v in case.custom_values]
+    fields = {f.id: f for f in session.scalars(select(CustomField)) if not deid or f.name in safe}
+    if deid and not fields:
+        return tables  # no custom fields in a de-identified export unless marked safe (see flat_table)
+    custom_rows = []
+    for case in cases:
+        for v in case.custom_values:
+            if v.field_id not in fields:
+                continue
+            f = fields[v.field_id]
+            text = v.value
+            if deid and f.kind == "date" and v.value:
+                text = str(deid.value(case, dt.date.fromisoformat(v.value)))
+            custom_rows.append([deid.study_id(case) if deid else case.study_id, f.name, f.kind, text])
     tables["custom_values"] = (["study_id", "field", "kind", "value"], custom_rows)
     return tables
 
@@ -179,6 +222,10 @@ def about_lines(session: Session, options: ExportOptions, cases: int, deid: Deid
         deid.describe() if deid else "identified: contains names, hospital numbers and dates of birth",
         _freeze_line(session),
     ]
+    database = _database_path(session)
+    head = trail_head(database) if database is not None else None
+    if head is not None:  # the trail's head at export: verify checks it is still there (anchors)
+        lines.append(head.line())
     return lines
 
 
@@ -257,22 +304,38 @@ def export_database(session: Session, out: Path, options: ExportOptions = Export
         progress(0, 3, "reading cases")
     cases = load_cases(session)
     deid = Deidentifier(session, cases, options.date_mode) if options.deidentify else None
+    safe = safe_fields(session, options) if deid else frozenset()
     if deid:  # in code order: the study-ID order would let row positions give the key away
         cases.sort(key=deid.study_id)
+        if deid.created:
+            # The key is committed before any file that uses it appears: a file whose codes no key
+            # can map back would orphan the statistician's questions.
+            session.commit()
     result = ExportResult(cases=len(cases))
     result.about = about_lines(session, options, len(cases), deid)
     if progress:
         progress(1, 3, "building tables")
     try:
         if options.long:
-            tables = long_tables(session, cases, deid)
+            tables = long_tables(session, cases, deid, safe)
+            if deid:
+                by_code = {deid.study_id(c): c for c in cases}
+                for name, (header, rows) in tables.items():
+                    scan_rows(name, header, ((by_code[row[0]], row) for row in rows))
             result.paths = writers.write_long(out, tables, options.fmt, result.about)
         else:
-            header, rows = flat_table(session, cases, deid)
+            header, rows = flat_table(session, cases, deid, safe)
+            if deid:
+                scan_rows("cases", header, zip(cases, rows, strict=True))
             result.paths = writers.write_flat(out, header, rows, options.fmt, result.about,
                                               date_mode=options.date_mode if deid else None)
+    except IdentifierFound as exc:
+        raise ExportError(str(exc)) from None
     except OSError as exc:
         raise ExportError(f"cannot write {out}: {exc.strerror or exc}") from exc
+    database = _database_path(session)
+    if database is not None:
+        record_anchor(database, f"export to {out.name}")
     if progress:
         progress(3, 3, "done")
     return result

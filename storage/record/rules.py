@@ -9,6 +9,7 @@ Missing data is never refused here: that is the data-quality view's job (storage
 from __future__ import annotations
 
 import datetime as dt
+import math
 import unicodedata
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
@@ -71,9 +72,54 @@ def _positive(value: float | None, field: str, what: str) -> Iterator[tuple[str,
         yield field, f"{what} must be greater than 0 (got {value:g})"
 
 
+STUDY_ID_MAX_LENGTH = 32
+EARLIEST_DATE = dt.date(1900, 1, 1)  # no patient of a retrospective cohort has a date before it
+_LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+
+
+def study_id_problem(study_id: str | None) -> str | None:
+    """Why a study ID cannot be stored, or None: required, one line, at most 32 characters, and written in
+    Latin letters, digits and ASCII punctuation only, so that a Cyrillic or Greek look-alike (Р01, Ρ01)
+    can never become a second case beside P01. Compatibility forms (full-width P) and invisible
+    characters count as what study_id_key makes of them."""
+    text = (study_id or "").strip()
+    if not text:
+        return "the study ID is required"
+    if any(ch in _LINE_BREAKS for ch in text):
+        return "the study ID must be on one line (it contains a line break)"
+    key_chars = [ch for ch in unicodedata.normalize("NFKC", text)
+                 if not ch.isspace() and unicodedata.category(ch) not in ("Cf", "Cc")]
+    if len(key_chars) > STUDY_ID_MAX_LENGTH:
+        return f"the study ID is too long ({len(key_chars)} characters; at most {STUDY_ID_MAX_LENGTH})"
+    for ch in key_chars:
+        if not "!" <= ch <= "~":
+            name = unicodedata.name(ch, f"U+{ord(ch):04X}")
+            return (f"the study ID {text!r} contains {ch!r} ({name}); study IDs use only the Latin letters A-Z, "
+                    "digits and ASCII punctuation, so that a look-alike letter cannot make a second case")
+    return None
+
+
+def _finite_numbers(case: Case) -> Iterator[tuple[str, str]]:
+    """Every number of every record is finite: no Infinity, and no NaN (which SQLite would store as empty)."""
+    records: list[tuple[str, Any]] = [("", case)]
+    records += [("identity.", case.identity)] if case.identity is not None else []
+    for name in ("prior_transplants", "courses", "assessments", "transplants", "complications",
+                 "subsequent_therapies", "relapses"):
+        records += [(f"{name}[{i}].", r) for i, r in enumerate(getattr(case, name))]
+    records += [(f"courses[{i}].drugs[{j}].", d) for i, c in enumerate(case.courses) for j, d in enumerate(c.drugs)]
+    if case.death is not None:
+        records.append(("death.", case.death))
+    for prefix, record in records:
+        for key, value in vars(record).items():
+            if isinstance(value, float) and not math.isfinite(value):
+                yield f"{prefix}{key}", f"{key.replace('_', ' ')} must be a finite number (got {value!r})"
+
+
 def _field_rules(case: Case) -> Iterator[tuple[str, str]]:
-    if not (case.study_id or "").strip():
-        yield "study_id", "the study ID is required"
+    problem = study_id_problem(case.study_id)
+    if problem:
+        yield "study_id", problem
+    yield from _finite_numbers(case)
     yield from _code(case.sex, codes.SEX, "sex", "sex")
     yield from _code(case.diagnosis, codes.DIAGNOSIS, "diagnosis", "diagnosis")
     yield from _code(case.disease_status, codes.DISEASE_STATUS, "disease_status", "status at salvage")
@@ -168,6 +214,20 @@ def _date_rules(case: Case) -> Iterator[tuple[str, str]]:
         yield "initial_diagnosis_date", f"date of diagnosis ({diagnosis}) is before the date of birth ({birth})"
     if birth and birth > today:
         yield "identity.birth_date", f"date of birth ({birth}) is in the future"
+    for path, label, day in _every_date(case):
+        if day < EARLIEST_DATE:
+            yield path, f"{label} ({day}) is before {EARLIEST_DATE.year}; check the year"
+    for i, a in enumerate(case.assessments):  # before salvage: still a date of this patient's life
+        assessed = a.assessed_on
+        if a.timing != "pre" or assessed is None:
+            continue
+        where = f"assessments[{i}].assessed_on"
+        if assessed > today:
+            yield where, f"assessment before salvage ({assessed}) is in the future"
+        if birth and assessed < birth:
+            yield where, f"assessment before salvage ({assessed}) is before the date of birth ({birth})"
+        if death and assessed > death:
+            yield where, f"assessment before salvage ({assessed}) is after the date of death ({death})"
     before_salvage = [("initial_diagnosis_date", "date of diagnosis", diagnosis)]
     before_salvage += [
         (f"prior_transplants[{i}].transplant_date", "prior transplant", t.transplant_date)
@@ -204,8 +264,26 @@ def _date_rules(case: Case) -> Iterator[tuple[str, str]]:
             yield f"subsequent_therapies[{i}].end_date", f"end ({s.end_date}) is before start ({s.start_date})"
 
 
+def _every_date(case: Case) -> Iterator[tuple[str, str, dt.date]]:
+    """(field, label, date) of every date the case holds."""
+    if case.identity is not None and case.identity.birth_date:
+        yield "identity.birth_date", "date of birth", case.identity.birth_date
+    if case.initial_diagnosis_date:
+        yield "initial_diagnosis_date", "date of diagnosis", case.initial_diagnosis_date
+    for i, t in enumerate(case.prior_transplants):
+        if t.transplant_date:
+            yield f"prior_transplants[{i}].transplant_date", "prior transplant", t.transplant_date
+    for i, a in enumerate(case.assessments):
+        if a.assessed_on:
+            yield f"assessments[{i}].assessed_on", "response assessment", a.assessed_on
+    yield from _dated_events(case)
+    if case.death is not None and case.death.death_date:
+        yield "death.death_date", "date of death", case.death.death_date
+
+
 def _custom_rules(case: Case) -> Iterator[tuple[str, str]]:
     seen: set[int] = set()
+    death = case.death.death_date if case.death else None
     for value in case.custom_values:
         field = value.field
         if field is None:
@@ -217,6 +295,8 @@ def _custom_rules(case: Case) -> Iterator[tuple[str, str]]:
         problem = custom_value_problem(field, value.value)
         if problem:
             yield f"custom.{field.name}", problem
+        elif field.kind == "date" and value.value and death and dt.date.fromisoformat(value.value) > death:
+            yield f"custom.{field.name}", f"{field.name} ({value.value}) is after the date of death ({death})"
 
 
 def custom_value_problem(field: CustomField, value: str | None) -> str | None:
@@ -225,14 +305,20 @@ def custom_value_problem(field: CustomField, value: str | None) -> str | None:
         return None
     if field.kind == "number":
         try:
-            float(value)
+            number = float(value)
         except ValueError:
             return f"{field.name} must be a number (got {value!r})"
+        if not math.isfinite(number):
+            return f"{field.name} must be a finite number (got {value!r})"
     elif field.kind == "date":
         try:
-            dt.date.fromisoformat(value)
+            day = dt.date.fromisoformat(value)
         except ValueError:
             return f"{field.name} must be a date (got {value!r})"
+        if day < EARLIEST_DATE:
+            return f"{field.name} ({value}) is before {EARLIEST_DATE.year}; check the year"
+        if day > dt.date.today():
+            return f"{field.name} ({value}) is in the future"
     elif field.kind == "yesno" and value not in ("yes", "no"):
         return f"{field.name} must be yes or no (got {value!r})"
     elif field.kind == "choice" and value not in field.choice_list:

@@ -7,7 +7,9 @@ data-safety modules can inspect a file without importing the code that opens it.
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import urllib.parse
 from pathlib import Path
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -23,6 +25,34 @@ class NotACasebookDatabase(DatabaseError):
 
 class DatabaseTooNew(DatabaseError):
     pass
+
+
+class DatabaseNeedsUpgrade(DatabaseError):
+    """A command that only reads met an older schema: it writes nothing and says how to upgrade."""
+
+
+class DatabaseHardLinked(DatabaseError):
+    """The file has other names (hard links): two writers could each lock one name."""
+
+
+def read_only_uri(path: Path) -> str:
+    """An SQLite URI that opens ``path`` read-only. The path is percent-encoded: a folder named
+    "Studie #3" or "a?b" or "%41" would otherwise be cut at the # or ?, or decoded to another name."""
+    return "file:" + urllib.parse.quote(str(Path(path).absolute()), safe="/") + "?mode=ro"
+
+
+def refuse_hard_links(path: Path) -> None:
+    """Raise DatabaseHardLinked if the database file has more than one name."""
+    try:
+        links = os.stat(path).st_nlink
+    except OSError:
+        return
+    if links > 1:
+        raise DatabaseHardLinked(
+            f"{Path(path).name} has {links - 1} other name(s) on this disk (hard links). Two names of one database "
+            "would let two programs write it at once and split its data. Casebook opens it only under one name: "
+            "remove the other links (or make a copy with File > Save a copy) and open it again."
+        )
 
 
 # The schema revisions this version of Casebook knows, oldest first. Kept here as constants so that
@@ -49,7 +79,7 @@ def inspect_revision(path: Path) -> str:
     if header != SQLITE_HEADER:
         raise NotACasebookDatabase(f"{path.name} is not a Casebook database (it is not an SQLite file).")
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn = sqlite3.connect(read_only_uri(path), uri=True)
         try:
             conn.execute("PRAGMA query_only=ON")
             ok = conn.execute("PRAGMA quick_check").fetchone()

@@ -19,29 +19,58 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import hashlib
+import hmac
 import json
-import sqlite3
+import os
+import secrets
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, event, inspect, select
+from sqlalchemy import Connection, delete, event, insert, inspect, select
 from sqlalchemy.orm import Session, UOWTransaction, object_session
 
-from storage.record.models import Base, Case, DrugAdministration, SalvageCourse
+from storage.record.models import Base, Case, DrugAdministration, SalvageCourse, StudyInfo
 from storage.record.tables import audit_log
+from storage.safety.anchors import record_anchor, trail_head
 
 GENESIS = "0" * 64
 REASON_KEY = "audit_reason"  # session.info[REASON_KEY]: why the user made this change
+EVENT_KEY = "audit_event"  # session.info[EVENT_KEY]: "undo" or "redo" when the change is one; else an edit
+# Identifying values are never written to the trail in clear: a keyed hash with a salt of the case's own
+# (in study_info, removed with the case) proves what a value was while the patient is in the study, and
+# nothing once the case is deleted, so that erasing a patient erases their identity from the trail too.
+IDENTIFYING_FIELDS = {"identities": frozenset({"name", "hospital_number", "birth_date"})}
+SALT_PREFIX = "audit_salt:"
+HASHED = "salted-sha256:"
 _HAS_TABLE = "casebook_audit_table"
 _DELETED = "casebook_audit_deleted"
 
 
 def os_user() -> str:
+    """The operating system's account of the real user id: not LOGNAME or USER, which anyone can set."""
     try:
-        return getpass.getuser()
-    except Exception:  # no login name in the environment or the password database
+        import pwd
+
+        return pwd.getpwuid(os.getuid()).pw_name
+    except ImportError:  # Windows: no uid; the account that owns the process token
+        pass
+    except KeyError:  # a uid without an account (a container): the uid itself, never an environment name
+        return f"uid {os.getuid()}"
+    try:
+        return _windows_account() or getpass.getuser()
+    except Exception:
         return "unknown"
+
+
+def _windows_account() -> str | None:
+    import ctypes
+
+    size = ctypes.c_ulong(257)
+    buffer = ctypes.create_unicode_buffer(size.value)
+    advapi32 = ctypes.windll.advapi32  # type: ignore[attr-defined,unused-ignore]
+    return buffer.value if advapi32.GetUserNameW(buffer, ctypes.byref(size)) else None
 
 
 def text_value(value: Any) -> str | None:
@@ -55,6 +84,51 @@ def text_value(value: Any) -> str | None:
     if isinstance(value, float):
         return repr(value)
     return str(value)
+
+
+def identity_digest(salt: str, value: str | None) -> str | None:
+    """What the trail holds for an identifying value: a keyed SHA-256 under the case's salt."""
+    if value is None:
+        return None
+    return HASHED + hmac.new(bytes.fromhex(salt), value.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def _salt(connection: Connection, case_id: int | None, create: bool) -> str | None:
+    if case_id is None:
+        return None
+    key = f"{SALT_PREFIX}{case_id}"
+    found = connection.scalar(select(StudyInfo.value).where(StudyInfo.key == key))
+    if found is None and create:
+        found = secrets.token_hex(32)
+        connection.execute(insert(StudyInfo).values(key=key, value=found))  # Core: the salt is never audited
+    return found
+
+
+def _hide_identity(connection: Connection, row: dict[str, Any], obj: Any) -> None:
+    """Replace identifying values of an entry by their salted hashes, in place."""
+    fields = IDENTIFYING_FIELDS.get(row["table_name"])
+    if not fields:
+        return
+    case_id = inspect(obj).dict.get("case_id")
+    if row["action"] == "update":
+        if row["field"] in fields:
+            salt = _salt(connection, case_id, create=True) or ""
+            row["old_value"] = identity_digest(salt, row["old_value"])
+            row["new_value"] = identity_digest(salt, row["new_value"])
+        return
+    column = "new_value" if row["action"] == "create" else "old_value"
+    values = json.loads(row[column] or "{}")
+    if any(values.get(f) is not None for f in fields):
+        salt = _salt(connection, case_id, create=True) or ""
+        values.update({f: identity_digest(salt, values[f]) for f in fields if values.get(f) is not None})
+        row[column] = json.dumps(values, ensure_ascii=False, sort_keys=True)
+
+
+def _forget_salts(connection: Connection, deleted: list[Any]) -> None:
+    ids = [inspect(o).dict.get("id") for o in deleted if isinstance(o, Case)]
+    keys = [f"{SALT_PREFIX}{i}" for i in ids if i is not None]
+    if keys:
+        connection.execute(delete(StudyInfo).where(StudyInfo.key.in_(keys)))
 
 
 def entry_hash(prev_hash: str, entry: Sequence[Any]) -> str:
@@ -209,16 +283,30 @@ def _write_audit_entries(session: Session, _context: UOWTransaction) -> None:
         return  # a bare test schema without the audit table (never a real Casebook database)
     at, user = now_utc(), os_user()
     reason = session.info.get(REASON_KEY)
+    event_kind = session.info.get(EVENT_KEY)  # an undo or a redo is recorded as one, not as an ordinary edit
     deleted: list[Any] = session.info.pop(_DELETED, [])
     study_ids = _StudyIds(connection, deleted)
     rows = []
     for action, obj, field, old, new in _changes(session, deleted):
-        rows.append({
+        if isinstance(obj, StudyInfo) and str(inspect(obj).dict.get("key", "")).startswith(SALT_PREFIX):
+            continue
+        row = {
             "at": at, "os_user": user, "action": action, "table_name": inspect(obj).mapper.local_table.name,
             "record_id": _record_id(obj), "study_id": study_ids.of(obj), "field": field,
-            "old_value": old, "new_value": new, "reason": None if reason is None else str(reason),
-        })
+            "old_value": old, "new_value": new, "reason": _reason(reason, event_kind),
+        }
+        _hide_identity(connection, row, obj)
+        rows.append(row)
     append_entries(connection, rows)
+    _forget_salts(connection, deleted)
+
+
+def _reason(reason: Any, event_kind: Any) -> str | None:
+    """The reason column: the user's reason, prefixed "undo: " or "redo: " for an undo or a redo."""
+    text = None if reason is None or not str(reason).strip() else str(reason).strip()
+    if event_kind in ("undo", "redo"):
+        return f"{event_kind}: {text}" if text else str(event_kind)
+    return text
 
 
 def append_entries(connection: Connection, rows: list[dict[str, Any]]) -> None:
@@ -294,120 +382,39 @@ def recent_entries(session: Session, limit: int = 500) -> list[AuditEntry]:
     return rows[-limit:]
 
 
-@dataclass(frozen=True)
-class ChainReport:
-    entries: int
-    problems: list[str]
+# --- system events: what happened to the database rather than to a record -------------------------
 
-    @property
-    def ok(self) -> bool:
-        return not self.problems
+EVENT_ACTION = "event"  # action of a system event; its table_name is "database", its field the kind
+EVENT_KINDS = frozenset({"created", "upgrade", "restore", "freeze", "key", "backup"})
 
 
-def verify_chain(conn: sqlite3.Connection) -> ChainReport:
-    """Recompute the hash chain of the audit trail on a plain (read-only) sqlite3 connection."""
-    problems: list[str] = []
-    prev = GENESIS
-    count = 0
-    last_id = 0
-    query = f"SELECT id, {', '.join(CONTENT_FIELDS)}, prev_hash, hash FROM audit_log ORDER BY id"
-    for row in conn.execute(query):
-        count += 1
-        entry_id, content, stored_prev, stored = row[0], row[1:11], row[11], row[12]
-        if entry_id != last_id + 1:
-            problems.append(f"audit entries {last_id + 1}..{entry_id - 1} are missing")
-        if stored_prev != prev:
-            problems.append(f"audit entry {entry_id}: the link to the previous entry is broken")
-        if entry_hash(stored_prev, content) != stored:
-            problems.append(f"audit entry {entry_id}: its content does not match its hash (changed after writing)")
-        prev, last_id = stored, entry_id
-    problems += _trigger_problems(conn)
-    problems += _vanished_cases(conn)
-    problems += _changed_case_values(conn)
-    return ChainReport(count, problems)
+def record_event(connection: Connection, kind: str, detail: dict[str, Any], reason: str | None = None) -> None:
+    """Append a system event (creation, schema upgrade, restore, freeze, key creation) to the trail.
+
+    ``detail`` is plain data without patient values (never a code or an offset of the key)."""
+    if kind not in EVENT_KINDS:
+        raise ValueError(f"unknown kind of event {kind!r}")
+    append_entries(connection, [{
+        "at": now_utc(), "os_user": os_user(), "action": EVENT_ACTION, "table_name": "database",
+        "record_id": None, "study_id": None, "field": kind, "old_value": None,
+        "new_value": json.dumps(detail, ensure_ascii=False, sort_keys=True), "reason": reason,
+    }])
 
 
-# The append-only triggers exactly as migration 0002 creates them (a test keeps the two equal).
-APPEND_ONLY_TRIGGERS = {
-    "audit_log_no_update": "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
-                           "BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only: entries cannot be changed'); END",
-    "audit_log_no_delete": "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log "
-                           "BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only: entries cannot be deleted'); END",
-}
+# Every commit that moved the trail's head is anchored outside the database (storage.safety.anchors), so
+# that verify can tell entries written by Casebook on this account from entries appended by other means.
+_ANCHORED: dict[str, str] = {}  # database path -> the head hash last anchored by this process
 
 
-def _normalised_sql(sql: str | None) -> str:
-    return " ".join((sql or "").replace("(", " ( ").replace(")", " ) ").replace(";", " ; ").split())
-
-
-def _trigger_problems(conn: sqlite3.Connection) -> list[str]:
-    """Each append-only trigger present, on audit_log, with exactly its original definition."""
-    found = {name: (table, sql) for name, table, sql in
-             conn.execute("SELECT name, tbl_name, sql FROM sqlite_master WHERE type='trigger'")}
-    problems = []
-    for name, expected in APPEND_ONLY_TRIGGERS.items():
-        if name not in found:
-            problems.append(f"the append-only trigger {name} has been removed")
-        elif found[name][0] != "audit_log" or _normalised_sql(found[name][1]) != _normalised_sql(expected):
-            problems.append(f"the append-only trigger {name} has been replaced by another definition")
-    return problems
-
-
-def _vanished_cases(conn: sqlite3.Connection) -> list[str]:
-    """Cases the trail shows created and never deleted that are no longer in the database (deleted by SQL)."""
-    rows = conn.execute(  # one scan of the trail, grouped per case record; cases looked up by primary key
-        "SELECT a.study_id FROM (SELECT record_id, max(study_id) AS study_id, "
-        "max(CASE WHEN action = 'create' THEN id END) AS created, "
-        "max(CASE WHEN action = 'delete' THEN id END) AS deleted "
-        "FROM audit_log WHERE table_name = 'cases' AND record_id IS NOT NULL GROUP BY record_id) a "
-        "LEFT JOIN cases c ON c.id = a.record_id "
-        "WHERE a.created IS NOT NULL AND (a.deleted IS NULL OR a.deleted < a.created) AND c.id IS NULL "
-        "ORDER BY a.study_id"
-    ).fetchall()
-    if not rows:
-        return []
-    shown = ", ".join(str(r[0]) for r in rows[:10]) + (f" and {len(rows) - 10} more" if len(rows) > 10 else "")
-    return [f"{len(rows)} case(s) in the audit trail are missing from the database without a recorded "
-            f"deletion (deleted outside Casebook): {shown}"]
-
-
-def _stored_text(value: Any, type_name: str) -> str | None:
-    """A raw SQLite value of the cases table as text_value would write it in an entry."""
-    if value is None:
-        return None
-    if type_name == "BOOLEAN":
-        return "yes" if value else "no"
-    return text_value(value)
-
-
-def _changed_case_values(conn: sqlite3.Connection) -> list[str]:
-    """Fields of cases whose value differs from the latest one the trail records (changed by SQL).
-
-    A case's known values come from its create entry (an edit in the app holds them all; the bulk
-    import's holds only a hash, so only its later updates are known) and every update after it.
-    """
-    known: dict[int, dict[str, str | None]] = {}
-    query = ("SELECT action, record_id, field, new_value FROM audit_log "
-             "WHERE table_name = 'cases' AND record_id IS NOT NULL ORDER BY id")
-    for action, record_id, field, new_value in conn.execute(query):
-        if action == "create":
-            created = json.loads(new_value) if (new_value or "").startswith("{") else None
-            known[record_id] = ({c.name: created.get(c.name) for c in Case.__table__.columns if c.name != "id"}
-                                if created is not None else {})
-        elif action == "update" and field:
-            known.setdefault(record_id, {})[field] = new_value
-        elif action == "delete":
-            known.pop(record_id, None)
-    types = {c.name: str(c.type).split("(")[0] for c in Case.__table__.columns}
-    columns = [row[1] for row in conn.execute("PRAGMA table_info(cases)")]
-    changed: list[str] = []
-    for row in conn.execute(f"SELECT {', '.join(columns)} FROM cases"):
-        current = dict(zip(columns, row, strict=True))
-        for field, value in known.get(current["id"], {}).items():
-            if field in current and _stored_text(current[field], types.get(field, "")) != value:
-                changed.append(f"{current['study_id']} {field}")
-    if not changed:
-        return []
-    shown = ", ".join(changed[:10]) + (f" and {len(changed) - 10} more" if len(changed) > 10 else "")
-    return [f"{len(changed)} case value(s) differ from the last value the audit trail records "
-            f"(changed outside Casebook): {shown}"]
+@event.listens_for(Session, "after_commit")
+def _anchor_commit(session: Session) -> None:
+    try:
+        database = session.get_bind().engine.url.database
+    except Exception:  # a session without a bind: nothing was written
+        return
+    if not database or database == ":memory:":
+        return
+    head = trail_head(Path(database))
+    if head is not None and _ANCHORED.get(database) != head.hash:
+        _ANCHORED[database] = head.hash
+        record_anchor(Path(database), "commit", head)

@@ -5,19 +5,31 @@ WAL mode keeps recent transactions in its -wal file, which a file copy would mis
 Rotation treats two classes of copies separately, so that many routine copies (on opening, manual)
 never push out the copies taken before a change to the data (before an import, an upgrade or a
 restore): of each class it keeps the 10 newest plus the newest of each day of the last 31 days.
+
+Backups are keyed to their database: a copy's name starts with the database's full file name
+(``trial.db`` and ``trial.sqlite`` in one folder never share copies), and a copy whose study identity
+(the hash of its first audit entry) differs from the database's is never listed, offered or rotated.
+Copies are owner-only, as the database is, whatever the umask.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from storage.record.schema import read_only_uri
+from storage.safety.anchors import record_anchor, trail_head
+from storage.safety.audit import record_event
+
 KEEP_LATEST = 10
 KEEP_DAYS = 31
-_NAME = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}-\d{6}-\d{6})-(?P<reason>[a-z0-9-]+)\.db$")
+OWNER_ONLY = 0o600
+# <database file name>--<stamp>-<reason>.db; "--" cannot end a database's own name here.
+_NAME = re.compile(r"^(?P<database>.+)--(?P<stamp>\d{8}-\d{6}-\d{6})-(?P<reason>[a-z0-9-]+)\.db$")
 
 
 class BackupError(Exception):
@@ -39,8 +51,32 @@ def backup_folder(database: Path) -> Path:
     return Path(database).resolve().parent / "backups"
 
 
+def study_identity(path: Path) -> str | None:
+    """What tells one study's database from another's: the hash of its first audit entry (None before one)."""
+    try:
+        conn = sqlite3.connect(read_only_uri(path), uri=True)
+    except sqlite3.Error:
+        return None
+    try:
+        row = conn.execute("SELECT hash FROM audit_log ORDER BY id LIMIT 1").fetchone()
+    except sqlite3.Error:
+        return None
+    finally:
+        conn.close()
+    return None if row is None else str(row[0])
+
+
+def _owner_only_file(path: Path) -> None:
+    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, OWNER_ONLY)
+    try:
+        os.fchmod(fd, OWNER_ONLY)
+    finally:
+        os.close(fd)
+
+
 def _copy(source: Path, target: Path) -> None:
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    _owner_only_file(target)  # an empty file is a new SQLite database; its mode stays the owner's only
+    src = sqlite3.connect(read_only_uri(source), uri=True)
     try:
         dst = sqlite3.connect(target)
         try:
@@ -63,6 +99,7 @@ def copy_database(database: Path, target: Path) -> Path:
         raise BackupError("The copy must go to another file than the open database.")
     partial = target.with_name(target.name + ".partial")
     try:
+        partial.unlink(missing_ok=True)  # left by a copy that was killed
         _copy(database, partial)
         partial.replace(target)
     except (sqlite3.Error, OSError) as exc:
@@ -75,10 +112,10 @@ def backup_database(database: Path, reason: str) -> Path:
     """A consistent copy of the database in its backups folder; older copies are then rotated."""
     database = Path(database)
     folder = backup_folder(database)
-    folder.mkdir(exist_ok=True)
+    folder.mkdir(mode=0o700, exist_ok=True)
     slug = re.sub(r"[^a-z0-9]+", "-", reason.lower()).strip("-") or "manual"
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-    target = folder / f"{database.stem}-{stamp}-{slug}.db"
+    target = folder / f"{database.resolve().name}--{stamp}-{slug}.db"
     partial = target.with_suffix(".partial")
     try:
         _copy(database, partial)
@@ -86,20 +123,24 @@ def backup_database(database: Path, reason: str) -> Path:
     except (sqlite3.Error, OSError) as exc:
         partial.unlink(missing_ok=True)
         raise BackupError(f"Could not back up {database.name} to {folder}: {exc}") from exc
+    record_anchor(database, f"backup ({slug})", trail_head(target))
     rotate(database)
     return target
 
 
 def list_backups(database: Path) -> list[BackupInfo]:
-    """Backups of this database, newest first."""
-    database = Path(database)
+    """Backups of this database (its full name and its study identity), newest first."""
+    database = Path(database).resolve()
     folder = backup_folder(database)
     found = []
     if folder.is_dir():
-        for path in folder.glob(f"{database.stem}-*.db"):
+        identity = study_identity(database) if database.exists() else None
+        for path in folder.iterdir():
             match = _NAME.match(path.name)
-            if not match or match["stem"] != database.stem:
+            if not match or match["database"] != database.name:
                 continue
+            if identity is not None and study_identity(path) not in (identity, None):
+                continue  # another study's copy under this name (a database replaced by another one)
             taken = dt.datetime.strptime(match["stamp"], "%Y%m%d-%H%M%S-%f")
             found.append(BackupInfo(path, taken, match["reason"], path.stat().st_size))
     return sorted(found, key=lambda b: b.taken_at, reverse=True)
@@ -156,7 +197,7 @@ def restore_backup(backup: Path, database: Path) -> Path:
     except DatabaseError as exc:
         raise BackupError(f"{backup.name} cannot be restored: {exc}") from exc
     safety = backup_database(database, "before-restore") if database.exists() else database
-    src = sqlite3.connect(f"file:{backup}?mode=ro", uri=True)
+    src = sqlite3.connect(read_only_uri(backup), uri=True)
     try:
         dst = sqlite3.connect(database)
         try:
@@ -167,4 +208,24 @@ def restore_backup(backup: Path, database: Path) -> Path:
         raise BackupError(f"Restoring {backup.name} failed ({exc}); {database.name} was not changed.") from exc
     finally:
         src.close()
+    _record_restore(database, backup, safety)
     return safety
+
+
+def _record_restore(database: Path, backup: Path, safety: Path) -> None:
+    """The restore in the restored trail, naming the copy that keeps the trail it replaced; then an anchor."""
+    from sqlalchemy import URL, create_engine, text
+
+    replaced = trail_head(safety) if safety != database else None
+    engine = create_engine(URL.create("sqlite", database=str(database)), hide_parameters=True)
+    try:
+        with engine.begin() as connection:
+            if connection.execute(text("SELECT 1 FROM sqlite_master WHERE name='audit_log'")).first():
+                record_event(connection, "restore", {
+                    "restored_from": backup.name,
+                    "replaced_trail_kept_in": safety.name if safety != database else None,
+                    "replaced_trail_head": None if replaced is None else {"entry": replaced.entry,
+                                                                          "hash": replaced.hash}})
+    finally:
+        engine.dispose()
+    record_anchor(database, f"restore from {backup.name}")

@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import Table, func, select
@@ -17,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from storage.record.models import Base, Case, StudyInfo
 from storage.record.tables import freezes
-from storage.safety.audit import os_user, text_value
+from storage.safety.anchors import record_anchor
+from storage.safety.audit import os_user, record_event, text_value
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,12 @@ def freeze_dataset(session: Session, cut_off: dt.date, note: str | None = None) 
         "os_user": os_user(), "note": note,
     }
     session.execute(freezes.insert().values(**row))
+    record_event(session.connection(), "freeze", {"label": label, "cut_off": cut_off.isoformat(),
+                                                  "content_hash": row["content_hash"], "cases": row["case_count"]})
     found = session.execute(select(freezes).where(freezes.c.label == label)).one()
+    database = session.get_bind().engine.url.database
+    if database and database != ":memory:":
+        record_anchor(Path(database), f"freeze {label}")  # the head committed so far; the freeze's own follows
     return FreezeInfo(*found)
 
 

@@ -125,13 +125,26 @@ def describe(info: dict[str, Any]) -> str:
 
 
 def acquire_lock(database: Path) -> Lock:
-    """Take the write lock of a database, or raise DatabaseLocked naming who holds it."""
+    """Take the write lock of a database, or raise DatabaseLocked naming who holds it.
+
+    The lock is per file, not per name: symlinks are resolved to the real file, and a file with other
+    hard links is refused (storage.record.schema.DatabaseHardLinked), since each name would get a lock
+    of its own and SQLite a WAL of its own. The lock records the file's device and inode.
+    """
+    from storage.record.schema import refuse_hard_links
+
     database = Path(database)
+    refuse_hard_links(database.expanduser().resolve())
     path = lock_path(database)
     owner = {
         "pid": os.getpid(), "host": socket.gethostname(), "user": os_user(),
         "since": dt.datetime.now().isoformat(timespec="seconds"), "token": os.urandom(8).hex(),
     }
+    try:
+        found = os.stat(database.expanduser().resolve())
+        owner["file"] = f"{found.st_dev}:{found.st_ino}"
+    except OSError:
+        pass  # a database still to be created
     for _attempt in range(3):
         try:
             fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)

@@ -9,8 +9,12 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from storage.record.schema import head_revision, inspect_revision
-from storage.safety.audit import verify_chain
+from sqlalchemy import select
+
+from storage.record.schema import head_revision, inspect_revision, known_revisions, read_only_uri
+from storage.safety.anchors import check_anchors
+from storage.safety.record_checks import changed_values, missing_creations
+from storage.safety.trail_checks import verify_chain
 
 
 @dataclass
@@ -25,6 +29,44 @@ class VerificationReport:
         return not self.problems
 
 
+MAX_LISTED = 200  # violations listed one by one; the rest are counted
+
+
+def rule_violations(path: Path) -> list[str]:
+    """Every integrity rule re-checked on every case of the file, however the data got in (SQL, a bulk
+    write that bypassed the ORM's checks): one line per violation naming case, field and rule."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session, selectinload
+
+    from storage.record.models import Case, SalvageCourse
+    from storage.record.rules import check_case, study_id_key
+
+    engine = create_engine("sqlite://", creator=lambda: sqlite3.connect(read_only_uri(path), uri=True))
+    found: list[str] = []
+    total = 0
+    try:
+        with Session(engine) as session:
+            loaders = [selectinload(getattr(Case, rel.key)) for rel in Case.__mapper__.relationships
+                       if rel.key != "courses"]
+            loaders.append(selectinload(Case.courses).selectinload(SalvageCourse.drugs))
+            first: dict[str, str] = {}
+            for case in session.scalars(select(Case).order_by(Case.id).options(*loaders)):
+                for custom in case.custom_values:
+                    _ = custom.field  # loaded now, not mid-check
+                violations = [str(v) for v in check_case(case)]
+                key = study_id_key(case.study_id)
+                if key in first:
+                    violations.append(f"{case.study_id}: study_id: the study ID is the same as {first[key]!r}")
+                first.setdefault(key, case.study_id)
+                total += len(violations)
+                found += violations[: max(0, MAX_LISTED - len(found))]
+    finally:
+        engine.dispose()
+    if total > len(found):
+        found.append(f"and {total - len(found)} more rule violation(s)")
+    return [f"rule broken: {line}" for line in found]
+
+
 def verify_database(path: Path) -> VerificationReport:
     """SQLite integrity, foreign keys and the audit trail (hash chain, triggers, data against the trail).
 
@@ -32,7 +74,12 @@ def verify_database(path: Path) -> VerificationReport:
     """
     revision = inspect_revision(path)
     report = VerificationReport([f"{path}: Casebook database, schema {revision} (this app: {head_revision()})"])
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    if revision not in known_revisions():
+        report.problems.append(
+            f"the database was written by a newer Casebook (schema {revision}); this version cannot know its "
+            "rules, so it was not checked. Update Casebook and verify again.")
+        return report
+    conn = sqlite3.connect(read_only_uri(path), uri=True)
     try:
         integrity = [r[0] for r in conn.execute("PRAGMA integrity_check")]
         if integrity == ["ok"]:
@@ -51,10 +98,21 @@ def verify_database(path: Path) -> VerificationReport:
                     f"Audit trail: {chain.entries} entries, hash chain intact, append-only triggers in place"
                 )
             report.problems += chain.problems
+            creation_facts, creation_problems = missing_creations(conn)
+            report.facts += creation_facts
+            report.problems += creation_problems + changed_values(conn)
+            anchors = check_anchors(conn, path)
+            report.facts += anchors.facts
+            report.problems += anchors.problems
         else:
             report.facts.append("Audit trail: none (schema before 0002; it starts when the database is next opened)")
         report.cases = int(conn.execute("SELECT count(*) FROM cases").fetchone()[0])
         report.facts.append(f"Cases: {report.cases}")
+        if revision == head_revision():
+            broken = rule_violations(path)
+            report.problems += broken
+            if not broken:
+                report.facts.append(f"Integrity rules: every rule re-checked on all {report.cases} cases, none broken")
     except sqlite3.DatabaseError as exc:
         report.problems.append(f"the database cannot be read: {exc}")
     finally:

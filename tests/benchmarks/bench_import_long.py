@@ -108,7 +108,7 @@ def counts(db: Path) -> dict[str, Any]:
         tables = [t for t in SHEETS if t != "cases"]
         records = sum(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables)  # noqa: S608
         return {"cases": conn.execute("SELECT count(*) FROM cases").fetchone()[0], "records": records + 0,
-                "audit_entries": conn.execute("SELECT count(*) FROM audit_log").fetchone()[0]}
+                "audit_entries": conn.execute("SELECT count(*) FROM audit_log WHERE action != 'event'").fetchone()[0]}
 
 
 def main() -> None:

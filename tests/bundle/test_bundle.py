@@ -114,3 +114,20 @@ def test_no_test_or_development_code_inside(bundle: Path) -> None:
     assert any(f.startswith("_internal/storage/record/migrations/versions/0001") for f in files)
     assert not any("/tests/" in f"/{f}" or f.endswith("conftest.py") for f in files)
 
+
+
+def test_figure_and_report_commands_write_journal_files(bundle: Path, tmp_path: Path) -> None:
+    """matplotlib's file backends are inside: PDF (TrueType fonts), SVG (text kept), TIFF, and the report."""
+    db = tmp_path / "demo.db"
+    _run(bundle / "casebook", "demo", "--db", str(db), home=tmp_path)
+    for name in ("km.pdf", "km.svg", "km.tiff", "km.eps"):
+        out = tmp_path / name
+        done = _run(bundle / "casebook-cli", "figure", "--db", str(db), "--endpoint", "os", "--out", str(out),
+                    home=tmp_path)
+        assert done.returncode == 0 and out.stat().st_size > 1000, done.stderr
+    assert b"<text" in (tmp_path / "km.svg").read_bytes()
+    assert b"/FontType 3" not in (tmp_path / "km.pdf").read_bytes() and b"/Subtype /Type3" not in (
+        tmp_path / "km.pdf").read_bytes()
+    report = tmp_path / "report.pdf"
+    done = _run(bundle / "casebook-cli", "report", "--db", str(db), "--out", str(report), home=tmp_path)
+    assert done.returncode == 0 and report.read_bytes().startswith(b"%PDF"), done.stderr

@@ -94,7 +94,8 @@ def cases(draw: st.DrawFn, study_id: str, fields: list[CustomField]) -> Case:
     if draw(st.booleans()):
         case.custom_values.append(CustomValue(field=number, value=str(draw(st.integers(-5, 500)))))
     if draw(st.booleans()):
-        case.custom_values.append(CustomValue(field=when, value=draw(st.dates(birth, TODAY)).isoformat()))
+        latest = case.death.death_date if case.death and case.death.death_date else TODAY  # never after death
+        case.custom_values.append(CustomValue(field=when, value=draw(st.dates(birth, latest)).isoformat()))
     assert check_case(case) == [], check_case(case)
     return case
 

@@ -21,7 +21,7 @@ import pytest
 
 from storage.database import create_database, open_database
 from storage.record.models import Case, Identity, Relapse, SalvageCourse
-from storage.safety.audit import verify_chain
+from storage.safety.trail_checks import verify_chain
 
 pytestmark = pytest.mark.slow  # about 20-40 s; runs in CI like every other test
 KILLS = 30  # imports started; some finish before their kill

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from storage.database import Database
 from storage.record.models import Case
-from storage.safety.audit import APPEND_ONLY_TRIGGERS, verify_chain
+from storage.safety.trail_checks import APPEND_ONLY_TRIGGERS, verify_chain
 
 ROOT = Path(__file__).parents[3]
 
