@@ -41,6 +41,7 @@ from storage.database import Database
 from storage.interchange.column_mapping import (
     ColumnMapping,
     Suggestion,
+    custom_field_names,
     load_mapping,
     save_mapping,
     saved_mappings,
@@ -70,6 +71,7 @@ class LoadedFile:
     hints: dict[str, Suggestion] = field(default_factory=dict)
     sheets: list[str] = field(default_factory=list)  # of the long format
     problem: str | None = None
+    read_as: str = ""  # e.g. "CSV, semicolon-separated, Windows-1252"
 
 
 def load_file(path: Path) -> LoadedFile:
@@ -90,6 +92,9 @@ def load_file(path: Path) -> LoadedFile:
         loaded.problem = "; ".join(p.text(dialog=True) for p in exc.problems)
         return loaded
     loaded.header, loaded.rows, loaded.percent_columns = table.header, table.rows, table.percent_columns
+    separator = {",": "comma", ";": "semicolon", "tab": "tab"}.get(table.delimiter, table.delimiter)
+    what = f"CSV, {separator}-separated, {table.encoding}" if table.encoding else "Excel workbook"
+    loaded.read_as = f"Read as {what}: {len(table.rows)} rows, {len([h for h in table.header if h.strip()])} columns."
     loaded.hints = suggest([h.strip() for h in table.header])
     return loaded
 
@@ -238,17 +243,19 @@ class ImportDialog(QDialog):
         if name:
             with self.database.session() as session:
                 return load_mapping(session, str(name)), "saved"
-        return suggested_mapping(loaded.header), None
+        with self.database.session() as session:
+            return suggested_mapping(loaded.header, custom_fields=custom_field_names(session)), None
 
     def _show_loaded(self, loaded: LoadedFile) -> None:
         self.loaded = loaded
-        self.long_note.setVisible(bool(loaded.sheets))
+        self.long_note.setVisible(bool(loaded.sheets) or bool(loaded.read_as))
         self.panel.setVisible(not loaded.sheets)
         if loaded.sheets:
             self.long_note.setText("Long format (as Export writes it): one table per kind of record ("
                                    f"{', '.join(loaded.sheets)}). Rows join their case by study ID and drugs their "
                                    "course by course number; no column mapping is needed.")
             return
+        self.long_note.setText(loaded.read_as)
         mapping, how = self._mapping_for(loaded)
         if mapping.date_format:
             self.date_format.setCurrentIndex(max(self.date_format.findData(mapping.date_format), 0))
@@ -319,7 +326,8 @@ class ImportDialog(QDialog):
                     with database.session() as session:
                         chosen = load_mapping(session, str(saved))
                 else:
-                    chosen = suggested_mapping(loaded.header)
+                    with database.session() as session:
+                        chosen = suggested_mapping(loaded.header, custom_fields=custom_field_names(session))
                 chosen.date_format = options.date_format or chosen.date_format
                 used = ImportOptions(date_format=chosen.date_format, mapping=chosen,
                                      update_existing=options.update_existing, dry_run=True)

@@ -130,6 +130,8 @@ class MappingPanel(QWidget):
             self.columns.setCellWidget(row, 2, box)
             hint = hints.get(name)
             shown = HOW[how] if how else HOW[hint.how] if hint else ""
+            if not how and target == CUSTOM and hint and hint.how != "exact":
+                shown = "custom field of the study"
             if hint and hint.how == "similar" and not how:
                 shown += f" ({hint.score:.0%})"
             self.columns.setItem(row, 3, QTableWidgetItem(shown))

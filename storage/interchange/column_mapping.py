@@ -13,7 +13,7 @@ import difflib
 import json
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -274,16 +274,29 @@ class ColumnMapping:
         return found
 
 
-def suggested_mapping(header: list[str], add_unmapped: bool = False) -> ColumnMapping:
-    """Every header mapped as suggest() proposes; the rest ignored (or added as custom fields)."""
+def suggested_mapping(header: list[str], add_unmapped: bool = False,
+                      custom_fields: Collection[str] = ()) -> ColumnMapping:
+    """Every header mapped as suggest() proposes; a study's custom field to itself; the rest ignored
+    (or added as custom fields)."""
     hints = suggest(header)
+    known = {name.casefold() for name in custom_fields}
     columns = {}
     for name in header:
         if not name.strip():
             continue
         target = hints[name].target
+        if name.strip().casefold() in known and hints[name].how != "exact":
+            target = CUSTOM
         columns[name] = target or (CUSTOM if add_unmapped else IGNORE)
     return ColumnMapping(columns)
+
+
+def custom_field_names(session: Session) -> list[str]:
+    from sqlalchemy import select
+
+    from storage.record.models import CustomField
+
+    return list(session.scalars(select(CustomField.name)))
 
 
 def save_mapping(session: Session, name: str, mapping: ColumnMapping) -> None:

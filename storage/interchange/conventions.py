@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from storage.interchange.case_template import excel_serial_date, is_blank
+from storage.interchange.cell_values import excel_serial_date, is_blank
 
 _DATE_TEXT = re.compile(r"^(\d{1,4})([./-])(\d{1,2})\2(\d{1,4})$")
 ORDERS = {"dmy": ("%d", "%m", "%Y"), "mdy": ("%m", "%d", "%Y"), "ymd": ("%Y", "%m", "%d"), "ydm": ("%Y", "%d", "%m")}

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from storage.interchange.case_template import number_from_text
+from storage.interchange.cell_values import number_from_text
 
 UNITS = {"mg/m2": "mg/m2", "mg/m²": "mg/m2", "g/m2": "g/m2", "g/m²": "g/m2", "mg/kg": "mg/kg", "mg": "mg",
          "mg/qm": "mg/m2", "g/qm": "g/m2", "mg/kgkg": "mg/kg"}

@@ -45,7 +45,6 @@ class ImportReport:
     written: bool = False
     backup: Path | None = None
     sheet: str | None = None  # the sheet header and rows show, of a long-format workbook
-    notes: dict[str, list[str]] = field(default_factory=dict)  # column -> what its cells show (decimal commas ...)
 
     @property
     def ok(self) -> bool:
@@ -92,3 +91,17 @@ class ImportPlan:
     updated: list[Case] = field(default_factory=list)  # existing cases, changed in the session
     new: list[CaseRows] = field(default_factory=list)  # new cases, checked and flattened
     new_fields: list[CustomField] = field(default_factory=list)
+    frozen: bool = False  # the plan's objects are frozen out of the garbage collector's passes (gc.freeze)
+
+
+def release(items: list[Any] | dict[Any, Any], chunk: int = 2000) -> None:
+    """Empty a big list or dict a chunk at a time. Dropping millions of objects at once frees them in one
+    C call that holds the interpreter lock for half a second, long enough to freeze the import dialog's
+    window; between chunks the GUI thread gets its turn."""
+    if isinstance(items, dict):
+        while items:
+            for _ in range(min(chunk, len(items))):
+                items.popitem()
+        return
+    while items:
+        del items[-chunk:]

@@ -23,7 +23,7 @@ from storage.database import Database
 from storage.interchange import case_template as tpl
 from storage.interchange.bulk_insert import flatten, insert_cases
 from storage.interchange.import_plan import ImportOptions as ImportOptions  # re-exported for callers
-from storage.interchange.import_plan import ImportPlan, ImportReport, Progress, load_existing
+from storage.interchange.import_plan import ImportPlan, ImportReport, Progress, load_existing, release
 from storage.interchange.row_building import build_row, map_columns, shown
 from storage.interchange.table_files import Problem, UnreadableFile, read_table
 from storage.record.models import Case
@@ -63,9 +63,14 @@ def plan_import(session: Session, path: Path, options: ImportOptions, progress: 
     """Read, build and check every row without writing anything."""
     from storage.interchange.long_files import is_long
 
-    if is_long(Path(path)) and options.mapping is None:
+    if is_long(Path(path)):
         from storage.interchange.long_import import plan_long_import
 
+        if options.mapping is not None:
+            report = ImportReport(Path(path))
+            report.problems.append(Problem(None, None, None, f"{Path(path).name} is the long format (a table per "
+                                           "kind of record), which needs no column mapping; import it without one"))
+            return ImportPlan(report)
         return plan_long_import(session, path, options, progress)
     report = ImportReport(Path(path))
     plan = ImportPlan(report)
@@ -178,6 +183,7 @@ def _import_file(db: Database, path: Path, options: ImportOptions, progress: Pro
     from storage.safety.backup import backup_database
 
     session = db.sessions()
+    plan: ImportPlan | None = None
     try:
         with session.no_autoflush:
             plan = plan_import(session, path, options, progress)
@@ -204,6 +210,10 @@ def _import_file(db: Database, path: Path, options: ImportOptions, progress: Pro
         raise
     finally:
         session.close()
+        if plan is not None:
+            release(plan.new)
+            if plan.frozen:
+                gc.unfreeze()
 
 
 def write_template(path: Path) -> Path:

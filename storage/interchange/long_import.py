@@ -11,19 +11,27 @@ record is changed, any other row is added, each change an ORM edit in the audit 
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.interchange import case_template as tpl
-from storage.interchange.bulk_insert import flatten
 from storage.interchange.export_writers import CODED
-from storage.interchange.import_plan import ImportOptions, ImportPlan, ImportReport, Progress, load_existing
+from storage.interchange.import_plan import (
+    ImportOptions,
+    ImportPlan,
+    ImportReport,
+    Progress,
+    load_existing,
+    release,
+)
+from storage.interchange.light_records import Light, LightCase, light_rows
 from storage.interchange.long_files import KINDS, LongColumn, cell, check_columns, kind_columns, read_long
 from storage.interchange.row_building import NewField
 from storage.interchange.table_files import Problem, RawTable, UnreadableFile
@@ -79,6 +87,7 @@ class _Reader:
         self.kind, self.table, self.problems, self.date_format = kind, table, problems, date_format
         header = [h.strip() for h in table.header]
         self.columns = [(header.index(n), _stand_in(c)) for n, c in columns.items() if n in header]
+        self.required = {n for n, c in columns.items() if c.required}
 
     def values(self, number: int, row: list[Any]) -> dict[str, Any] | None:
         out: dict[str, Any] = {}
@@ -86,8 +95,12 @@ class _Reader:
         for i, column in self.columns:
             value = row[i]
             kind = column.kind
-            if value is None or value == "":
+            if value is None or (isinstance(value, str) and not value.strip()):
                 out[column.name] = None
+                if column.name in self.required:
+                    self.problems.append(Problem(number, column.name, None, f"a row of {self.kind} needs its "
+                                                 f"{column.name}", self.kind))
+                    ok = False
                 continue
             # The common cells of an exported workbook, typed already, without the general parser:
             if kind == "date" and type(value) is dt.datetime and value.time() == dt.time(0) \
@@ -153,7 +166,7 @@ class _CaseBuilder:
                                              f"has a second row in {kind}; a case has one", kind))
                 return
             if current is None:
-                current = MODELS[kind](**values)  # the constructor: far cheaper than attribute by attribute
+                current = self._new(kind, values)
                 setattr(self.case, SINGLE[kind], current)
             else:
                 _set(current, values)
@@ -162,11 +175,16 @@ class _CaseBuilder:
         else:
             self._put(kind, number, values, getattr(self.case, LISTS[kind]))
 
+    def _new(self, kind: str, values: dict[str, Any]) -> Any:
+        """A stored case's new record is an ORM object (its constructor: far cheaper than attribute by
+        attribute); a new case's a Light one (storage.interchange.light_records)."""
+        return MODELS[kind](**values) if self.stored else Light(kind, values)
+
     def _put(self, kind: str, number: int, values: dict[str, Any], records: list[Any]) -> None:
         fields = _fields(kind, values)
         record = _matching(records, self.claimed, fields, IDENTIFIED_BY[kind]) if self.stored else None
         if record is None:
-            record = MODELS[kind](**fields)
+            record = self._new(kind, fields)
             records.append(record)
         else:
             _set(record, fields)
@@ -261,11 +279,32 @@ def plan_long_import(session: Session, path: Path, options: ImportOptions,
     report = ImportReport(Path(path), sheet="cases")
     plan = ImportPlan(report)
     problems = report.problems
+    # Reading and building make millions of long-lived objects and almost no cyclic garbage (the new cases
+    # are plain records): the cyclic collector would only walk them again and again, each pass holding the
+    # interpreter lock for over half a second (the dialog's window stalled 540-650 ms at 50,000 cases).
+    # It stays off while reading and checking; what the plan keeps is then frozen out of later passes
+    # (storage.interchange.importing unfreezes it once the import is written or refused).
+    enabled = gc.isenabled()
+    gc.disable()
     try:
-        tables = read_long(report.path)
-    except UnreadableFile as exc:
-        problems.extend(exc.problems)
+        try:
+            tables = read_long(report.path)
+        except UnreadableFile as exc:
+            problems.extend(exc.problems)
+            return plan
+        _plan_tables(session, tables, plan, options, progress)
+        del tables
+        gc.freeze()
+        plan.frozen = True
         return plan
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _plan_tables(session: Session, tables: dict[str, RawTable], plan: ImportPlan, options: ImportOptions,
+                 progress: Progress | None) -> ImportPlan:
+    report, problems = plan.report, plan.report.problems
     known = kind_columns()
     for kind, table in tables.items():
         problems.extend(Problem(p.row, p.column, p.value, p.rule, kind) for p in table.problems)
@@ -308,21 +347,24 @@ def plan_long_import(session: Session, path: Path, options: ImportOptions,
     existing = load_existing(session, list(groups), options.update_existing)
     readers = {kind: _Reader(kind, tables[kind], known[kind], options.date_format, problems)
                for kind in KINDS[:-1] if kind in tables}
-    stand_ins: dict[int, CustomField] = {}
     for done, (key, rows) in enumerate(groups.items()):
         if progress and done % 500 == 0:
             progress(done, len(groups), "checking cases")
         _plan_case(plan, options, key, written_as.get(key, key), rows, existing.get(key, []), readers,
-                   custom.get(key, []), stand_ins)
+                   custom.get(key, []))
     if progress:
         progress(len(groups), len(groups), "checked")
     problems.sort(key=lambda p: (KINDS.index(p.sheet) if p.sheet in KINDS else -1, p.row or 0))
+    release(groups)
+    for kind, table in tables.items():
+        if kind != "cases":  # the cases sheet stays for the preview
+            release(table.rows)
     return plan
 
 
 def _plan_case(plan: ImportPlan, options: ImportOptions, key: str, sid: str,
                rows: dict[str, list[tuple[int, list[Any]]]], matches: list[Case], readers: dict[str, _Reader],
-               custom: list[tuple[int, CustomField, str | None]], stand_ins: dict[int, CustomField]) -> None:
+               custom: list[tuple[int, CustomField, str | None]]) -> None:
     report, problems = plan.report, plan.report.problems
     case_row = rows.get("cases", [(0, [])])[0][0]
     sheet_of_id, row_of_id = next(((kind, r[0][0]) for kind, r in rows.items() if r), ("custom_values", 0))
@@ -344,7 +386,7 @@ def _plan_case(plan: ImportPlan, options: ImportOptions, key: str, sid: str,
     if case is None:  # a new case is built from its row in one call (see _CaseBuilder.add)
         reader = readers.get("cases")
         first = reader.values(case_row, rows["cases"][0][1]) if reader is not None else None
-        case = Case(**{**(first or {}), "study_id": sid})
+        case = cast(Case, LightCase({**(first or {}), "study_id": sid}))
     origin: Origin = {id(case): ("cases", case_row)} if case_row else {}
     before = len(problems)
     digest = hashlib.sha256()
@@ -366,7 +408,7 @@ def _plan_case(plan: ImportPlan, options: ImportOptions, key: str, sid: str,
                 builder.add(kind, number, values)
     for number, field, text in custom:
         digest.update(json.dumps(["custom_values", field.name, text], ensure_ascii=False).encode("utf-8"))
-        _put_custom(case, stored, field, text, stand_ins, origin, number)
+        _put_custom(case, stored, field, text, origin, number)
     for violation in check_case(case):
         sheet, at, column = _where(case, violation.field, origin)
         problems.append(Problem(at or None, column, None, violation.rule, sheet))
@@ -374,11 +416,11 @@ def _plan_case(plan: ImportPlan, options: ImportOptions, key: str, sid: str,
     if stored:
         plan.updated.append(case)
     elif len(problems) == before and not problems:  # once anything is wrong nothing is written: keep no rows
-        plan.new.append(flatten(case, digest.hexdigest()))
+        plan.new.append(light_rows(cast(LightCase, case), digest.hexdigest()))
 
 
-def _put_custom(case: Case, stored: bool, field: CustomField, text: str | None, stand_ins: dict[int, CustomField],
-                origin: Origin, number: int) -> None:
+def _put_custom(case: Case, stored: bool, field: CustomField, text: str | None, origin: Origin,
+                number: int) -> None:
     if stored:
         current = next((v for v in case.custom_values if v.field_id == field.id and field.id is not None), None)
         if current is not None:
@@ -386,9 +428,12 @@ def _put_custom(case: Case, stored: bool, field: CustomField, text: str | None, 
                 current.value = text
             origin[id(current)] = ("custom_values", number)
             return
-    elif field.id is not None:  # a stored field: a transient stand-in, never pulled into the session here
-        field = stand_ins.setdefault(field.id, CustomField(id=field.id, name=field.name, kind=field.kind,
-                                                           choices=field.choices))
+    else:  # a new case's value: plain, so that no field's list of values is touched here
+        light = Light("custom_values", {"value": text})
+        light.field = field  # type: ignore[attr-defined]
+        case.custom_values.append(cast(CustomValue, light))
+        origin[id(light)] = ("custom_values", number)
+        return
     value = CustomValue(field=field, value=text)
     case.custom_values.append(value)
     origin[id(value)] = ("custom_values", number)

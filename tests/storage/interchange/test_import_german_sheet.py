@@ -129,3 +129,37 @@ def test_the_authors_sheet_gives_the_article_s_os_and_efs_months(empty_db: Datab
     assert [round(a["survival"], 3) for a in group["at"]] == [0.5, 0.375]  # 1-year 50%, 3-year 38%
     efs = _analyze(empty_db.path, "--endpoint", "efs", "--where", "best_response=CR")
     assert efs["groups"][0]["n"] == 5 and efs["groups"][0]["median"] == pytest.approx(4.0, abs=0.05)  # type: ignore[index]
+
+
+def test_importing_the_authors_sheet_again_with_update_existing_changes_nothing(empty_db: Database,
+                                                                                 tmp_path: Path) -> None:
+    from sqlalchemy import func
+
+    from storage.record.tables import audit_log
+
+    path = german_sheet.write_csv(tmp_path / "mel_ara.csv")
+    mapping = saved_mapping(empty_db)
+    assert import_file(empty_db, path, ImportOptions(mapping=mapping)).written
+    with empty_db.session() as session:
+        entries = session.scalar(select(func.count()).select_from(audit_log))
+    again = import_file(empty_db, path, ImportOptions(mapping=mapping, update_existing=True))
+    assert again.written and len(again.updated) == 8, [str(p) for p in again.problems]
+    with empty_db.session() as session:
+        assert session.scalar(select(func.count()).select_from(audit_log)) == entries  # every record found again
+    assert len(drugs(cases(empty_db)["P08"])) == 4
+
+
+def test_a_changed_dose_cell_updates_that_drug_and_is_audited(empty_db: Database, tmp_path: Path) -> None:
+    from storage.safety.audit import case_history
+    from tests.storage.interchange.test_import_mapping_refusals import sheet
+
+    mapping = saved_mapping(empty_db)
+    assert import_file(empty_db, german_sheet.write_csv(tmp_path / "first.csv"), ImportOptions(mapping=mapping)).written
+    changed = sheet(tmp_path, {(4, "Melphalan Dosis"): "2 × 30 mg/m²"})
+    report = import_file(empty_db, changed, ImportOptions(mapping=mapping, update_existing=True))
+    assert report.written, [str(p) for p in report.problems]
+    assert "melphalan 2 x 30 mg/m2" in drugs(cases(empty_db)["P04"])
+    with empty_db.session() as session:
+        updates = [(e.table_name, e.field, e.old_value, e.new_value) for e in case_history(session, "P04")
+                   if e.action == "update"]
+    assert updates == [("drug_administrations", "dose", "33.0", "30.0")]

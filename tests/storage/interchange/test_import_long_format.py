@@ -158,3 +158,13 @@ def audit_entries(db: Database) -> int:
 
     with db.session() as session:
         return session.scalar(select(func.count()).select_from(audit_log)) or 0
+
+
+def test_a_row_without_its_required_field_is_named(demo_db: Database, empty_db: Database, tmp_path: Path) -> None:
+    folder = export_long(demo_db, tmp_path / "long")
+    _edit_csv(folder / "complications.csv", {(1, "term"): ""})
+    before = content_hash(empty_db.path)
+    report = import_file(empty_db, folder)
+    assert [str(p) for p in report.problems] == ["sheet complications, row 1, column term: a row of complications "
+                                                 "needs its term"]
+    assert content_hash(empty_db.path) == before
