@@ -15,7 +15,7 @@ from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
-from matplotlib import rc_context
+from matplotlib import patheffects, rc_context
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure, SubFigure
@@ -24,6 +24,8 @@ from matplotlib.legend_handler import HandlerTuple
 from matplotlib.lines import Line2D
 from matplotlib.offsetbox import AnchoredOffsetbox, TextArea, VPacker
 from matplotlib.patches import Patch
+from matplotlib.text import Text
+from matplotlib.transforms import offset_copy
 
 from analysis.rendering.figure_style import RISK_TABLES, FigureStyle, axis_ticks, rc_params
 from analysis.statistics.cohort import CohortResult
@@ -251,23 +253,97 @@ def _wrap_label(text: str, chars: int) -> str:
 
 
 def draw_annotations(ax: Axes, lines: Sequence[tuple[str, int]], style: FigureStyle) -> Artist | None:
-    """The annotation lines in a corner of the plot (away from the legend when both want one)."""
+    """The annotation lines without any fill over the data: in the corner of the plot the curves, bands
+    and marks leave free (the style's corner first, never the legend's), else above the plot, below the
+    title (and above a legend placed there). Call it once everything else is on ``ax``: the choice is
+    made on the figure as laid out."""
     if not lines:
         return None
     size = style.font_size * 0.93
-    areas: list[Artist] = [TextArea(text, textprops={"color": style.color(i) if i >= 0 else "black", "fontsize": size})
-             for text, i in lines]
+    halo = [patheffects.withStroke(linewidth=1.2, foreground="white")]  # thin, only around the letters
+    areas: list[Artist] = [TextArea(text, textprops={"color": style.color(i) if i >= 0 else "black", "fontsize": size,
+                                                     "path_effects": halo})
+                           for text, i in lines]
     box = VPacker(children=areas, align="left", pad=0.0, sep=1.5)
-    where = style.annotation_position
-    if where == style.legend_position:
-        where = "lower left" if where != "lower left" else "upper right"
-    anchored = AnchoredOffsetbox(loc=where, child=box, frameon=True, pad=0.25, borderpad=0.4)
-    anchored.patch.set_facecolor("white")
-    anchored.patch.set_alpha(0.85)
-    anchored.patch.set_edgecolor("none")
+    anchored = AnchoredOffsetbox(loc=style.annotation_position, child=box, frameon=False, pad=0.25, borderpad=0.4)
     anchored.set_zorder(5)
+    anchored.set_in_layout(False)
     ax.add_artist(anchored)
-    return anchored
+    fig = ax.get_figure(root=True)
+    if not isinstance(fig, Figure):
+        return anchored
+    corners = [style.annotation_position] + [c for c in _CORNERS if c != style.annotation_position]
+    if style.legend_position in _CORNERS:
+        corners.remove(style.legend_position)
+    fig.draw_without_rendering()  # the layout as it will be drawn
+    renderer = fig._get_renderer()  # type: ignore[attr-defined]
+    ink = _data_ink(ax, fig)
+    legend = ax.get_legend()
+    avoid = legend.get_window_extent(renderer) if legend is not None and style.legend_position in _CORNERS else None
+    plot = ax.get_window_extent(renderer)
+    best: tuple[float, str] | None = None
+    for corner in corners:
+        anchored.loc = AnchoredOffsetbox.codes[corner]
+        extent = anchored.get_window_extent(renderer)
+        if extent.width > plot.width or extent.height > plot.height:
+            continue
+        if avoid is not None and extent.overlaps(avoid):
+            continue
+        covered = _ink_in(ink, extent, fig) / max(extent.width * extent.height, 1.0)
+        if best is None or covered < best[0]:
+            best = (covered, corner)
+    if best is not None and best[0] <= FREE_CORNER_INK:
+        anchored.loc = AnchoredOffsetbox.codes[best[1]]
+        return anchored
+    anchored.remove()
+    return _annotations_above(ax, fig, box, style)
+
+
+FREE_CORNER_INK = 0.004  # share of an annotation's area the data may ink and the corner still counts as free
+
+
+def _data_ink(ax: Axes, fig: Figure) -> npt.NDArray[np.bool_]:
+    """Where the curves, bands and censor marks put ink, in display pixels (row 0 at the top)."""
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    width, height = (int(np.ceil(v)) for v in fig.bbox.size)
+    renderer = RendererAgg(width, height, fig.dpi)  # type: ignore[no-untyped-call]
+    for artist in [*ax.collections, *ax.lines]:
+        if artist.get_visible():
+            artist.draw(renderer)
+    rgba = np.asarray(renderer.buffer_rgba())  # type: ignore[no-untyped-call]
+    return rgba[:, :, 3] > 8
+
+
+def _ink_in(ink: npt.NDArray[np.bool_], extent: Any, fig: Figure) -> float:
+    height = ink.shape[0]
+    x0, x1 = max(int(extent.x0), 0), min(int(np.ceil(extent.x1)), ink.shape[1])
+    y0, y1 = max(height - int(np.ceil(extent.y1)), 0), min(height - int(extent.y0), height)
+    return float(ink[y0:y1, x0:x1].sum()) if x1 > x0 and y1 > y0 else 0.0
+
+
+def _annotations_above(ax: Axes, fig: Figure, box: VPacker, style: FigureStyle) -> Artist:
+    """No corner is free: the lines above the plot (above a legend placed there), the title above them."""
+    renderer = fig._get_renderer()  # type: ignore[attr-defined]
+    legend = ax.get_legend()
+    lift_pt = 2.0
+    if legend is not None and style.legend_position == "above":
+        lift_pt += legend.get_window_extent(renderer).height * 72.0 / fig.dpi
+    anchor = offset_copy(ax.transAxes, fig=fig, x=0.0, y=lift_pt, units="points")
+    for area in box.get_children():  # nothing under them: no halo needed
+        for text in area.get_children():
+            if isinstance(text, Text):
+                text.set_path_effects([])
+    above = AnchoredOffsetbox(loc="lower left", child=box, frameon=False, pad=0.0, borderpad=0.0,
+                              bbox_to_anchor=(0.0, 1.0), bbox_transform=anchor)
+    above.set_zorder(5)
+    above.set_clip_on(False)
+    ax.add_artist(above)
+    if style.title:
+        fig.draw_without_rendering()
+        height_pt = above.get_window_extent(renderer).height * 72.0 / fig.dpi
+        ax.set_title(style.title, loc="left", fontweight="bold", pad=4.0 + lift_pt + height_pt)
+    return above
 
 
 def risk_rows(series: Sequence[Series], times: Sequence[float], mode: str) -> list[tuple[str, list[str]]]:
@@ -331,10 +407,10 @@ def draw_survival_axes(ax: Axes, ax_table: Axes | None, result: CohortResult, st
         if title:
             legend.set_title(title)
             legend.get_title().set_fontsize(style.font_size * 0.93)
-    draw_annotations(ax, annotation_lines(result, style, hr_text), style)
     if ax_table is not None:
         draw_risk_table(ax_table, series, ticks, style)
         ax.tick_params(axis="x", labelbottom=True)
+    draw_annotations(ax, annotation_lines(result, style, hr_text), style)  # last: placed where data leave room
     return ticks
 
 
@@ -365,9 +441,9 @@ def survival_figure(result: CohortResult, style: FigureStyle, hr_text: str | Non
         height = style.height_in(len(result.groups)) + (_caption_in(caption, style) if caption else 0.0)
         fig = Figure(figsize=(style.width_in, height), dpi=style.dpi,
                      layout=ConstrainedLayoutEngine(h_pad=0.03, w_pad=0.03, hspace=0.02))
-        draw_survival_panel(fig, result, style, hr_text)
-        if caption:
+        if caption:  # first: the annotations are placed on the figure as laid out
             add_caption(fig, caption, style)
+        draw_survival_panel(fig, result, style, hr_text)
     return fig
 
 

@@ -176,3 +176,47 @@ def test_cumulative_incidence_follows_the_style(inputs: AnalysisInputs) -> None:
     assert final == pytest.approx(62.5)  # relapse, progression or disease-related death: 5 of 8
     banded, caption = cif_figure_for(overall(inputs), FigureStyle(ci="band", palette="greyscale"))
     assert len(banded.axes[0].collections) == 2 and "95% CI" in caption
+
+
+def _annotation_box(fig: Figure):  # type: ignore[no-untyped-def]
+    from matplotlib.offsetbox import AnchoredOffsetbox
+
+    boxes = [a for a in fig.axes[0].artists if isinstance(a, AnchoredOffsetbox)]
+    assert len(boxes) == 1
+    return boxes[0]
+
+
+def _ink_under(fig: Figure, extent) -> float:  # type: ignore[no-untyped-def]
+    """Share of ``extent`` inked by the curves, bands and marks alone."""
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    w, h = (int(np.ceil(v)) for v in fig.bbox.size)
+    renderer = RendererAgg(w, h, fig.dpi)
+    for artist in [*fig.axes[0].collections, *fig.axes[0].lines]:
+        artist.draw(renderer)
+    ink = np.asarray(renderer.buffer_rgba())[:, :, 3] > 8
+    rows = slice(max(h - int(np.ceil(extent.y1)), 0), h - int(extent.y0))
+    cols = slice(max(int(extent.x0), 0), int(np.ceil(extent.x1)))
+    return float(ink[rows, cols].sum()) / (extent.width * extent.height)
+
+
+@pytest.mark.parametrize("style", [FIGURE_1, FIGURE_1.changed(legend_position="right"), FIGURE_1_GROUPED,
+                                   FigureStyle(legend_position="upper right", show_p=True),
+                                   FIGURE_1.changed(title="Figure 1", legend_position="above")],
+                         ids=["figure1", "figure1-legend-right", "grouped", "legend-upper-right", "titled"])
+def test_annotations_hide_no_curve_band_or_axis(style: FigureStyle, inputs: AnalysisInputs) -> None:
+    result = by_hsct(inputs) if style is FIGURE_1_GROUPED or style.show_p else overall(inputs)
+    fig = survival_figure(result, style)
+    fig.draw_without_rendering()
+    renderer = fig._get_renderer()  # type: ignore[attr-defined]
+    box = _annotation_box(fig)
+    assert not box.patch.get_visible() or to_rgba(box.patch.get_facecolor())[3] == 0.0  # no fill over data
+    extent = box.get_window_extent(renderer)
+    assert _ink_under(fig, extent) <= 0.004  # not over the curves, bands or censor marks
+    plot = fig.axes[0].get_window_extent(renderer)
+    assert extent.x0 >= plot.x0 - 0.5 and extent.x1 <= fig.bbox.x1  # the y axis stays visible
+    legend = fig.axes[0].get_legend()
+    if legend is not None:
+        assert not extent.overlaps(legend.get_window_extent(renderer))
+    if style.title:
+        assert fig.axes[0].title.get_window_extent(renderer).y0 >= extent.y1 - 0.5  # the title above them
