@@ -18,6 +18,7 @@ import numpy.typing as npt
 from matplotlib import patheffects, rc_context
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
+from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure, SubFigure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.legend_handler import HandlerTuple
@@ -174,8 +175,7 @@ def draw_curves(ax: Axes, series: Sequence[Series], style: FigureStyle, unit: st
                 ax.fill_between(bx, blo * f, bhi * f, color=color, alpha=style.ci_alpha, linewidth=0, zorder=1)
             else:
                 for limit in (blo, bhi):
-                    ax.plot(bx, limit * f, color=color, linestyle=(0, (3, 2)), linewidth=style.line_width * 0.6,
-                            zorder=2)
+                    ax.plot(bx, limit * f, zorder=2, **_limit_look(style, i))
         if marks and s.censor_x.size:
             ax.plot(s.censor_x, s.censor_y * f, linestyle="none", marker=style.censor_marker,
                     markersize=style.censor_size, markeredgewidth=0.8 * style.line_width, color=color,
@@ -201,6 +201,16 @@ def draw_curves(ax: Axes, series: Sequence[Series], style: FigureStyle, unit: st
     return ticks
 
 
+def _limit_look(style: FigureStyle, i: int) -> dict[str, Any]:
+    """Dashed CI limits in the group's colour; in greyscale thin, dotted and lighter, so that they are not
+    read as a second group's dashed curve."""
+    if style.palette == "greyscale":
+        r, g, b, _ = to_rgba(style.color(i))
+        return {"color": (0.5 + 0.5 * r, 0.5 + 0.5 * g, 0.5 + 0.5 * b), "linestyle": ":",
+                "linewidth": style.line_width * 0.45}
+    return {"color": style.color(i), "linestyle": (0, (3, 2)), "linewidth": style.line_width * 0.6}
+
+
 _CORNERS = {"upper right": "upper right", "lower left": "lower left", "upper left": "upper left",
             "lower right": "lower right"}
 
@@ -224,11 +234,11 @@ def _legend(ax: Axes, series: Sequence[Series], style: FigureStyle, ci: str, ci_
             parts = tuple(Patch(facecolor=style.color(i), alpha=max(style.ci_alpha, 0.12), linewidth=0)
                           for i in range(len(series)))
         else:
-            parts = tuple(Line2D([], [], color=style.color(i), linestyle=(0, (3, 2)), linewidth=style.line_width * 0.6)
-                          for i in range(len(series)))
+            parts = tuple(Line2D([], [], **_limit_look(style, i)) for i in range(len(series)))
         handles.append(parts if len(parts) > 1 else parts[0])
         labels.append(ci_name)
-    kwargs: dict[str, Any] = {"frameon": False, "handlelength": 1.8, "title": title, "alignment": "left",
+    inside = style.legend_position in _CORNERS  # over the data: on white, so no curve runs through the text
+    kwargs: dict[str, Any] = {"frameon": inside, "handlelength": 1.8, "title": title, "alignment": "left",
                               "handler_map": {tuple: HandlerTuple(ndivide=None, pad=0.2)}}
     if style.legend_position == "above":
         fig = ax.get_figure(root=True)
@@ -242,8 +252,11 @@ def _legend(ax: Axes, series: Sequence[Series], style: FigureStyle, ci: str, ci_
         kwargs.update(bbox_to_anchor=(1.02, 0.5), borderaxespad=0.0)
         ax.legend(handles, labels, loc="center left", **kwargs)
     else:
-        kwargs.update(borderaxespad=0.3)
-        ax.legend(handles, labels, loc=cast(Any, _CORNERS[style.legend_position]), **kwargs)
+        kwargs.update(borderaxespad=0.3, facecolor="white", framealpha=1.0, edgecolor="#BBBBBB", fancybox=False,
+                      borderpad=0.3)
+        legend = ax.legend(handles, labels, loc=cast(Any, _CORNERS[style.legend_position]), **kwargs)
+        legend.get_frame().set_linewidth(0.4)
+        legend.set_zorder(6)
 
 
 def _wrap_label(text: str, chars: int) -> str:
@@ -363,6 +376,11 @@ def risk_rows(series: Sequence[Series], times: Sequence[float], mode: str) -> li
             for label, cells in rows]
 
 
+def _table_color(style: FigureStyle, r: int) -> str:
+    """A row's text in its curve's colour; black in greyscale (light greys print faintly)."""
+    return "black" if style.palette == "greyscale" else style.color(r)
+
+
 def draw_risk_table(ax_table: Axes, series: Sequence[Series], times: Sequence[float], style: FigureStyle) -> None:
     rows = risk_rows(series, times, style.risk_table)
     size = style.font_size * 0.93
@@ -372,12 +390,12 @@ def draw_risk_table(ax_table: Axes, series: Sequence[Series], times: Sequence[fl
         for t, text in zip(times, cells, strict=True):
             if lo - 1e-9 <= t <= hi + 1e-9:
                 ax_table.text(float(t), n - r - 0.5, text, ha="center", va="center", fontsize=size,
-                              color=style.color(r))
+                              color=_table_color(style, r))
     ax_table.set_ylim(0.0, float(n))
     ax_table.set_yticks([n - r - 0.5 for r in range(n)])
     ax_table.set_yticklabels([label for label, _ in rows], fontsize=size)
     for r, tick in enumerate(ax_table.get_yticklabels()):
-        tick.set_color(style.color(r))
+        tick.set_color(_table_color(style, r))
     ax_table.tick_params(axis="y", length=0, pad=3.0 * size)  # room for half of the t = 0 cell
     ax_table.tick_params(axis="x", which="both", bottom=False, labelbottom=False)
     for spine in ax_table.spines.values():

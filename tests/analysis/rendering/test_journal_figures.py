@@ -220,3 +220,27 @@ def test_annotations_hide_no_curve_band_or_axis(style: FigureStyle, inputs: Anal
         assert not extent.overlaps(legend.get_window_extent(renderer))
     if style.title:
         assert fig.axes[0].title.get_window_extent(renderer).y0 >= extent.y1 - 0.5  # the title above them
+
+
+@pytest.mark.parametrize("position", ["upper right", "lower left", "upper left", "lower right"])
+def test_inside_legend_sits_on_white(position: str, inputs: AnalysisInputs) -> None:
+    legend = survival_figure(by_hsct(inputs), FigureStyle(legend_position=position)).axes[0].get_legend()
+    frame = legend.get_frame()
+    assert legend.get_frame_on() and frame.get_visible()
+    assert to_rgba(frame.get_facecolor()) == (1.0, 1.0, 1.0, 1.0)  # no curve runs through the text
+    above = survival_figure(by_hsct(inputs), FigureStyle(legend_position="above")).axes[0].get_legend()
+    assert not above.get_frame_on()  # outside the plot: no frame needed
+
+
+def test_greyscale_limits_are_not_read_as_a_dashed_group(inputs: AnalysisInputs) -> None:
+    style = FigureStyle(palette="greyscale", ci="dashed")
+    fig = survival_figure(by_hsct(inputs), style)
+    lines = [ln for ln in fig.axes[0].get_lines() if ln.get_marker() in ("None", "none", "")]
+    curves, limits = lines[0::3], [ln for i, ln in enumerate(lines) if i % 3]
+    assert curves[1].get_linestyle() == "--"  # the second group is dashed
+    for curve, limit in zip(np.repeat(curves, 2), limits, strict=True):
+        assert limit.get_linestyle() == ":"  # dotted
+        assert limit.get_linewidth() < 0.5 * curve.get_linewidth() + 1e-9
+        assert np.mean(to_rgba(limit.get_color())[:3]) > np.mean(to_rgba(curve.get_color())[:3])  # lighter
+    assert {t.get_color() for t in fig.axes[1].texts} == {"black"}  # the table prints black
+    assert {t.get_color() for t in fig.axes[1].get_yticklabels()} == {"black"}
