@@ -190,7 +190,7 @@ def draw_curves(ax: Axes, series: Sequence[Series], style: FigureStyle, unit: st
     ax.set_ylim(style.y_min * f, style.y_max * f if style.y_max < 1.0 else (style.y_max + 0.04) * f)
     yt = [v for v in np.linspace(0.0, 1.0, 5) if style.y_min - 1e-9 <= v <= style.y_max + 1e-9]
     ax.set_yticks([v * f for v in yt])
-    ax.set_yticklabels([f"{v * f:g}" for v in yt])
+    ax.set_yticklabels([f"{v * f:g}" if style.y_scale == "percent" else f"{v:.2f}" for v in yt])  # 0.00 … 1.00
     ax.set_xlabel(style.x_label or f"Time ({unit})")
     ax.set_ylabel(style.y_label or (f"{ylabel} (%)" if style.y_scale == "percent" else ylabel))
     for side in ("top", "right"):

@@ -244,3 +244,8 @@ def test_greyscale_limits_are_not_read_as_a_dashed_group(inputs: AnalysisInputs)
         assert np.mean(to_rgba(limit.get_color())[:3]) > np.mean(to_rgba(curve.get_color())[:3])  # lighter
     assert {t.get_color() for t in fig.axes[1].texts} == {"black"}  # the table prints black
     assert {t.get_color() for t in fig.axes[1].get_yticklabels()} == {"black"}
+
+
+def test_proportion_axis_reads_0_00_to_1_00(inputs: AnalysisInputs) -> None:
+    ax = survival_figure(overall(inputs), FigureStyle(y_scale="proportion")).axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["0.00", "0.25", "0.50", "0.75", "1.00"]
