@@ -339,7 +339,7 @@ def _annotations_above(ax: Axes, fig: Figure, box: VPacker, style: FigureStyle) 
     """No corner is free: the lines above the plot (above a legend placed there), the title above them."""
     renderer = fig._get_renderer()  # type: ignore[attr-defined]
     legend = ax.get_legend()
-    lift_pt = 2.0
+    lift_pt = 4.0
     if legend is not None and style.legend_position == "above":
         lift_pt += legend.get_window_extent(renderer).height * 72.0 / fig.dpi
     anchor = offset_copy(ax.transAxes, fig=fig, x=0.0, y=lift_pt, units="points")
@@ -352,11 +352,25 @@ def _annotations_above(ax: Axes, fig: Figure, box: VPacker, style: FigureStyle) 
     above.set_zorder(5)
     above.set_clip_on(False)
     ax.add_artist(above)
+    fig.draw_without_rendering()
+    height_pt = above.get_window_extent(renderer).height * 72.0 / fig.dpi
+    if fig.get_layout_engine() is None:  # a page laid out by hand (the report): the plot makes the room
+        pos = ax.get_position()
+        ax.set_position((pos.x0, pos.y0, pos.width, pos.height - (height_pt + lift_pt) / 72.0 / fig.get_figheight()))
     if style.title:
-        fig.draw_without_rendering()
-        height_pt = above.get_window_extent(renderer).height * 72.0 / fig.dpi
         ax.set_title(style.title, loc="left", fontweight="bold", pad=4.0 + lift_pt + height_pt)
     return above
+
+
+def _title_above_legend(ax: Axes, style: FigureStyle) -> None:
+    """A figure title above a legend placed above the plot, not on it."""
+    fig = ax.get_figure(root=True)
+    legend = ax.get_legend()
+    if not style.title or legend is None or style.legend_position != "above" or not isinstance(fig, Figure):
+        return
+    fig.draw_without_rendering()
+    height_pt = legend.get_window_extent(fig._get_renderer()).height * 72.0 / fig.dpi  # type: ignore[attr-defined]
+    ax.set_title(style.title, loc="left", fontweight="bold", pad=6.0 + height_pt)
 
 
 def risk_rows(series: Sequence[Series], times: Sequence[float], mode: str) -> list[tuple[str, list[str]]]:
@@ -428,6 +442,7 @@ def draw_survival_axes(ax: Axes, ax_table: Axes | None, result: CohortResult, st
     if ax_table is not None:
         draw_risk_table(ax_table, series, ticks, style)
         ax.tick_params(axis="x", labelbottom=True)
+    _title_above_legend(ax, style)
     draw_annotations(ax, annotation_lines(result, style, hr_text), style)  # last: placed where data leave room
     return ticks
 
@@ -487,7 +502,9 @@ def draw_incidence_axes(ax: Axes, curves: Sequence[tuple[str, CumulativeIncidenc
                         unit: str, ci_label: str | None) -> list[float]:
     series = [cif_series(style.legend_text(i, label), cif) for i, (label, cif) in enumerate(curves)]
     # two competing events: no bands by default, as for compared groups (overlapping bands read as one)
-    return draw_curves(ax, series, style, unit, "Cumulative incidence", rising=True, ci_name=ci_label)
+    ticks = draw_curves(ax, series, style, unit, "Cumulative incidence", rising=True, ci_name=ci_label)
+    _title_above_legend(ax, style)
+    return ticks
 
 
 def incidence_figure(curves: Sequence[tuple[str, CumulativeIncidence]], style: FigureStyle, unit: str,

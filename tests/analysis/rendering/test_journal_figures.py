@@ -249,3 +249,26 @@ def test_greyscale_limits_are_not_read_as_a_dashed_group(inputs: AnalysisInputs)
 def test_proportion_axis_reads_0_00_to_1_00(inputs: AnalysisInputs) -> None:
     ax = survival_figure(overall(inputs), FigureStyle(y_scale="proportion")).axes[0]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["0.00", "0.25", "0.50", "0.75", "1.00"]
+
+
+@pytest.mark.parametrize("style", [FigureStyle(title="Figure 1"), FigureStyle(title="Figure 1", show_p=True)])
+def test_the_title_sits_above_a_legend_above_the_plot(style: FigureStyle, inputs: AnalysisInputs) -> None:
+    fig = survival_figure(by_hsct(inputs), style)
+    fig.draw_without_rendering()
+    renderer = fig._get_renderer()  # type: ignore[attr-defined]
+    ax = fig.axes[0]
+    assert ax.title.get_window_extent(renderer).y0 >= ax.get_legend().get_window_extent(renderer).y1 - 0.5
+
+
+def test_report_keeps_room_for_annotations_above_the_plot(inputs: AnalysisInputs) -> None:
+    from analysis.rendering.journal_figures import draw_survival_in_rect
+
+    fig = Figure(figsize=(8.27, 11.69))
+    rect = (0.1, 0.4, 0.8, 0.4)
+    draw_survival_in_rect(fig, rect, overall(inputs), FIGURE_1.changed(title="Figure 1"))
+    fig.draw_without_rendering()
+    renderer = fig._get_renderer()  # type: ignore[attr-defined]
+    top = fig.bbox.height * (rect[1] + rect[3])
+    box = _annotation_box(fig)
+    assert box.get_window_extent(renderer).y1 <= top + 1.0  # inside the panel's room, under the title
+    assert fig.axes[0].title.get_window_extent(renderer).y0 >= box.get_window_extent(renderer).y1 - 0.5
