@@ -77,6 +77,19 @@ def _number(name: str, text: str | None, low: float, high: float) -> float | Non
     return value
 
 
+def _dpi(text: str | None) -> int | None:
+    """300, 600 or 1200; anything else (a word, 3000, 450, 300.5) gets that one rule."""
+    if text is None:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if value not in DPIS:
+        raise FigureCommandError(f"--dpi must be 300, 600 or 1200, not '{text}'.")
+    return int(value)
+
+
 def _check_output(args: argparse.Namespace, suffixes: tuple[str, ...]) -> Path:
     db = getattr(args, "db", None)
     if db is None:
@@ -108,17 +121,68 @@ def _style(database: Any, name: str | None) -> Any:
         raise FigureCommandError(str(exc)) from None
 
 
-def _analysis(args: argparse.Namespace, database: Any, at: list[float]) -> Any:
-    from analysis.command import AnalyzeError, analyze
+def _population(args: argparse.Namespace, database: Any) -> tuple[Any, list[Any], list[Any]]:
+    """(inputs, conditions, the cases meeting every --where condition): the cases an analysis selects
+    before any endpoint is derived."""
+    from analysis.command import load_inputs
+    from analysis.statistics.cohort import CohortError, Condition, fields_for, select_population
 
-    request = argparse.Namespace(db=args.db, endpoint=args.endpoint or "os", unit=args.unit, group_by=args.group_by,
-                                 where=args.where, at=[str(t) for t in at], conf_type=args.conf_type,
-                                 conf_level=args.conf_level, covariates=list(getattr(args, "covariates", [])),
-                                 reference=list(getattr(args, "reference", [])), json=False)
     try:
-        return analyze(request)
+        conditions = [Condition.parse(w) for w in args.where]
+    except CohortError as exc:
+        raise FigureCommandError(f"--where: {exc}") from None
+    inputs = load_inputs(database)
+    try:
+        population, _excluded = select_population(inputs.summaries, conditions, fields_for(inputs.custom_kinds))
+    except CohortError as exc:
+        raise FigureCommandError(f"--where: {exc}") from None
+    if not population:
+        raise FigureCommandError(f"--where: no case meets {' and '.join(args.where)}.")
+    return inputs, conditions, population
+
+
+def _analysis(args: argparse.Namespace, database: Any, at: list[float]) -> Any:
+    """The analysis, each refusal naming the argument it is about (--endpoint, --group-by, --where)."""
+    from analysis.command import CONF_TYPES, UNITS
+    from analysis.statistics.cohort import CohortError, analyze_cohort, fields_for, resolve_field
+
+    if args.unit not in UNITS:
+        raise FigureCommandError(f"--unit must be {', '.join(UNITS)}, not '{args.unit}'.")
+    if args.conf_type not in CONF_TYPES:
+        raise FigureCommandError(f"--conf-type must be {', '.join(CONF_TYPES)}, not '{args.conf_type}'.")
+    inputs, conditions, _population_cases = _population(args, database)
+    endpoint = args.endpoint or "os"
+    rule = inputs.rules.get(endpoint)
+    if rule is None:
+        raise FigureCommandError(f"--endpoint: unknown endpoint '{endpoint}'; this database defines: "
+                                 f"{', '.join(inputs.rules)}.")
+    if args.group_by:
+        try:
+            resolve_field(args.group_by, fields_for(inputs.custom_kinds))
+        except CohortError as exc:
+            raise FigureCommandError(f"--group-by: {exc}") from None
+    from analysis.command import AnalyzeError, _parse_conf_level
+
+    try:
+        conf_level = _parse_conf_level(args.conf_level)
     except AnalyzeError as exc:
         raise FigureCommandError(str(exc)) from None
+    try:
+        return analyze_cohort(inputs.summaries, rule, unit=args.unit, where=conditions, group_by=args.group_by,
+                              at=at, conf_type=args.conf_type, conf_level=conf_level,
+                              custom_kinds=inputs.custom_kinds)
+    except (CohortError, ValueError) as exc:  # the population has no value for the endpoint
+        raise FigureCommandError(f"--endpoint: {exc}") from None
+
+
+NOT_USED = {"cif": ("endpoint", "group_by"), "swimmer": ("endpoint", "group_by"),
+            "timeline": ("endpoint", "group_by")}  # cif: relapse and non-relapse mortality, never grouped
+
+
+def _refuse_unused(args: argparse.Namespace) -> None:
+    for name in NOT_USED.get(args.kind, ()):
+        if getattr(args, name) is not None:
+            raise FigureCommandError(f"--{name.replace('_', '-')} is not used with --kind {args.kind}.")
 
 
 def _open(args: argparse.Namespace) -> Any:
@@ -135,9 +199,8 @@ def make_figure(args: argparse.Namespace) -> Path:
     if args.kind not in KINDS:
         raise FigureCommandError(f"--kind must be one of {', '.join(KINDS)}, not '{args.kind}'.")
     out = _check_output(args, SUFFIXES)
-    dpi = _number("--dpi", args.dpi, 72, 2400)
-    if dpi is not None and int(dpi) not in DPIS:
-        raise FigureCommandError(f"--dpi must be 300, 600 or 1200, not '{args.dpi}'.")
+    _refuse_unused(args)
+    dpi = _dpi(args.dpi)
     width = _number("--width-mm", args.width_mm, 30, 500)
     height = _number("--height-mm", args.height_mm, 20, 500)
     database = _open(args)
@@ -161,8 +224,9 @@ def make_figure(args: argparse.Namespace) -> Path:
 
             if args.unit not in ("days", "weeks", "months", "years"):
                 raise FigureCommandError(f"--unit must be days, weeks, months or years, not '{args.unit}'.")
+            ids = [c.case_id for c in _population(args, database)[2]] if args.where else None
             with database.session() as session:
-                timelines = load_timelines(session, None, limit=MAX_LANES)
+                timelines = load_timelines(session, ids, limit=MAX_LANES)
             fig, _caption = build_figure(args.kind, style, timelines=timelines, unit=args.unit)
         return write_figure(fig, out, style.dpi)
     finally:

@@ -7,6 +7,7 @@ it is returned by :func:`caption_text` to go beside the figure (the legend of th
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, cast
@@ -15,7 +16,7 @@ from matplotlib import rc_context
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 
-from analysis.rendering.figure_style import RISK_TABLES, FigureStyle, axis_ticks, rc_params
+from analysis.rendering.figure_style import RISK_TABLES, FigureStyle, axis_ticks, clinical_step, rc_params
 from analysis.rendering.figures import cif_caption
 from analysis.rendering.journal_figures import annotation_note, incidence_figure, survival_figure
 from analysis.rendering.journal_files import save_journal_figure
@@ -77,6 +78,12 @@ def timeline_kind_figure(kind: str, timelines: Sequence[Any], style: FigureStyle
             ax.set_xlim(left, right)
         else:
             drawn = draw_patient_timeline(ax, timelines, unit, calendar, xlim)
+            if not calendar:  # the same clinical steps, from time zero both ways (diagnosis comes before)
+                left, right = ax.get_xlim()
+                step = style.x_step or clinical_step(unit, right - max(left, 0.0))
+                ax.set_xticks([k * step for k in range(math.ceil(left / step - 1e-9),
+                                                       math.floor(right / step + 1e-9) + 1)])
+                ax.set_xlim(left, right)
         if style.title:
             ax.set_title(style.title, loc="left", fontweight="bold")
         if style.caption:

@@ -15,15 +15,18 @@ from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
-from matplotlib import rc_context
+from matplotlib import patheffects, rc_context
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
+from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure, SubFigure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.legend_handler import HandlerTuple
 from matplotlib.lines import Line2D
 from matplotlib.offsetbox import AnchoredOffsetbox, TextArea, VPacker
 from matplotlib.patches import Patch
+from matplotlib.text import Text
+from matplotlib.transforms import offset_copy
 
 from analysis.rendering.figure_style import RISK_TABLES, FigureStyle, axis_ticks, rc_params
 from analysis.statistics.cohort import CohortResult
@@ -172,8 +175,7 @@ def draw_curves(ax: Axes, series: Sequence[Series], style: FigureStyle, unit: st
                 ax.fill_between(bx, blo * f, bhi * f, color=color, alpha=style.ci_alpha, linewidth=0, zorder=1)
             else:
                 for limit in (blo, bhi):
-                    ax.plot(bx, limit * f, color=color, linestyle=(0, (3, 2)), linewidth=style.line_width * 0.6,
-                            zorder=2)
+                    ax.plot(bx, limit * f, zorder=2, **_limit_look(style, i))
         if marks and s.censor_x.size:
             ax.plot(s.censor_x, s.censor_y * f, linestyle="none", marker=style.censor_marker,
                     markersize=style.censor_size, markeredgewidth=0.8 * style.line_width, color=color,
@@ -188,7 +190,7 @@ def draw_curves(ax: Axes, series: Sequence[Series], style: FigureStyle, unit: st
     ax.set_ylim(style.y_min * f, style.y_max * f if style.y_max < 1.0 else (style.y_max + 0.04) * f)
     yt = [v for v in np.linspace(0.0, 1.0, 5) if style.y_min - 1e-9 <= v <= style.y_max + 1e-9]
     ax.set_yticks([v * f for v in yt])
-    ax.set_yticklabels([f"{v * f:g}" for v in yt])
+    ax.set_yticklabels([f"{v * f:g}" if style.y_scale == "percent" else f"{v:.2f}" for v in yt])  # 0.00 … 1.00
     ax.set_xlabel(style.x_label or f"Time ({unit})")
     ax.set_ylabel(style.y_label or (f"{ylabel} (%)" if style.y_scale == "percent" else ylabel))
     for side in ("top", "right"):
@@ -197,6 +199,16 @@ def draw_curves(ax: Axes, series: Sequence[Series], style: FigureStyle, unit: st
         ax.set_title(style.title, loc="left", fontweight="bold", pad=4.0)
     _legend(ax, series, style, ci, ci_name)
     return ticks
+
+
+def _limit_look(style: FigureStyle, i: int) -> dict[str, Any]:
+    """Dashed CI limits in the group's colour; in greyscale thin, dotted and lighter, so that they are not
+    read as a second group's dashed curve."""
+    if style.palette == "greyscale":
+        r, g, b, _ = to_rgba(style.color(i))
+        return {"color": (0.5 + 0.5 * r, 0.5 + 0.5 * g, 0.5 + 0.5 * b), "linestyle": ":",
+                "linewidth": style.line_width * 0.45}
+    return {"color": style.color(i), "linestyle": (0, (3, 2)), "linewidth": style.line_width * 0.6}
 
 
 _CORNERS = {"upper right": "upper right", "lower left": "lower left", "upper left": "upper left",
@@ -222,11 +234,11 @@ def _legend(ax: Axes, series: Sequence[Series], style: FigureStyle, ci: str, ci_
             parts = tuple(Patch(facecolor=style.color(i), alpha=max(style.ci_alpha, 0.12), linewidth=0)
                           for i in range(len(series)))
         else:
-            parts = tuple(Line2D([], [], color=style.color(i), linestyle=(0, (3, 2)), linewidth=style.line_width * 0.6)
-                          for i in range(len(series)))
+            parts = tuple(Line2D([], [], **_limit_look(style, i)) for i in range(len(series)))
         handles.append(parts if len(parts) > 1 else parts[0])
         labels.append(ci_name)
-    kwargs: dict[str, Any] = {"frameon": False, "handlelength": 1.8, "title": title, "alignment": "left",
+    inside = style.legend_position in _CORNERS  # over the data: on white, so no curve runs through the text
+    kwargs: dict[str, Any] = {"frameon": inside, "handlelength": 1.8, "title": title, "alignment": "left",
                               "handler_map": {tuple: HandlerTuple(ndivide=None, pad=0.2)}}
     if style.legend_position == "above":
         fig = ax.get_figure(root=True)
@@ -240,8 +252,11 @@ def _legend(ax: Axes, series: Sequence[Series], style: FigureStyle, ci: str, ci_
         kwargs.update(bbox_to_anchor=(1.02, 0.5), borderaxespad=0.0)
         ax.legend(handles, labels, loc="center left", **kwargs)
     else:
-        kwargs.update(borderaxespad=0.3)
-        ax.legend(handles, labels, loc=cast(Any, _CORNERS[style.legend_position]), **kwargs)
+        kwargs.update(borderaxespad=0.3, facecolor="white", framealpha=1.0, edgecolor="#BBBBBB", fancybox=False,
+                      borderpad=0.3)
+        legend = ax.legend(handles, labels, loc=cast(Any, _CORNERS[style.legend_position]), **kwargs)
+        legend.get_frame().set_linewidth(0.4)
+        legend.set_zorder(6)
 
 
 def _wrap_label(text: str, chars: int) -> str:
@@ -251,23 +266,111 @@ def _wrap_label(text: str, chars: int) -> str:
 
 
 def draw_annotations(ax: Axes, lines: Sequence[tuple[str, int]], style: FigureStyle) -> Artist | None:
-    """The annotation lines in a corner of the plot (away from the legend when both want one)."""
+    """The annotation lines without any fill over the data: in the corner of the plot the curves, bands
+    and marks leave free (the style's corner first, never the legend's), else above the plot, below the
+    title (and above a legend placed there). Call it once everything else is on ``ax``: the choice is
+    made on the figure as laid out."""
     if not lines:
         return None
     size = style.font_size * 0.93
-    areas: list[Artist] = [TextArea(text, textprops={"color": style.color(i) if i >= 0 else "black", "fontsize": size})
-             for text, i in lines]
+    halo = [patheffects.withStroke(linewidth=1.2, foreground="white")]  # thin, only around the letters
+    areas: list[Artist] = [TextArea(text, textprops={"color": style.color(i) if i >= 0 else "black", "fontsize": size,
+                                                     "path_effects": halo})
+                           for text, i in lines]
     box = VPacker(children=areas, align="left", pad=0.0, sep=1.5)
-    where = style.annotation_position
-    if where == style.legend_position:
-        where = "lower left" if where != "lower left" else "upper right"
-    anchored = AnchoredOffsetbox(loc=where, child=box, frameon=True, pad=0.25, borderpad=0.4)
-    anchored.patch.set_facecolor("white")
-    anchored.patch.set_alpha(0.85)
-    anchored.patch.set_edgecolor("none")
+    anchored = AnchoredOffsetbox(loc=style.annotation_position, child=box, frameon=False, pad=0.25, borderpad=0.4)
     anchored.set_zorder(5)
+    anchored.set_in_layout(False)
     ax.add_artist(anchored)
-    return anchored
+    fig = ax.get_figure(root=True)
+    if not isinstance(fig, Figure):
+        return anchored
+    corners = [style.annotation_position] + [c for c in _CORNERS if c != style.annotation_position]
+    if style.legend_position in _CORNERS:
+        corners.remove(style.legend_position)
+    fig.draw_without_rendering()  # the layout as it will be drawn
+    renderer = fig._get_renderer()  # type: ignore[attr-defined]
+    ink = _data_ink(ax, fig)
+    legend = ax.get_legend()
+    avoid = legend.get_window_extent(renderer) if legend is not None and style.legend_position in _CORNERS else None
+    plot = ax.get_window_extent(renderer)
+    best: tuple[float, str] | None = None
+    for corner in corners:
+        anchored.loc = AnchoredOffsetbox.codes[corner]
+        extent = anchored.get_window_extent(renderer)
+        if extent.width > plot.width or extent.height > plot.height:
+            continue
+        if avoid is not None and extent.overlaps(avoid):
+            continue
+        covered = _ink_in(ink, extent, fig) / max(extent.width * extent.height, 1.0)
+        if best is None or covered < best[0]:
+            best = (covered, corner)
+    if best is not None and best[0] <= FREE_CORNER_INK:
+        anchored.loc = AnchoredOffsetbox.codes[best[1]]
+        return anchored
+    anchored.remove()
+    return _annotations_above(ax, fig, box, style)
+
+
+FREE_CORNER_INK = 0.004  # share of an annotation's area the data may ink and the corner still counts as free
+
+
+def _data_ink(ax: Axes, fig: Figure) -> npt.NDArray[np.bool_]:
+    """Where the curves, bands and censor marks put ink, in display pixels (row 0 at the top)."""
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    width, height = (int(np.ceil(v)) for v in fig.bbox.size)
+    renderer = RendererAgg(width, height, fig.dpi)  # type: ignore[no-untyped-call]
+    for artist in [*ax.collections, *ax.lines]:
+        if artist.get_visible():
+            artist.draw(renderer)
+    rgba = np.asarray(renderer.buffer_rgba())  # type: ignore[no-untyped-call]
+    return rgba[:, :, 3] > 8
+
+
+def _ink_in(ink: npt.NDArray[np.bool_], extent: Any, fig: Figure) -> float:
+    height = ink.shape[0]
+    x0, x1 = max(int(extent.x0), 0), min(int(np.ceil(extent.x1)), ink.shape[1])
+    y0, y1 = max(height - int(np.ceil(extent.y1)), 0), min(height - int(extent.y0), height)
+    return float(ink[y0:y1, x0:x1].sum()) if x1 > x0 and y1 > y0 else 0.0
+
+
+def _annotations_above(ax: Axes, fig: Figure, box: VPacker, style: FigureStyle) -> Artist:
+    """No corner is free: the lines above the plot (above a legend placed there), the title above them."""
+    renderer = fig._get_renderer()  # type: ignore[attr-defined]
+    legend = ax.get_legend()
+    lift_pt = 4.0
+    if legend is not None and style.legend_position == "above":
+        lift_pt += legend.get_window_extent(renderer).height * 72.0 / fig.dpi
+    anchor = offset_copy(ax.transAxes, fig=fig, x=0.0, y=lift_pt, units="points")
+    for area in box.get_children():  # nothing under them: no halo needed
+        for text in area.get_children():
+            if isinstance(text, Text):
+                text.set_path_effects([])
+    above = AnchoredOffsetbox(loc="lower left", child=box, frameon=False, pad=0.0, borderpad=0.0,
+                              bbox_to_anchor=(0.0, 1.0), bbox_transform=anchor)
+    above.set_zorder(5)
+    above.set_clip_on(False)
+    ax.add_artist(above)
+    fig.draw_without_rendering()
+    height_pt = above.get_window_extent(renderer).height * 72.0 / fig.dpi
+    if fig.get_layout_engine() is None:  # a page laid out by hand (the report): the plot makes the room
+        pos = ax.get_position()
+        ax.set_position((pos.x0, pos.y0, pos.width, pos.height - (height_pt + lift_pt) / 72.0 / fig.get_figheight()))
+    if style.title:
+        ax.set_title(style.title, loc="left", fontweight="bold", pad=4.0 + lift_pt + height_pt)
+    return above
+
+
+def _title_above_legend(ax: Axes, style: FigureStyle) -> None:
+    """A figure title above a legend placed above the plot, not on it."""
+    fig = ax.get_figure(root=True)
+    legend = ax.get_legend()
+    if not style.title or legend is None or style.legend_position != "above" or not isinstance(fig, Figure):
+        return
+    fig.draw_without_rendering()
+    height_pt = legend.get_window_extent(fig._get_renderer()).height * 72.0 / fig.dpi  # type: ignore[attr-defined]
+    ax.set_title(style.title, loc="left", fontweight="bold", pad=6.0 + height_pt)
 
 
 def risk_rows(series: Sequence[Series], times: Sequence[float], mode: str) -> list[tuple[str, list[str]]]:
@@ -287,6 +390,11 @@ def risk_rows(series: Sequence[Series], times: Sequence[float], mode: str) -> li
             for label, cells in rows]
 
 
+def _table_color(style: FigureStyle, r: int) -> str:
+    """A row's text in its curve's colour; black in greyscale (light greys print faintly)."""
+    return "black" if style.palette == "greyscale" else style.color(r)
+
+
 def draw_risk_table(ax_table: Axes, series: Sequence[Series], times: Sequence[float], style: FigureStyle) -> None:
     rows = risk_rows(series, times, style.risk_table)
     size = style.font_size * 0.93
@@ -296,12 +404,12 @@ def draw_risk_table(ax_table: Axes, series: Sequence[Series], times: Sequence[fl
         for t, text in zip(times, cells, strict=True):
             if lo - 1e-9 <= t <= hi + 1e-9:
                 ax_table.text(float(t), n - r - 0.5, text, ha="center", va="center", fontsize=size,
-                              color=style.color(r))
+                              color=_table_color(style, r))
     ax_table.set_ylim(0.0, float(n))
     ax_table.set_yticks([n - r - 0.5 for r in range(n)])
     ax_table.set_yticklabels([label for label, _ in rows], fontsize=size)
     for r, tick in enumerate(ax_table.get_yticklabels()):
-        tick.set_color(style.color(r))
+        tick.set_color(_table_color(style, r))
     ax_table.tick_params(axis="y", length=0, pad=3.0 * size)  # room for half of the t = 0 cell
     ax_table.tick_params(axis="x", which="both", bottom=False, labelbottom=False)
     for spine in ax_table.spines.values():
@@ -331,10 +439,11 @@ def draw_survival_axes(ax: Axes, ax_table: Axes | None, result: CohortResult, st
         if title:
             legend.set_title(title)
             legend.get_title().set_fontsize(style.font_size * 0.93)
-    draw_annotations(ax, annotation_lines(result, style, hr_text), style)
     if ax_table is not None:
         draw_risk_table(ax_table, series, ticks, style)
         ax.tick_params(axis="x", labelbottom=True)
+    _title_above_legend(ax, style)
+    draw_annotations(ax, annotation_lines(result, style, hr_text), style)  # last: placed where data leave room
     return ticks
 
 
@@ -365,9 +474,9 @@ def survival_figure(result: CohortResult, style: FigureStyle, hr_text: str | Non
         height = style.height_in(len(result.groups)) + (_caption_in(caption, style) if caption else 0.0)
         fig = Figure(figsize=(style.width_in, height), dpi=style.dpi,
                      layout=ConstrainedLayoutEngine(h_pad=0.03, w_pad=0.03, hspace=0.02))
-        draw_survival_panel(fig, result, style, hr_text)
-        if caption:
+        if caption:  # first: the annotations are placed on the figure as laid out
             add_caption(fig, caption, style)
+        draw_survival_panel(fig, result, style, hr_text)
     return fig
 
 
@@ -393,7 +502,9 @@ def draw_incidence_axes(ax: Axes, curves: Sequence[tuple[str, CumulativeIncidenc
                         unit: str, ci_label: str | None) -> list[float]:
     series = [cif_series(style.legend_text(i, label), cif) for i, (label, cif) in enumerate(curves)]
     # two competing events: no bands by default, as for compared groups (overlapping bands read as one)
-    return draw_curves(ax, series, style, unit, "Cumulative incidence", rising=True, ci_name=ci_label)
+    ticks = draw_curves(ax, series, style, unit, "Cumulative incidence", rising=True, ci_name=ci_label)
+    _title_above_legend(ax, style)
+    return ticks
 
 
 def incidence_figure(curves: Sequence[tuple[str, CumulativeIncidence]], style: FigureStyle, unit: str,

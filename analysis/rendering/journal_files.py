@@ -6,8 +6,10 @@
 * TIFF: RGB without alpha, LZW-compressed, with the dpi written in the file.
 * PNG: with its dpi in the file.
 
-The settings are applied per save in an ``rc_context``, never globally. No creation date goes into
-vector files, so the same data and style give the same bytes.
+The settings are applied per save in an ``rc_context``, never globally. Vector files are
+byte-reproducible: the same data and style give the same bytes, under any file name. PDF and SVG carry
+no creation date, SVG ids come from a fixed salt (``svg.hashsalt``), EPS gets a fixed
+``%%CreationDate`` (``SOURCE_DATE_EPOCH`` set for the save only, then restored) and a fixed ``%%Title``.
 """
 
 from __future__ import annotations
@@ -24,7 +26,9 @@ FORMATS: dict[str, str] = {"pdf": "PDF document", "eps": "Encapsulated PostScrip
 RASTER = ("png", "tiff", "tif")
 MIN_DPI, MAX_DPI = 72, 2400
 SAVE_RC: dict[str, Any] = {"pdf.fonttype": 42, "ps.fonttype": 42, "svg.fonttype": "none", "ps.useafm": False,
-                           "pdf.use14corefonts": False}
+                           "pdf.use14corefonts": False, "svg.hashsalt": "casebook"}
+EPS_TITLE = "Casebook figure"  # never the file's name: the same figure gives the same bytes under any name
+SOURCE_DATE_EPOCH = "0"  # the EPS %%CreationDate (PostScript's backend reads it from the environment)
 
 
 class ExportError(ValueError):
@@ -83,8 +87,30 @@ def save_journal_figure(fig: Figure, path: Path | str, dpi: int = 300) -> Path:
             metadata: Any = {"pdf": {"CreationDate": None, "Creator": "Casebook"},
                                         "svg": {"Date": None, "Creator": "Casebook"},
                                         "eps": {"Creator": "Casebook"}}[fmt]
-            fig.savefig(target, format=fmt, dpi=dpi, facecolor="white", metadata=metadata)
+            if fmt == "eps":
+                _save_eps(fig, target, dpi, metadata)
+            else:
+                fig.savefig(target, format=fmt, dpi=dpi, facecolor="white", metadata=metadata)
     return target
+
+
+def _save_eps(fig: Figure, target: Path, dpi: int, metadata: Any) -> None:
+    """EPS with a fixed %%CreationDate (SOURCE_DATE_EPOCH for the save only) and a fixed %%Title."""
+    import io
+    import os
+
+    before = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = SOURCE_DATE_EPOCH
+    try:
+        buffer = io.BytesIO()  # a stream, not a path: the backend would write the file's name as the title
+        fig.savefig(buffer, format="eps", dpi=dpi, facecolor="white", metadata=metadata)
+    finally:
+        if before is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = before
+    data = buffer.getvalue().replace(b"\n%%Creator:", f"\n%%Title: {EPS_TITLE}\n%%Creator:".encode(), 1)
+    target.write_bytes(data)
 
 
 def _save_tiff(fig: Figure, target: Path, dpi: int) -> None:

@@ -79,8 +79,19 @@ def test_the_database_is_never_an_output(demo: Path, capsys: pytest.CaptureFixtu
     (["--out", "x.png", "--width-mm", "wide"], "--width-mm takes a number from 30 to 500, not 'wide'"),
     (["--out", "x.png", "--kind", "forest"], "--kind must be one of km, cif, swimmer, timeline, not 'forest'"),
     (["--out", "x.png", "--style", "Lancet"], "--style: no figure style named 'Lancet'"),
-    (["--out", "x.png", "--endpoint", "pfs"], "Unknown endpoint 'pfs'"),
-    (["--out", "x.png", "--where", "sex"], "A population filter is FIELD=VALUE"),
+    (["--out", "x.png", "--dpi", "abc"], "--dpi must be 300, 600 or 1200, not 'abc'"),
+    (["--out", "x.png", "--dpi", "3000"], "--dpi must be 300, 600 or 1200, not '3000'"),
+    (["--out", "x.png", "--dpi", "450"], "--dpi must be 300, 600 or 1200, not '450'"),
+    (["--out", "x.png", "--endpoint", "pfs"], "--endpoint: unknown endpoint 'pfs'"),
+    (["--out", "x.png", "--group-by", "colour"], "--group-by: Unknown field 'colour'"),
+    (["--out", "x.png", "--where", "sex"], "--where: A population filter is FIELD=VALUE"),
+    (["--out", "x.png", "--where", "colour=red"], "--where: Unknown field 'colour'"),
+    (["--out", "x.png", "--where", "sex=x"], "--where: 'x' is not a value of sex"),
+    (["--out", "x.png", "--kind", "cif", "--group-by", "prior_hsct"], "--group-by is not used with --kind cif"),
+    (["--out", "x.png", "--kind", "cif", "--endpoint", "efs"], "--endpoint is not used with --kind cif"),
+    (["--out", "x.png", "--kind", "swimmer", "--group-by", "sex"], "--group-by is not used with --kind swimmer"),
+    (["--out", "x.png", "--kind", "timeline", "--endpoint", "os"], "--endpoint is not used with --kind timeline"),
+    (["--out", "x.png", "--kind", "swimmer", "--where", "sex=x"], "--where: 'x' is not a value of sex"),
 ])
 def test_bad_arguments_get_one_line_naming_the_argument_and_rule(demo: Path, tmp_path: Path, args: list[str],
                                                                   message: str,
@@ -117,3 +128,29 @@ def test_help_lists_the_commands_without_loading_matplotlib() -> None:
             "print(p.format_help())")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     assert "figure" in out and "report" in out
+
+
+@pytest.mark.parametrize("kind", ["swimmer", "timeline"])
+def test_timelines_show_the_population_the_analysis_selects(kind: str, demo: Path, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    import analysis.rendering.figure_files as figure_files
+    from analysis.command import load_inputs
+    from analysis.statistics.cohort import Condition, analyze_cohort
+
+    drawn: list[list[str]] = []
+    build = figure_files.build_figure
+
+    def spy(kind: str, style: FigureStyle, **kwargs):  # type: ignore[no-untyped-def]
+        drawn.append([t.study_id for t in kwargs.get("timelines", ())])
+        return build(kind, style, **kwargs)
+
+    monkeypatch.setattr(figure_files, "build_figure", spy)
+    assert run("figure", "--db", demo, "--kind", kind, "--where", "responder=yes", "--out", tmp_path / "t.png") == 0
+    assert run("figure", "--db", demo, "--kind", kind, "--out", tmp_path / "all.png") == 0
+    db = open_database(demo, backup=False)
+    try:
+        inputs = load_inputs(db)
+    finally:
+        db.close()
+    selected = analyze_cohort(inputs.summaries, inputs.rules["os"], where=[Condition.parse("responder=yes")])
+    assert sorted(drawn[0]) == sorted(c.study_id for c in selected.cases) and len(drawn[0]) < len(drawn[1])

@@ -312,15 +312,20 @@ class FormatFigureDialog(QDialog):
                 out[key] = w.value()
             else:
                 out[key] = w.text().strip()
-        try:
-            for key in ("x_end", "x_step"):
-                if key in out:
+        for key, label in (("x_end", "End"), ("x_step", "Tick interval")):  # named as on screen
+            if key in out:
+                try:
                     out[key] = _number_or_none(out[key])
-            if "landmark_times" in out:
-                parts = [p for p in out["landmark_times"].replace(";", ",").split(",") if p.strip()]
+                except ValueError:
+                    raise StyleError(f"{label} must be a number (e.g. 72 or 12) or empty, "
+                                     f"not '{out[key]}'") from None
+        if "landmark_times" in out:
+            parts = [p for p in out["landmark_times"].replace(";", ",").split(",") if p.strip()]
+            try:
                 out["landmark_times"] = tuple(float(p.replace(" ", "")) for p in parts)
-        except ValueError:
-            raise StyleError("x_end, x_step and the rates' times must be numbers (e.g. 72, 12 or 12, 36)") from None
+            except ValueError:
+                raise StyleError(f"Rates at must be times as numbers (e.g. 12, 36), "
+                                 f"not '{out['landmark_times']}'") from None
         for key in ("y_min", "y_max"):
             if key in out:
                 out[key] = out[key] / 100.0

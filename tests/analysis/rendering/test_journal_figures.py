@@ -176,3 +176,99 @@ def test_cumulative_incidence_follows_the_style(inputs: AnalysisInputs) -> None:
     assert final == pytest.approx(62.5)  # relapse, progression or disease-related death: 5 of 8
     banded, caption = cif_figure_for(overall(inputs), FigureStyle(ci="band", palette="greyscale"))
     assert len(banded.axes[0].collections) == 2 and "95% CI" in caption
+
+
+def _annotation_box(fig: Figure):  # type: ignore[no-untyped-def]
+    from matplotlib.offsetbox import AnchoredOffsetbox
+
+    boxes = [a for a in fig.axes[0].artists if isinstance(a, AnchoredOffsetbox)]
+    assert len(boxes) == 1
+    return boxes[0]
+
+
+def _ink_under(fig: Figure, extent) -> float:  # type: ignore[no-untyped-def]
+    """Share of ``extent`` inked by the curves, bands and marks alone."""
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    w, h = (int(np.ceil(v)) for v in fig.bbox.size)
+    renderer = RendererAgg(w, h, fig.dpi)
+    for artist in [*fig.axes[0].collections, *fig.axes[0].lines]:
+        artist.draw(renderer)
+    ink = np.asarray(renderer.buffer_rgba())[:, :, 3] > 8
+    rows = slice(max(h - int(np.ceil(extent.y1)), 0), h - int(extent.y0))
+    cols = slice(max(int(extent.x0), 0), int(np.ceil(extent.x1)))
+    return float(ink[rows, cols].sum()) / (extent.width * extent.height)
+
+
+@pytest.mark.parametrize("style", [FIGURE_1, FIGURE_1.changed(legend_position="right"), FIGURE_1_GROUPED,
+                                   FigureStyle(legend_position="upper right", show_p=True),
+                                   FIGURE_1.changed(title="Figure 1", legend_position="above")],
+                         ids=["figure1", "figure1-legend-right", "grouped", "legend-upper-right", "titled"])
+def test_annotations_hide_no_curve_band_or_axis(style: FigureStyle, inputs: AnalysisInputs) -> None:
+    result = by_hsct(inputs) if style is FIGURE_1_GROUPED or style.show_p else overall(inputs)
+    fig = survival_figure(result, style)
+    fig.draw_without_rendering()
+    renderer = fig._get_renderer()  # type: ignore[attr-defined]
+    box = _annotation_box(fig)
+    assert not box.patch.get_visible() or to_rgba(box.patch.get_facecolor())[3] == 0.0  # no fill over data
+    extent = box.get_window_extent(renderer)
+    assert _ink_under(fig, extent) <= 0.004  # not over the curves, bands or censor marks
+    plot = fig.axes[0].get_window_extent(renderer)
+    assert extent.x0 >= plot.x0 - 0.5 and extent.x1 <= fig.bbox.x1  # the y axis stays visible
+    legend = fig.axes[0].get_legend()
+    if legend is not None:
+        assert not extent.overlaps(legend.get_window_extent(renderer))
+    if style.title:
+        assert fig.axes[0].title.get_window_extent(renderer).y0 >= extent.y1 - 0.5  # the title above them
+
+
+@pytest.mark.parametrize("position", ["upper right", "lower left", "upper left", "lower right"])
+def test_inside_legend_sits_on_white(position: str, inputs: AnalysisInputs) -> None:
+    legend = survival_figure(by_hsct(inputs), FigureStyle(legend_position=position)).axes[0].get_legend()
+    frame = legend.get_frame()
+    assert legend.get_frame_on() and frame.get_visible()
+    assert to_rgba(frame.get_facecolor()) == (1.0, 1.0, 1.0, 1.0)  # no curve runs through the text
+    above = survival_figure(by_hsct(inputs), FigureStyle(legend_position="above")).axes[0].get_legend()
+    assert not above.get_frame_on()  # outside the plot: no frame needed
+
+
+def test_greyscale_limits_are_not_read_as_a_dashed_group(inputs: AnalysisInputs) -> None:
+    style = FigureStyle(palette="greyscale", ci="dashed")
+    fig = survival_figure(by_hsct(inputs), style)
+    lines = [ln for ln in fig.axes[0].get_lines() if ln.get_marker() in ("None", "none", "")]
+    curves, limits = lines[0::3], [ln for i, ln in enumerate(lines) if i % 3]
+    assert curves[1].get_linestyle() == "--"  # the second group is dashed
+    for curve, limit in zip(np.repeat(curves, 2), limits, strict=True):
+        assert limit.get_linestyle() == ":"  # dotted
+        assert limit.get_linewidth() < 0.5 * curve.get_linewidth() + 1e-9
+        assert np.mean(to_rgba(limit.get_color())[:3]) > np.mean(to_rgba(curve.get_color())[:3])  # lighter
+    assert {t.get_color() for t in fig.axes[1].texts} == {"black"}  # the table prints black
+    assert {t.get_color() for t in fig.axes[1].get_yticklabels()} == {"black"}
+
+
+def test_proportion_axis_reads_0_00_to_1_00(inputs: AnalysisInputs) -> None:
+    ax = survival_figure(overall(inputs), FigureStyle(y_scale="proportion")).axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["0.00", "0.25", "0.50", "0.75", "1.00"]
+
+
+@pytest.mark.parametrize("style", [FigureStyle(title="Figure 1"), FigureStyle(title="Figure 1", show_p=True)])
+def test_the_title_sits_above_a_legend_above_the_plot(style: FigureStyle, inputs: AnalysisInputs) -> None:
+    fig = survival_figure(by_hsct(inputs), style)
+    fig.draw_without_rendering()
+    renderer = fig._get_renderer()  # type: ignore[attr-defined]
+    ax = fig.axes[0]
+    assert ax.title.get_window_extent(renderer).y0 >= ax.get_legend().get_window_extent(renderer).y1 - 0.5
+
+
+def test_report_keeps_room_for_annotations_above_the_plot(inputs: AnalysisInputs) -> None:
+    from analysis.rendering.journal_figures import draw_survival_in_rect
+
+    fig = Figure(figsize=(8.27, 11.69))
+    rect = (0.1, 0.4, 0.8, 0.4)
+    draw_survival_in_rect(fig, rect, overall(inputs), FIGURE_1.changed(title="Figure 1"))
+    fig.draw_without_rendering()
+    renderer = fig._get_renderer()  # type: ignore[attr-defined]
+    top = fig.bbox.height * (rect[1] + rect[3])
+    box = _annotation_box(fig)
+    assert box.get_window_extent(renderer).y1 <= top + 1.0  # inside the panel's room, under the title
+    assert fig.axes[0].title.get_window_extent(renderer).y0 >= box.get_window_extent(renderer).y1 - 0.5

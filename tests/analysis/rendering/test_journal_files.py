@@ -3,6 +3,7 @@ mode, compression and dpi of the TIFF, dpi of the PNG, and the physical size of 
 
 from __future__ import annotations
 
+import os
 import re
 import zlib
 from pathlib import Path
@@ -114,3 +115,17 @@ def test_refuses_a_format_or_dpi_a_journal_does_not_take(grouped: CohortResult, 
         save_journal_figure(fig, tmp_path / "km.jpg")
     with pytest.raises(ExportError, match="dpi must be a whole number from 72 to 2400"):
         save_journal_figure(fig, tmp_path / "km.png", dpi=10)
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "svg", "eps"])
+def test_vector_files_are_byte_reproducible(fmt: str, grouped: CohortResult, tmp_path: Path) -> None:
+    style = FigureStyle(ci="band", show_p=True)
+    before = os.environ.get("SOURCE_DATE_EPOCH")
+    first = save_journal_figure(survival_figure(grouped, style), tmp_path / f"first.{fmt}")
+    second = save_journal_figure(survival_figure(grouped, style), tmp_path / f"second.{fmt}")
+    assert first.read_bytes() == second.read_bytes()  # no date, no file name, no random ids
+    if fmt == "eps":
+        head = first.read_bytes()[:400]
+        assert b"%%CreationDate: Thu Jan 01 00:00:00 1970" in head and b"%%Title: Casebook figure" in head
+        assert b"first" not in head
+        assert os.environ.get("SOURCE_DATE_EPOCH") == before  # set for the save only

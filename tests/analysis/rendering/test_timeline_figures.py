@@ -249,3 +249,19 @@ def test_overlapping_complications_are_stacked_not_hidden(cohort: list[CaseTimel
     assert len(rows) == 2 and rows[0] != rows[1]
     assert "Numbers under assessments" in drawn.caption
     assert "Numbers under" not in draw_patient_timeline(Figure().add_subplot(), cohort).caption
+
+
+@pytest.mark.parametrize(("unit", "step"), [("months", 12.0), ("years", 1.0)])
+def test_exported_timeline_ticks_at_the_clinical_steps(cohort: list[CaseTimeline], unit: str, step: float) -> None:
+    from analysis.rendering.figure_files import timeline_kind_figure
+    from analysis.rendering.figure_style import FigureStyle
+
+    fig, _ = timeline_kind_figure("timeline", cohort[:3], FigureStyle(), unit=unit)
+    ax = fig.axes[0]
+    ticks = list(ax.get_xticks())
+    left, right = ax.get_xlim()
+    assert 0.0 in ticks and all(left <= t <= right for t in ticks)
+    assert all(abs(t / step - round(t / step)) < 1e-9 for t in ticks)  # every 12 months / every year
+    assert len(ticks) >= 3
+    swimmer, _ = timeline_kind_figure("swimmer", cohort, FigureStyle(), unit=unit)
+    assert set(swimmer.axes[0].get_xticks()) <= {k * step for k in range(100)}  # as the swimmer plot

@@ -103,8 +103,21 @@ def test_a_number_that_cannot_be_read_names_the_rule(qtbot: QtBot, tab: Analysis
     qtbot.addWidget(dialog)
     dialog.controls["x_step"].setText("twelve")
     dialog.controls["x_step"].textEdited.emit("twelve")
-    assert "must be numbers" in dialog.message.text()
+    assert "Tick interval must be a number" in dialog.message.text()  # the label on screen, not x_step
+    assert "x_step" not in dialog.message.text()
     assert stored(tab.database).x_step is None  # nothing half-applied
+    dialog.controls["x_step"].setText("")
+    dialog.controls["x_step"].textEdited.emit("")
+    dialog.controls["x_end"].setText("end")
+    dialog.controls["x_end"].textEdited.emit("end")
+    assert "End must be a number" in dialog.message.text()
+    dialog.controls["x_end"].setText("")
+    dialog.controls["x_end"].textEdited.emit("")
+    dialog.controls["landmark_times"].setText("one year")
+    dialog.controls["landmark_times"].textEdited.emit("one year")
+    assert "Rates at must be times as numbers" in dialog.message.text()
+    dialog.controls["landmark_times"].setText("")
+    dialog.controls["landmark_times"].textEdited.emit("")
     dialog.controls["x_step"].setText("6")
     dialog.controls["x_step"].textEdited.emit("6")
     assert list(tab.km.figure.axes[0].get_xticks())[:3] == [0, 6, 12]
