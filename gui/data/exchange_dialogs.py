@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -30,6 +29,7 @@ from gui.data.background import BackgroundJob, file_row
 from gui.data.import_dialog import PROBLEM_COLOUR as PROBLEM_COLOUR  # re-exported for callers
 from gui.data.import_dialog import ImportDialog as ImportDialog
 from gui.data.import_dialog import open_import_dialog as open_import_dialog
+from gui.widgets.file_dialogs import existing_directory, save_file_name
 from storage.database import Database
 
 
@@ -88,9 +88,9 @@ class ExportDialog(QDialog):
     def _choose(self) -> None:
         fmt = self.format.currentData()
         if self.long.isChecked() and fmt == "csv":
-            path = QFileDialog.getExistingDirectory(self, "Folder for the tables (empty)")
+            path = existing_directory(self, "Folder for the tables (empty)")
         else:
-            path, _ = QFileDialog.getSaveFileName(self, "Export cases", f"cases.{fmt}", f"*.{fmt}")
+            path, _ = save_file_name(self, "Export cases", f"cases.{fmt}", f"*.{fmt}")
             self.confirmed_path = path
         if path:
             self.out_edit.setText(path)
@@ -143,8 +143,8 @@ def save_import_template(parent: QWidget | None) -> bool:
     """File > Save empty import template…: a CSV or XLSX listing every column and its allowed values."""
     from storage.interchange.export_writers import write_template
 
-    path, _ = QFileDialog.getSaveFileName(parent, "Save an empty import template", "casebook-template.xlsx",
-                                          "Excel workbook (*.xlsx);;CSV (*.csv)")
+    path, _ = save_file_name(parent, "Save an empty import template", "casebook-template.xlsx",
+                             "Excel workbook (*.xlsx);;CSV (*.csv)")
     if not path:
         return False
     try:

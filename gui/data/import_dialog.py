@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QInputDialog,
@@ -37,6 +36,7 @@ from PySide6.QtWidgets import (
 
 from gui.data.background import BackgroundJob, file_row
 from gui.data.mapping_panel import MappingPanel
+from gui.widgets.file_dialogs import open_file_name
 from storage.database import Database
 from storage.interchange.column_mapping import (
     ColumnMapping,
@@ -228,8 +228,7 @@ class ImportDialog(QDialog):
     # --- the file and its mapping ------------------------------------------------------------------
 
     def _choose(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Import cases", "",
-                                              "Spreadsheets (*.csv *.xlsx *.zip);;All files (*)")
+        path, _ = open_file_name(self, "Import cases", "Spreadsheets (*.csv *.xlsx *.zip);;All files (*)")
         if path:
             self.path_edit.setText(path)
             self._run(dry_run=True)

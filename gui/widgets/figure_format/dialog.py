@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDoubleSpinBox,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -50,6 +49,7 @@ from analysis.rendering.figure_style import (
 )
 from analysis.rendering.journal_files import ExportError, save_journal_figure
 from gui.widgets.figure_format.keeper import StyleKeeper
+from gui.widgets.file_dialogs import save_file_name
 
 MIN_PREVIEW_DPI, MAX_PREVIEW_DPI = 60.0, 220.0  # the preview fills its pane, as large as it fits
 MAX_GROUPS = 6
@@ -448,7 +448,7 @@ class FormatFigureDialog(QDialog):
         return save_journal_figure(self.draw(self.keeper.style), path, self.keeper.style.dpi)
 
     def export_dialog(self) -> None:
-        path, chosen = QFileDialog.getSaveFileName(self, "Export figure", f"{self.default_name}.pdf", ";;".join(FILE_FILTERS))
+        path, chosen = save_file_name(self, "Export figure", f"{self.default_name}.pdf", ";;".join(FILE_FILTERS))
         if not path:
             return
         target = Path(path)
