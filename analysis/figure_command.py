@@ -233,6 +233,18 @@ def make_figure(args: argparse.Namespace) -> Path:
         database.close()
 
 
+def report_stamps(database: Any) -> tuple[str | None, str | None]:
+    """The latest data freeze's label and the audit trail's head, the head recorded in the anchor journal as a
+    report (verify later finds the entry again, or says the trail was rewritten)."""
+    from storage.safety.anchors import record_anchor
+    from storage.safety.freeze import freeze_label
+
+    with database.session() as session:
+        label: str | None = freeze_label(session)
+    head = record_anchor(database.path, "report")
+    return label, None if head is None else head.line()
+
+
 def make_report(args: argparse.Namespace) -> Path:
     out = _check_output(args, (".pdf",))
     try:
@@ -244,10 +256,11 @@ def make_report(args: argparse.Namespace) -> Path:
         style = _style(database, args.style)
         result = _analysis(args, database, at)
         from analysis.command import load_inputs
-        from analysis.rendering.report import ReportContext, current_freeze_label, write_report
+        from analysis.rendering.report import ReportContext, write_report
 
         inputs = load_inputs(database)
-        context = ReportContext(title=inputs.title, freeze_label=current_freeze_label(database),
+        freeze, head = report_stamps(database)
+        context = ReportContext(title=inputs.title, freeze_label=freeze, trail_head=head,
                                 definitions=tuple(inputs.rules.values()), custom_kinds=inputs.custom_kinds,
                                 covariates=tuple(args.covariates), reference=tuple(args.reference))
         return write_report(out, result, context, style=style)

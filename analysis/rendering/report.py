@@ -41,17 +41,7 @@ class ReportContext:
     custom_kinds: dict[str, str] | None = None
     covariates: tuple[str, ...] = ()  # Cox / Fine–Gray covariates beside the grouping (issue 13)
     reference: tuple[str, ...] = ()  # "LEVEL" of the grouping or "FIELD=LEVEL"
-
-
-def current_freeze_label(database: Any) -> str | None:
-    """The latest data freeze's label (and whether the data still match it), or None."""
-    try:
-        from storage.safety.freeze import freeze_label
-    except ImportError:  # a database layer without freezes
-        return None
-    with database.session() as session:
-        label: str | None = freeze_label(session)
-    return label
+    trail_head: str | None = None  # "Audit trail head: entry N, SHA-256 ..." when the report was made
 
 
 def _pct(x: float | None) -> str:
@@ -113,6 +103,8 @@ def write_report(
         pages.heading(context.title or "Survival analysis")
         pages.paragraph(f"Report generated {when}.")
         pages.paragraph(freeze, color="#8B0000" if "WARNING" in freeze else "black")
+        if context.trail_head:  # verify finds this entry again, or says the trail was rewritten
+            pages.paragraph(context.trail_head + ".", size=7, color="#333333")
         pages.heading("Endpoint and population", 10)
         pages.paragraph(result.rule.describe())
         pages.paragraph(f"Population: {result.population_text()}; {result.overall.n} cases analysed, "

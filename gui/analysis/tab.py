@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from analysis.figure_command import report_stamps
 from analysis.rendering.figure_files import build_figure, km_caption_text
 from analysis.rendering.figure_style import FigureStyle
 from analysis.rendering.figures import cif_caption
@@ -38,7 +39,6 @@ from analysis.rendering.journal_figures import curve_labels, draw_incidence_axes
 from analysis.rendering.journal_files import save_journal_figure
 from analysis.rendering.report import (
     ReportContext,
-    current_freeze_label,
     logrank_text,
     results_table,
     write_report,
@@ -431,7 +431,8 @@ class AnalysisTab(QWidget):
         if self.outcome is None:
             raise ValueError("Nothing computed yet.")
         inputs = self.outcome.inputs
-        context = ReportContext(title=inputs.title, freeze_label=current_freeze_label(self.database),
+        freeze, head = report_stamps(self.database)
+        context = ReportContext(title=inputs.title, freeze_label=freeze, trail_head=head,
                                 definitions=tuple(inputs.rules.values()), custom_kinds=inputs.custom_kinds,
                                 covariates=self.cox_view.covariates(), reference=self.cox_view.reference())
         return write_report(path, self.outcome.result, context, show_ci=self.show_ci.isChecked(),

@@ -154,3 +154,22 @@ def test_timelines_show_the_population_the_analysis_selects(kind: str, demo: Pat
         db.close()
     selected = analyze_cohort(inputs.summaries, inputs.rules["os"], where=[Condition.parse("responder=yes")])
     assert sorted(drawn[0]) == sorted(c.study_id for c in selected.cases) and len(drawn[0]) < len(drawn[1])
+
+
+def test_the_report_carries_the_audit_trail_head_and_anchors_it(demo: Path, tmp_path: Path) -> None:
+    """The report names the trail's newest entry and hash, and the anchor journal records it as a report."""
+    import json
+    import shutil
+
+    from storage.safety.anchors import journal_path, trail_head
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) not installed")
+    head = trail_head(demo)
+    assert head is not None
+    assert run("report", "--db", demo, "--out", tmp_path / "r.pdf") == 0
+    text = subprocess.run(["pdftotext", str(tmp_path / "r.pdf"), "-"], capture_output=True, text=True).stdout
+    assert f"Audit trail head: entry {head.entry}" in text and head.hash[:16] in " ".join(text.split())
+    anchors = [json.loads(line) for line in journal_path().read_text().splitlines()]
+    assert any(a["event"] == "report" and a["hash"] == head.hash and a["database"] == str(demo.resolve())
+               for a in anchors)

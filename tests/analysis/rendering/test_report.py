@@ -11,8 +11,9 @@ import pytest
 from matplotlib.figure import Figure
 
 from analysis.command import load_inputs
+from analysis.figure_command import report_stamps
 from analysis.rendering.figures import SINGLE_COLUMN_IN
-from analysis.rendering.report import ReportContext, current_freeze_label, results_table, write_report
+from analysis.rendering.report import ReportContext, results_table, write_report
 from analysis.rendering.result_figures import (
     cif_export_figure,
     draw_km_panel,
@@ -61,10 +62,10 @@ def test_report_holds_figures_tables_definitions_explanations(
 def test_report_carries_the_data_freeze_label(demo_db: Database, tmp_path: Path) -> None:
     from storage.safety.freeze import freeze_dataset
 
-    assert current_freeze_label(demo_db) is None
+    assert report_stamps(demo_db)[0] is None
     with demo_db.session() as s:
         info = freeze_dataset(s, dt.date(2022, 1, 1))
-    label = current_freeze_label(demo_db)
+    label = report_stamps(demo_db)[0]
     assert label is not None and info.label in label
     inputs = load_inputs(demo_db)
     res = analyze_cohort(inputs.summaries, inputs.rules["os"])
