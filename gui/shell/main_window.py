@@ -360,12 +360,20 @@ class MainWindow(StudyWindow):
             else:
                 self.statusBar().showMessage("Not saved: fix the marked fields first.", 8000)
 
+    def _row_step(self, index: int) -> bool:
+        # A row removed in the form is put back into the form: its unsaved edits stay unsaved.
+        if self.form is None:
+            return False
+        from gui.case_form.row_undo import live_row_step
+
+        return live_row_step(self.undo_stack, index)
+
     def undo(self) -> None:
-        if self._confirm_leave_form():
+        if self._row_step(self.undo_stack.index() - 1) or self._confirm_leave_form():
             self.undo_stack.undo()
 
     def redo(self) -> None:
-        if self._confirm_leave_form():
+        if self._row_step(self.undo_stack.index()) or self._confirm_leave_form():
             self.undo_stack.redo()
 
     def push(self, command: QUndoCommand) -> None:
