@@ -10,7 +10,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut, QShowEvent, QUndoCommand, QUndoStack
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QKeySequence,
+    QMoveEvent,
+    QShortcut,
+    QShowEvent,
+    QUndoCommand,
+    QUndoStack,
+)
 from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
@@ -434,6 +443,20 @@ class MainWindow(StudyWindow):
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         fit_window(self)  # the frame (title bar, borders) is known only now
+        # ... or a moment later: a real window manager adds its frame after the window is shown (under
+        # Xvfb with openbox the 1366×768 window's frame was 1368×793, its status bar off the screen).
+        # Until then each move (the frame going on) fits the window again; the user's own moves don't.
+        self._fitting_frame = True
+        QTimer.singleShot(1500, self._frame_settled)
+
+    def _frame_settled(self) -> None:
+        self._fitting_frame = False
+        fit_window(self)
+
+    def moveEvent(self, event: QMoveEvent) -> None:
+        super().moveEvent(event)
+        if getattr(self, "_fitting_frame", False):
+            fit_window(self)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self._confirm_leave_form():

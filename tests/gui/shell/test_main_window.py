@@ -323,3 +323,14 @@ def test_a_deleted_drug_row_comes_back_by_the_window_s_undo_and_is_saved(qtbot, 
     assert saved_drugs[0]["dose_modification"] == "test edit"
     assert saved_drugs[1:] == stored_drugs[1:]  # the row deleted and brought back, every value
     assert window.undo_action.text().startswith("&Undo Edit case")
+
+
+def test_a_frame_added_after_show_is_fitted_to_the_screen(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    """A real window manager frames the window after it is shown (its moves arrive then): the window is
+    fitted again, so nothing ends up off the screen (found under Xvfb with openbox at 1366×768)."""
+    from gui.widgets.screen_fit import available_area
+
+    area = available_area(window)
+    window.move(area.right() - 50, area.bottom() - 50)  # as if the frame had pushed it off the screen
+    qtbot.wait(50)
+    assert area.contains(window.frameGeometry())
