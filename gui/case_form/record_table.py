@@ -305,14 +305,27 @@ class RecordTable(QWidget):
 
     def _fit_columns(self) -> None:
         """Share the table's width out in the columns' proportions: no column hides behind a scroll bar,
-        the first (identifying) one is always in view, and the last takes what is left."""
+        the first (identifying) one is always in view, and the last takes what is left. Where the room
+        allows, no column is narrower than its header (under a real X server at 1366 px "MRD method" and
+        "CTCAE grade" were cut)."""
         available = self.table.viewport().width()
         if available <= 0:
             return
         wanted = [c.width or 140 for c in self.columns]
-        scale = min(1.0, available / max(sum(wanted), 1))
         floors = [max(c.min_width, 86) if c.kind == "date" else c.min_width for c in self.columns]
-        widths = [max(floor, int(w * scale)) for floor, w in zip(floors, wanted, strict=True)]
+        metrics = self.table.horizontalHeader().fontMetrics()
+        headed = [max(f, metrics.horizontalAdvance(c.header) + 14) for f, c in zip(floors, self.columns, strict=True)]
+        if sum(headed) <= available:
+            floors = headed
+        elif sum(headed) > sum(floors):  # as near the headers as the room allows
+            share = max(0.0, (available - sum(floors)) / (sum(headed) - sum(floors)))
+            floors = [f + int((h - f) * share) for f, h in zip(floors, headed, strict=True)]
+        wanted = [max(w, f) for w, f in zip(wanted, floors, strict=True)]
+        extra, growth = available - sum(floors), [w - f for w, f in zip(wanted, floors, strict=True)]
+        if extra >= sum(growth):
+            widths = wanted
+        else:
+            widths = [f + (extra * g // sum(growth) if extra > 0 else 0) for f, g in zip(floors, growth, strict=True)]
         widths[-1] = max(floors[-1], available - sum(widths[:-1]))
         for i, width in enumerate(widths):
             self.table.setColumnWidth(i, width)
