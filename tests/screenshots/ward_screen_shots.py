@@ -66,7 +66,7 @@ def shoot(out: Path, whole_screen: bool = False) -> list[str]:
         if whole_screen:  # a real X server: the screen as the user sees it, window frame and all
             time.sleep(0.3)
             _settle()
-            picture = app.primaryScreen().grabWindow(0)  # type: ignore[union-attr]
+            picture = QApplication.primaryScreen().grabWindow(0)
         else:
             picture = widget.grab()  # type: ignore[attr-defined]
         picture.save(str(out / name))
