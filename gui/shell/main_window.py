@@ -6,6 +6,7 @@ reloads what changed. The Timeline and Analysis tabs are imported when first sho
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -68,6 +69,16 @@ class MainWindow(StudyWindow):
         delete_key = QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.case_list.view)
         delete_key.setContext(Qt.ShortcutContext.WidgetShortcut)  # Del in the list only, never in a field
         delete_key.activated.connect(self.delete_case)
+        # By keyboard as by mouse (found driving a real window with xdotool): Enter on a case goes into
+        # its form, as a double click does; Ctrl+Tab / Ctrl+Shift+Tab switch the tabs from anywhere in
+        # the window (the list's table took them for itself).
+        for key in ("Return", "Enter"):
+            enter = QShortcut(QKeySequence(key), self.case_list.view)
+            enter.setContext(Qt.ShortcutContext.WidgetShortcut)
+            enter.activated.connect(lambda: self.form.focus_first_field() if self.form else None)
+        for key, step in (("Ctrl+Tab", 1), ("Ctrl+Shift+Tab", -1)):
+            switch = QShortcut(QKeySequence(key), self)
+            switch.activated.connect(partial(self._next_tab, step))
         self.case_list.case_selected.connect(self._case_selected)
         self.case_list.view.doubleClicked.connect(lambda _i: self.form.focus_first_field() if self.form else None)
         self.undo_stack.indexChanged.connect(self._update_status)
@@ -368,6 +379,9 @@ class MainWindow(StudyWindow):
                 self.statusBar().showMessage("Case saved.", 5000)
             else:
                 self.statusBar().showMessage("Not saved: fix the marked fields first.", 8000)
+
+    def _next_tab(self, step: int) -> None:
+        self.tabs.setCurrentIndex((self.tabs.currentIndex() + step) % self.tabs.count())
 
     def _row_step(self, index: int) -> bool:
         # A row removed in the form is put back into the form: its unsaved edits stay unsaved.

@@ -334,3 +334,25 @@ def test_a_frame_added_after_show_is_fitted_to_the_screen(qtbot, window: MainWin
     window.move(area.right() - 50, area.bottom() - 50)  # as if the frame had pushed it off the screen
     qtbot.wait(50)
     assert area.contains(window.frameGeometry())
+
+
+def test_enter_on_a_case_goes_into_its_form_and_ctrl_tab_switches_tabs(qtbot, demo_db, settings) -> None:  # type: ignore[no-untyped-def]
+    """Found driving a real window with xdotool: from the list, neither Enter nor Ctrl+Tab did anything."""
+    from PySide6.QtWidgets import QApplication
+
+    window = MainWindow(demo_db, settings)
+    qtbot.addWidget(window)
+    with qtbot.waitActive(window):
+        window.show()
+        window.activateWindow()
+    view = window.case_list.view
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key.Key_Down)
+    qtbot.keyClick(view, Qt.Key.Key_Return)
+    assert window.form is not None and window.form.isAncestorOf(QApplication.focusWidget())
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key.Key_Tab, Qt.KeyboardModifier.ControlModifier)
+    assert window.tabs.tabText(window.tabs.currentIndex()) == "Timeline"
+    qtbot.keyClick(QApplication.focusWidget() or window, Qt.Key.Key_Backtab,
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert window.tabs.currentIndex() == 0
