@@ -229,6 +229,10 @@ class CoursesSection(Section):
         table.blockSignals(False)
         self.course_error.show_messages([self._switch_refused])
 
+    @property
+    def shown_course(self) -> int:
+        return self._shown_course
+
     def _show_course(self, r: int) -> None:
         if r == self._shown_course and r >= 0:
             return

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from analysis.statistics.endpoints import EVENT_FREE_SURVIVAL, OVERALL_SURVIVAL, derive
-from gui.case_form import navigator, sections
+from gui.case_form import navigator, row_undo, sections
 from gui.case_form.commands import Notify, Report, SaveCaseCommand
 from gui.case_form.courses import CoursesSection
 from gui.case_form.navigator import ProblemBanner, SectionNavigator
@@ -147,6 +147,7 @@ class CaseForm(QWidget):
         self._validate_timer.timeout.connect(self.validate)
         for section in self.sections:
             self._connect(section)
+        self.row_undo = row_undo.attach(self)  # Delete in a table is a step of the window's history
         self.clear()
 
     # --- sections -------------------------------------------------------------------------
@@ -244,6 +245,7 @@ class CaseForm(QWidget):
         self._update_title()
 
     def _set_document(self, doc: Document) -> None:
+        self.row_undo.drop()  # the rows removed from the last document are not this one's
         self._loading = True
         for section in self.sections:
             for path, editor in section.fields.items():
@@ -452,6 +454,7 @@ class CaseForm(QWidget):
             return False
         with self.db.session() as s:
             saved = load_document(s, self.case_id)
+        self.row_undo.drop()  # the removed rows are part of this saved edit
         self._acknowledged = acknowledged
         if saved != self._original:
             command = SaveCaseCommand(self.db, self.case_id, self._original, saved, self._notify, applied=True)

@@ -96,6 +96,10 @@ class RecordTable(QWidget):
         self._rows: list[dict[str, Any]] = []
         self._loading = False
         self._removed: list[tuple[int, dict[str, Any]]] = []  # rows removed by Delete, for Ctrl+Z
+        # Set by the form: a removed row goes to the window's undo history instead (gui.case_form.row_undo).
+        self.on_removed: Callable[[int, dict[str, Any]], None] | None = None
+        self.can_undo_removed: Callable[[], bool] = lambda: False  # Ctrl+Z here: the history's row step
+        self.undo_removed: Callable[[], None] = lambda: None
         self.filling: int | None = None  # a row just added: not marked wrong until it is left
         self.table = _PageTable(0, len(columns), self)
         self.table.setHorizontalHeaderLabels([c.header for c in columns])
@@ -272,8 +276,10 @@ class RecordTable(QWidget):
             action = self._add_clicked
         elif event.key() == Qt.Key.Key_Delete and event.modifiers() == Qt.KeyboardModifier.NoModifier:
             action = self.remove_current_row
-        elif event.matches(QKeySequence.StandardKey.Undo) and self._removed:
+        elif event.matches(QKeySequence.StandardKey.Undo) and self.on_removed is None and self._removed:
             action = self.restore_removed_row
+        elif event.matches(QKeySequence.StandardKey.Undo) and self.on_removed is not None and self.can_undo_removed():
+            action = self.undo_removed
         else:
             return False
         if event.type() == QEvent.Type.ShortcutOverride:
@@ -299,14 +305,27 @@ class RecordTable(QWidget):
 
     def _fit_columns(self) -> None:
         """Share the table's width out in the columns' proportions: no column hides behind a scroll bar,
-        the first (identifying) one is always in view, and the last takes what is left."""
+        the first (identifying) one is always in view, and the last takes what is left. Where the room
+        allows, no column is narrower than its header (under a real X server at 1366 px "MRD method" and
+        "CTCAE grade" were cut)."""
         available = self.table.viewport().width()
         if available <= 0:
             return
         wanted = [c.width or 140 for c in self.columns]
-        scale = min(1.0, available / max(sum(wanted), 1))
         floors = [max(c.min_width, 86) if c.kind == "date" else c.min_width for c in self.columns]
-        widths = [max(floor, int(w * scale)) for floor, w in zip(floors, wanted, strict=True)]
+        metrics = self.table.horizontalHeader().fontMetrics()
+        headed = [max(f, metrics.horizontalAdvance(c.header) + 14) for f, c in zip(floors, self.columns, strict=True)]
+        if sum(headed) <= available:
+            floors = headed
+        elif sum(headed) > sum(floors):  # as near the headers as the room allows
+            share = max(0.0, (available - sum(floors)) / (sum(headed) - sum(floors)))
+            floors = [f + int((h - f) * share) for f, h in zip(floors, headed, strict=True)]
+        wanted = [max(w, f) for w, f in zip(wanted, floors, strict=True)]
+        extra, growth = available - sum(floors), [w - f for w, f in zip(wanted, floors, strict=True)]
+        if extra >= sum(growth):
+            widths = wanted
+        else:
+            widths = [f + (extra * g // sum(growth) if extra > 0 else 0) for f, g in zip(floors, growth, strict=True)]
         widths[-1] = max(floors[-1], available - sum(widths[:-1]))
         for i, width in enumerate(widths):
             self.table.setColumnWidth(i, width)
@@ -322,9 +341,18 @@ class RecordTable(QWidget):
         r = self.table.currentRow()
         if r < 0:
             return
+        removed = self.rows()[0][r]
+        self.remove_row_at(r)
+        if self.on_removed is not None:
+            self.on_removed(r, removed)
+            where = "Edit ▸ Undo (Ctrl+Z)"
+        else:
+            self._removed.append((r, removed))
+            where = "Ctrl+Z in this table"
+        self.error.show_messages([f"Removed {self.noun} {r + 1}; {where} brings it back."])
+
+    def remove_row_at(self, r: int) -> None:
         # Rows and table change together, so listeners never see one without the other.
-        removed, _bad = self.rows()
-        self._removed.append((r, removed[r]))
         self.filling = None
         self.table.blockSignals(True)
         del self._rows[r]
@@ -333,13 +361,13 @@ class RecordTable(QWidget):
         self._fit_height()
         self.current_row_changed.emit(self.table.currentRow())
         self.changed.emit()
-        self.error.show_messages([f"Removed {self.noun} {r + 1}; Ctrl+Z in this table brings it back."])
 
     def restore_removed_row(self) -> None:
         """Put the last row removed by Delete back where it was."""
-        if not self._removed:
-            return
-        r, row = self._removed.pop()
+        if self._removed:
+            self.insert_row_at(*self._removed.pop())
+
+    def insert_row_at(self, r: int, row: dict[str, Any]) -> None:
         r = min(r, self.table.rowCount())
         self._loading = True
         self.table.blockSignals(True)

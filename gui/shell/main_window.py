@@ -6,11 +6,21 @@ reloads what changed. The Timeline and Analysis tabs are imported when first sho
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut, QShowEvent, QUndoCommand, QUndoStack
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QKeySequence,
+    QMoveEvent,
+    QShortcut,
+    QShowEvent,
+    QUndoCommand,
+    QUndoStack,
+)
 from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
@@ -59,6 +69,16 @@ class MainWindow(StudyWindow):
         delete_key = QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.case_list.view)
         delete_key.setContext(Qt.ShortcutContext.WidgetShortcut)  # Del in the list only, never in a field
         delete_key.activated.connect(self.delete_case)
+        # By keyboard as by mouse (found driving a real window with xdotool): Enter on a case goes into
+        # its form, as a double click does; Ctrl+Tab / Ctrl+Shift+Tab switch the tabs from anywhere in
+        # the window (the list's table took them for itself).
+        for key in ("Return", "Enter"):
+            enter = QShortcut(QKeySequence(key), self.case_list.view)
+            enter.setContext(Qt.ShortcutContext.WidgetShortcut)
+            enter.activated.connect(lambda: self.form.focus_first_field() if self.form else None)
+        for key, step in (("Ctrl+Tab", 1), ("Ctrl+Shift+Tab", -1)):
+            switch = QShortcut(QKeySequence(key), self)
+            switch.activated.connect(partial(self._next_tab, step))
         self.case_list.case_selected.connect(self._case_selected)
         self.case_list.view.doubleClicked.connect(lambda _i: self.form.focus_first_field() if self.form else None)
         self.undo_stack.indexChanged.connect(self._update_status)
@@ -365,12 +385,23 @@ class MainWindow(StudyWindow):
             else:
                 self.statusBar().showMessage("Not saved: fix the marked fields first.", 8000)
 
+    def _next_tab(self, step: int) -> None:
+        self.tabs.setCurrentIndex((self.tabs.currentIndex() + step) % self.tabs.count())
+
+    def _row_step(self, index: int) -> bool:
+        # A row removed in the form is put back into the form: its unsaved edits stay unsaved.
+        if self.form is None:
+            return False
+        from gui.case_form.row_undo import live_row_step
+
+        return live_row_step(self.undo_stack, index)
+
     def undo(self) -> None:
-        if self._confirm_leave_form():
+        if self._row_step(self.undo_stack.index() - 1) or self._confirm_leave_form():
             self._in_trail_as("undo", self.undo_stack.undo)
 
     def redo(self) -> None:
-        if self._confirm_leave_form():
+        if self._row_step(self.undo_stack.index()) or self._confirm_leave_form():
             self._in_trail_as("redo", self.undo_stack.redo)
 
     def _in_trail_as(self, kind: str, step: Any) -> None:
@@ -439,6 +470,20 @@ class MainWindow(StudyWindow):
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         fit_window(self)  # the frame (title bar, borders) is known only now
+        # ... or a moment later: a real window manager adds its frame after the window is shown (under
+        # Xvfb with openbox the 1366×768 window's frame was 1368×793, its status bar off the screen).
+        # Until then each move (the frame going on) fits the window again; the user's own moves don't.
+        self._fitting_frame = True
+        QTimer.singleShot(1500, self._frame_settled)
+
+    def _frame_settled(self) -> None:
+        self._fitting_frame = False
+        fit_window(self)
+
+    def moveEvent(self, event: QMoveEvent) -> None:
+        super().moveEvent(event)
+        if getattr(self, "_fitting_frame", False):
+            fit_window(self)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self._confirm_leave_form():

@@ -2,7 +2,10 @@
 
 For each screen size (1366×768, 1280×1024, 1920×1080) the offscreen platform is given a screen of that
 size (its ``configfile`` option), and the window sizes itself as on a real first start (no size is
-forced here). Written to docs/screenshots/ward/<size>/: the case list, every section of the case form
+forced here). With ``--xvfb`` each size is a real X server instead (Xvfb on a free display, with the
+openbox window manager when installed, so the window has its title bar and frame) and the program runs
+on Qt's xcb platform; each picture is then the whole screen (QScreen.grabWindow(0)), so anything
+that falls off the screen is seen to be missing. Written to docs/screenshots/ward/<size>/: the case list, every section of the case form
 (each scrolled to by the navigator, as Alt+digit does), the timeline and the analysis tab. Runs on a
 temporary demo database and temporary settings, never the user's own.
 """
@@ -44,7 +47,7 @@ def _wait_computed(tab: object, timeout_s: float = 60.0) -> None:
     _settle(40)
 
 
-def shoot(out: Path) -> list[str]:
+def shoot(out: Path, whole_screen: bool = False) -> list[str]:
     """Inside the child process whose offscreen screen has the wanted size."""
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication, QMessageBox
@@ -60,7 +63,13 @@ def shoot(out: Path) -> list[str]:
 
     def save(widget: object, name: str) -> None:
         _settle()
-        widget.grab().save(str(out / name))  # type: ignore[attr-defined]
+        if whole_screen:  # a real X server: the screen as the user sees it, window frame and all
+            time.sleep(0.3)
+            _settle()
+            picture = QApplication.primaryScreen().grabWindow(0)
+        else:
+            picture = widget.grab()  # type: ignore[attr-defined]
+        picture.save(str(out / name))
         written.append(name)
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -68,7 +77,7 @@ def shoot(out: Path) -> list[str]:
         settings = Settings(QSettings(str(Path(tmp) / "settings.ini"), QSettings.Format.IniFormat))
         window = MainWindow(db, settings)
         window.show()
-        _settle(20)
+        _settle(200 if whole_screen else 20)  # a window manager frames the window a moment after it shows
         save(window, "case_list.png")
         p05 = next(s.case_id for s in window.case_list.model.summaries() if s.study_id == "P05")
         window.show_case(p05)
@@ -104,9 +113,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots" / "ward")
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--xvfb", action="store_true", help="a real X server (Xvfb) per size, whole-screen pictures")
     args = parser.parse_args()
     if args.child:
-        shoot(Path(args.child))
+        shoot(Path(args.child), whole_screen=os.environ.get("QT_QPA_PLATFORM") == "xcb")
+        return
+    if args.xvfb:
+        for width, height in SIZES:
+            _on_xvfb(width, height, args.out / f"{width}x{height}")
         return
     for width, height in SIZES:
         with tempfile.TemporaryDirectory() as tmp:
@@ -122,6 +136,30 @@ def main() -> None:
                                     capture_output=True, text=True, check=False)
             report = [line for line in result.stdout.splitlines() if line.startswith("{")]
             print(f"{width}x{height}: {report[-1] if report else result.stderr[-2000:]}")
+
+
+def _on_xvfb(width: int, height: int, target: Path, display: int = 97) -> None:
+    """One size on its own Xvfb (and window manager), the program on Qt's xcb platform."""
+    import shutil
+
+    server = subprocess.Popen(["Xvfb", f":{display}", "-screen", "0", f"{width}x{height}x24", "-nolisten", "tcp"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {**os.environ, "DISPLAY": f":{display}", "QT_QPA_PLATFORM": "xcb", "PYTHONPATH": str(ROOT)}
+    manager = None
+    try:
+        time.sleep(1.0)
+        if shutil.which("openbox"):
+            manager = subprocess.Popen(["openbox"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(1.0)
+        result = subprocess.run([sys.executable, __file__, "--child", str(target)], env=env, cwd=ROOT,
+                                capture_output=True, text=True, check=False)
+        report = [line for line in result.stdout.splitlines() if line.startswith("{")]
+        print(f"{width}x{height} (Xvfb): {report[-1] if report else result.stderr[-2000:]}")
+    finally:
+        for process in (manager, server):
+            if process is not None:
+                process.terminate()
+                process.wait(timeout=10)
 
 
 if __name__ == "__main__":

@@ -378,3 +378,26 @@ def test_the_first_field_is_scrolled_into_view(form: CaseForm, demo_db: Database
     bar.setValue(bar.maximum())
     form.focus_first_field()
     assert bar.value() == 0
+
+
+def test_every_table_s_deleted_row_is_an_undo_step_dropped_when_the_case_is_left(qtbot, form: CaseForm, demo_db: Database) -> None:  # type: ignore[no-untyped-def]
+    form.load(_case_id(demo_db, "P05"))
+    stack = form.undo_stack
+    tables = {key: t for section in form.sections for key, t in section.tables.items()}
+    tables["drugs"] = form.courses.drugs
+    removed = 0
+    for key, table in tables.items():
+        if table.table.rowCount() == 0:
+            continue
+        before = table.rows()[0]
+        table.table.setFocus()
+        table.table.setCurrentCell(0, 0)
+        qtbot.keyClick(table.table, Qt.Key.Key_Delete)
+        assert stack.undoText() == f"Remove {table.noun} 1", key
+        stack.undo()
+        assert table.rows()[0] == before, key
+        stack.redo()
+        removed += 1
+    assert removed >= 4 and stack.count() == removed
+    form.revert()  # the deletions are discarded: their steps leave the history
+    assert stack.count() == 0 and form.courses.drugs.table.rowCount() > 0

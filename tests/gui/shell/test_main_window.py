@@ -280,3 +280,79 @@ def test_ctrl_z_right_after_new_case_undoes_it(qtbot, demo_db, settings) -> None
     qtbot.keyClicks(field, "x")  # now the field has typing of its own: Ctrl+Z takes that back first
     qtbot.keyClick(field, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert field.text() == "P09" and window.case_list.model.rowCount() == 9
+
+
+def test_a_deleted_drug_row_comes_back_by_the_window_s_undo_and_is_saved(qtbot, demo_db, settings) -> None:  # type: ignore[no-untyped-def]
+    """Delete in the drug table is a step of the window's history (Edit ▸ Undo), not only the table's."""
+    from PySide6.QtWidgets import QApplication
+
+    window = MainWindow(demo_db, settings)
+    qtbot.addWidget(window)
+    with qtbot.waitActive(window):
+        window.show()
+        window.activateWindow()
+    with demo_db.session() as s:
+        case_id = s.scalars(select(Case.id).where(Case.study_id == "P05")).one()
+        stored = load_document(s, case_id)
+    window.show_case(case_id)
+    form = window.form
+    assert form is not None
+    drugs = form.courses.drugs
+    before = drugs.rows()[0]
+    assert len(before) >= 2
+    drugs.table.setFocus()
+    drugs.table.setCurrentCell(1, 0)
+    qtbot.keyClick(drugs.table, Qt.Key.Key_Delete)
+    assert drugs.rows()[0] == before[:1] + before[2:]
+    assert window.undo_action.isEnabled() and "Remove drug 2" in window.undo_action.text()
+    # The window's Undo, with the focus elsewhere in the window (the case list), no question asked.
+    window.case_list.setFocus()
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert drugs.rows()[0] == before
+    window.redo_action.trigger()  # redo removes it again; undo once more by the menu action
+    assert len(drugs.rows()[0]) == len(before) - 1
+    window.undo_action.trigger()
+    assert drugs.rows()[0] == before
+    # Saving keeps the row; the history holds no step of the form's rows after the save.
+    drugs.table.item(0, 5).setText("test edit")  # an edit of the first drug's dose reason, so that the save writes
+    assert form.save()
+    with demo_db.session() as s:
+        saved = load_document(s, case_id)
+    saved_drugs, stored_drugs = saved["courses"][0]["drugs"], stored["courses"][0]["drugs"]
+    assert len(saved_drugs) == len(stored_drugs)
+    assert saved_drugs[0]["dose_modification"] == "test edit"
+    assert saved_drugs[1:] == stored_drugs[1:]  # the row deleted and brought back, every value
+    assert window.undo_action.text().startswith("&Undo Edit case")
+
+
+def test_a_frame_added_after_show_is_fitted_to_the_screen(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    """A real window manager frames the window after it is shown (its moves arrive then): the window is
+    fitted again, so nothing ends up off the screen (found under Xvfb with openbox at 1366×768)."""
+    from gui.widgets.screen_fit import available_area
+
+    area = available_area(window)
+    window.move(area.right() - 50, area.bottom() - 50)  # as if the frame had pushed it off the screen
+    qtbot.wait(50)
+    assert area.contains(window.frameGeometry())
+
+
+def test_enter_on_a_case_goes_into_its_form_and_ctrl_tab_switches_tabs(qtbot, demo_db, settings) -> None:  # type: ignore[no-untyped-def]
+    """Found driving a real window with xdotool: from the list, neither Enter nor Ctrl+Tab did anything."""
+    from PySide6.QtWidgets import QApplication
+
+    window = MainWindow(demo_db, settings)
+    qtbot.addWidget(window)
+    with qtbot.waitActive(window):
+        window.show()
+        window.activateWindow()
+    view = window.case_list.view
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key.Key_Down)
+    qtbot.keyClick(view, Qt.Key.Key_Return)
+    assert window.form is not None and window.form.isAncestorOf(QApplication.focusWidget())
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key.Key_Tab, Qt.KeyboardModifier.ControlModifier)
+    assert window.tabs.tabText(window.tabs.currentIndex()) == "Timeline"
+    qtbot.keyClick(QApplication.focusWidget() or window, Qt.Key.Key_Backtab,
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert window.tabs.currentIndex() == 0
