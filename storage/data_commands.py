@@ -107,8 +107,8 @@ def run_import(args: argparse.Namespace) -> int:
     except OSError as exc:
         _say("import", _os_problem(exc, args.db))
         return 1
-    for problem in report.problems:
-        _say("import", str(problem))
+    for line in report.problem_lines():
+        _say("import", line)
     if report.problems:
         _say("import", report.summary())
         return 1

@@ -57,12 +57,57 @@ class Problem:
         return f"{', '.join(where)}: {rule}" if where else rule
 
 
+SHOWN_PROBLEMS = 300  # problems kept and reported; the rest are counted ("and N more problems")
+
+
+class ProblemList(list):  # type: ignore[type-arg]
+    """A list of problems that keeps the first SHOWN_PROBLEMS and only counts the rest, so that a file with
+    millions of bad rows neither fills memory nor prints millions of lines."""
+
+    def __init__(self, items: Any = (), limit: int = SHOWN_PROBLEMS) -> None:
+        super().__init__()
+        self.limit, self.more = limit, 0
+        self.extend(items)
+
+    def append(self, item: Any) -> None:
+        if len(self) < self.limit:
+            super().append(item)
+        else:
+            self.more += 1
+
+    def extend(self, items: Any) -> None:
+        for item in items:
+            self.append(item)
+        if isinstance(items, ProblemList):
+            self.more += items.more
+
+    def __iadd__(self, items: Any) -> ProblemList:  # type: ignore[misc]
+        self.extend(items)
+        return self
+
+    @property
+    def total(self) -> int:
+        return len(self) + self.more
+
+    def more_line(self) -> str | None:
+        """'and N more problems' when some were only counted."""
+        return f"and {self.more:,} more problem{'s' if self.more != 1 else ''}" if self.more else None
+
+
+def problem_total(problems: list[Problem]) -> int:
+    return problems.total if isinstance(problems, ProblemList) else len(problems)
+
+
+def more_problems(problems: list[Problem]) -> str | None:
+    return problems.more_line() if isinstance(problems, ProblemList) else None
+
+
 @dataclass
 class RawTable:
     header: list[str]
     rows: list[list[Any]]  # rows[i] is case row i + 1, padded to the header's width
     first_line: int = 2  # the file line / spreadsheet row of case row 1
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=ProblemList)
     encoding: str = ""  # of a CSV: "UTF-8", "UTF-8 with BOM" or "Windows-1252"
     delimiter: str = ""  # of a CSV
     percent_columns: set[int] = field(default_factory=set)  # XLSX columns with percent-formatted numbers
@@ -70,7 +115,7 @@ class RawTable:
 
 class UnreadableFile(Exception):
     def __init__(self, problems: list[Problem]):
-        self.problems = problems
+        self.problems = ProblemList(problems)
         super().__init__("; ".join(str(p) for p in problems))
 
 

@@ -178,3 +178,13 @@ def test_the_freeze_line_is_a_whole_sentence(demo: Path, tmp_path: Path) -> None
     result = casebook("export", "--db", demo, "--out", tmp_path / "c.csv")
     line = next(x for x in result.stdout.splitlines() if "Data freeze" in x)
     assert line.endswith("the data are unchanged since the freeze."), line
+
+
+def test_twenty_thousand_bad_rows_print_a_few_hundred_lines_and_a_count(demo: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("study_id,sex\n" + "".join(f"B{i},x\n" for i in range(20_000)), "utf-8")
+    result = casebook("import", bad, "--db", demo)
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 1 and len(lines) <= 302
+    assert lines[-2] == "casebook import: and 19,700 more problems"
+    assert lines[-1] == "casebook import: 20,000 problem(s) in bad.csv; nothing was imported."
