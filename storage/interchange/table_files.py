@@ -15,6 +15,11 @@ from pathlib import Path
 from typing import Any
 
 MAX_BYTES = 200_000_000
+MAX_UNZIPPED = 200_000_000  # an XLSX's parts, uncompressed, in all and each
+MAX_RATIO = 100  # compression ratio refused for a part of over RATIO_CHECKED bytes (a zip bomb)
+RATIO_CHECKED = 10_000_000
+MAX_ROWS = 1_000_000  # rows of a sheet
+CSV_FIELD_LIMIT = 16_000_000  # characters of a CSV field, and bytes of a CSV line (checked before reading)
 COMMENT = "#"  # leading CSV lines starting with this (the template's notes) are skipped
 
 
@@ -140,8 +145,57 @@ def read_table(path: Path) -> RawTable:
         raise _fail(f"{path.name} is empty")
     if size > MAX_BYTES:
         raise _fail(f"{path.name} is larger than {MAX_BYTES // 1_000_000} MB; split it")
-    table = _read_xlsx(path) if is_xlsx(path, head) else _read_csv(path)
+    if is_xlsx(path, head):
+        check_zip(path)
+        table = _read_xlsx(path)
+    else:
+        check_lines(path)
+        table = _read_csv(path)
     return finish(table)
+
+
+def check_zip(path: Path) -> None:
+    """Refuse a workbook whose parts would unpack to more than MAX_UNZIPPED bytes, or a large part packed more
+    than MAX_RATIO times (a zip bomb), from the zip's directory, before anything is unpacked."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise _fail(f"{path.name} is not a readable Excel workbook (.xlsx): {exc}") from None
+    limit = f"{MAX_UNZIPPED // 1_000_000} MB"
+    total = 0
+    for info in infos:
+        total += info.file_size
+        if info.file_size > MAX_UNZIPPED:
+            raise _fail(f"{path.name}: the part {info.filename} unpacks to {info.file_size:,} bytes, more than "
+                        f"the limit of {limit}; split the workbook")
+        if info.file_size > RATIO_CHECKED and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise _fail(f"{path.name}: the part {info.filename} is packed more than {MAX_RATIO} times "
+                        f"({info.compress_size:,} bytes unpack to {info.file_size:,}); it is refused as a "
+                        "possible zip bomb")
+    if total > MAX_UNZIPPED:
+        raise _fail(f"{path.name} unpacks to {total:,} bytes, more than the limit of {limit}; split the workbook")
+
+
+def too_many_rows(name: str, rows: int) -> UnreadableFile:
+    return _fail(f"{name} has {rows:,} rows or more, more than the limit of {MAX_ROWS:,} rows; split it")
+
+
+def check_lines(path: Path) -> None:
+    """Refuse a CSV with a line longer than CSV_FIELD_LIMIT bytes, reading it a chunk at a time."""
+    longest = run = 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            parts = chunk.split(b"\n")
+            run += len(parts[0])
+            if len(parts) > 1:
+                longest = max(longest, run, *(len(p) for p in parts[1:-1]))
+                run = len(parts[-1])
+            if max(longest, run) > CSV_FIELD_LIMIT:
+                raise _fail(f"{path.name} has a line longer than the limit of {CSV_FIELD_LIMIT:,} bytes; "
+                            "it is not a table Casebook can read (CSV)")
 
 
 def finish(table: RawTable) -> RawTable:
@@ -225,6 +279,7 @@ def _read_xlsx(path: Path) -> RawTable:
 
 def read_sheets(path: Path) -> dict[str, RawTable]:
     """Every sheet of a workbook by name, each read as read_table reads one."""
+    check_zip(path)
     book = _open_book(path)
     try:
         return {name: finish(sheet_table(path.name, book[name])) for name in book.sheetnames}
@@ -242,7 +297,11 @@ def sheet_table(name: str, sheet: Any) -> RawTable:
     formulas: list[tuple[int, int, str]] = []
     percent: set[int] = set()
     try:
+        if (getattr(sheet, "max_row", None) or 0) > MAX_ROWS + 1:
+            raise too_many_rows(f"{name} (sheet {sheet.title})", sheet.max_row)
         for r, cells in enumerate(sheet.iter_rows()):
+            if r > MAX_ROWS:
+                raise too_many_rows(f"{name} (sheet {sheet.title})", r)
             values = []
             for c, cell in enumerate(cells):
                 value = getattr(cell, "value", None)
@@ -257,6 +316,8 @@ def sheet_table(name: str, sheet: Any) -> RawTable:
                     percent.add(c)
                 values.append(value)
             rows.append(values)
+    except UnreadableFile:
+        raise
     except Exception as exc:  # a damaged part of the workbook
         raise _fail(f"{name} cannot be read as an Excel workbook: {exc}") from None
     blank = 0

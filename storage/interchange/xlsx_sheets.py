@@ -15,7 +15,14 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Any
 from xml.etree.ElementTree import iterparse
 
-from storage.interchange.table_files import Problem, RawTable, UnreadableFile
+from storage.interchange.table_files import (
+    MAX_ROWS,
+    Problem,
+    RawTable,
+    UnreadableFile,
+    check_zip,
+    too_many_rows,
+)
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -120,15 +127,21 @@ def _percent(value: float) -> str:
     return f"{int(hundred) if hundred.is_integer() else hundred}%"
 
 
-def _read_sheet(fh: IO[bytes], name: str, strings: list[str], styles: list[str], epoch: dt.datetime) -> RawTable:
+def _read_sheet(fh: IO[bytes], name: str, strings: list[str], styles: list[str], epoch: dt.datetime,
+                book: str = "") -> RawTable:
     rows: list[list[Any]] = []
     formulas: list[tuple[int, int, str]] = []
     percent: set[int] = set()
     current: list[Any] = []
     row_number = 0
+    where = f"{book} (sheet {name})"
     for _event, elem in iterparse(fh):
         tag = elem.tag
-        if tag == f"{_MAIN}c":
+        if tag == f"{_MAIN}dimension":
+            last = re.search(r"(\d+)$", elem.get("ref", ""))
+            if last and int(last[1]) > MAX_ROWS + 1:
+                raise too_many_rows(where, int(last[1]))
+        elif tag == f"{_MAIN}c":
             column = _column_index(elem.get("r", "")) if elem.get("r") else len(current)
             kind = elem.get("t", "n")
             raw = elem.findtext(f"{_MAIN}v")
@@ -159,6 +172,8 @@ def _read_sheet(fh: IO[bytes], name: str, strings: list[str], styles: list[str],
             elem.clear()
         elif tag == f"{_MAIN}row":
             index = int(elem.get("r", row_number + 1)) - 1
+            if index > MAX_ROWS:
+                raise too_many_rows(where, index + 1)
             while len(rows) < index:
                 rows.append([])
             rows.append(current)
@@ -184,6 +199,7 @@ def read_all_sheets(path: Path) -> dict[str, RawTable]:
     """Every sheet of an XLSX by name; UnreadableFile if the workbook cannot be read."""
     from storage.interchange.table_files import finish
 
+    check_zip(path)
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
@@ -196,7 +212,7 @@ def read_all_sheets(path: Path) -> dict[str, RawTable]:
                 if part not in names:
                     raise _fail(f"{path.name}: the sheet {name} is missing from the workbook")
                 with archive.open(part) as fh:
-                    tables[name] = finish(_read_sheet(fh, name, strings, styles, epoch))
+                    tables[name] = finish(_read_sheet(fh, name, strings, styles, epoch, path.name))
             return tables
     except (zipfile.BadZipFile, KeyError, ValueError, SyntaxError, OSError) as exc:
         raise _fail(f"{path.name} is not a readable Excel workbook (.xlsx): {exc}") from None
