@@ -269,12 +269,22 @@ def _open_book(path: Path) -> Any:
 
 
 def _read_xlsx(path: Path) -> RawTable:
+    from storage.interchange.xlsx_sheets import flat_sheet, layout_problems, sheet_layout
+
+    chosen = flat_sheet(path)
     book = _open_book(path)
     try:
-        sheet = book["cases"] if "cases" in book.sheetnames else book.worksheets[0]
-        return sheet_table(path.name, sheet)
+        sheet = book[chosen[0]] if chosen and chosen[0] in book.sheetnames else book.worksheets[0]
+        table = sheet_table(path.name, sheet)
     finally:
         book.close()
+    if chosen:
+        try:
+            hidden, merges = sheet_layout(path, chosen[1])
+        except (KeyError, ValueError, SyntaxError, OSError) as exc:
+            raise _fail(f"{path.name} cannot be read as an Excel workbook: {exc}") from None
+        table.problems.extend(layout_problems(sheet.title, hidden, merges, table.first_line, table.header))
+    return table
 
 
 def read_sheets(path: Path) -> dict[str, RawTable]:
