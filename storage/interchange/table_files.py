@@ -247,10 +247,13 @@ def csv_table(name: str, data: bytes) -> RawTable:
         raise _fail(f"{name} has no header row")
     first = lines[skipped]
     delimiter = max((",", ";", "\t"), key=first.count)
+    limit = csv.field_size_limit(CSV_FIELD_LIMIT)  # what exports must import: notes of more than 131,072 characters
     try:
         rows = list(csv.reader(io.StringIO(body, newline=""), delimiter=delimiter, strict=True))
     except csv.Error as exc:
         raise _fail(f"{name} is not a well-formed CSV table ({exc})") from None
+    finally:
+        csv.field_size_limit(limit)
     header = [h.strip() for h in rows[0]]
     return RawTable(header, [list(r) for r in rows[1:]], first_line=skipped + 2, encoding=encoding,
                     delimiter={"\t": "tab"}.get(delimiter, delimiter))

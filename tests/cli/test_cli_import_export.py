@@ -188,3 +188,16 @@ def test_twenty_thousand_bad_rows_print_a_few_hundred_lines_and_a_count(demo: Pa
     assert result.returncode == 1 and len(lines) <= 302
     assert lines[-2] == "casebook import: and 19,700 more problems"
     assert lines[-1] == "casebook import: 20,000 problem(s) in bad.csv; nothing was imported."
+
+
+def test_a_note_over_the_csv_field_limit_exports_and_imports_again(demo: Path, tmp_path: Path) -> None:
+    note = "Long note. " * 20_000  # 220,000 characters, over Python's default CSV field limit of 131,072
+    with sqlite3.connect(demo) as conn:
+        conn.execute("UPDATE cases SET notes = ? WHERE id = (SELECT min(id) FROM cases)", (note,))
+    out = tmp_path / "cases.csv"
+    assert casebook("export", "--db", demo, "--out", out).returncode == 0
+    done = casebook("import", out, "--db", tmp_path / "copy.db")
+    assert done.returncode == 0, done.stderr
+    with sqlite3.connect(tmp_path / "copy.db") as conn:
+        assert conn.execute("SELECT count(*) FROM cases WHERE notes = ?", (note.strip(),)).fetchone()[0] \
+            + conn.execute("SELECT count(*) FROM cases WHERE notes = ?", (note,)).fetchone()[0] == 1
