@@ -201,3 +201,35 @@ def test_a_note_over_the_csv_field_limit_exports_and_imports_again(demo: Path, t
     with sqlite3.connect(tmp_path / "copy.db") as conn:
         assert conn.execute("SELECT count(*) FROM cases WHERE notes = ?", (note.strip(),)).fetchone()[0] \
             + conn.execute("SELECT count(*) FROM cases WHERE notes = ?", (note,)).fetchone()[0] == 1
+
+
+class _Terminal:
+    def __init__(self, tty: bool) -> None:
+        self.tty, self.text = tty, ""
+
+    def isatty(self) -> bool:
+        return self.tty
+
+    def write(self, text: str) -> None:
+        self.text += text
+
+    def flush(self) -> None:
+        pass
+
+
+def test_a_long_import_shows_a_progress_line_on_a_terminal_only() -> None:
+    from storage.data_commands import terminal_progress
+
+    times = iter([0.0, 0.1, 0.7, 0.9, 1.5])
+    terminal = _Terminal(tty=True)
+    with terminal_progress(terminal, clock=lambda: next(times)) as progress:
+        assert progress is not None
+        for done in (500, 1000, 1500, 2000):
+            progress(done, 2000, "checking cases")
+    assert terminal.text.count("\r\x1b[Kcasebook import: checking cases") == 2
+    assert "checking cases 1,000 of 2,000" in terminal.text and "2,000 of 2,000" in terminal.text
+    assert terminal.text.endswith("\r\x1b[K")  # the line is cleared before the result is printed
+    pipe = _Terminal(tty=False)
+    with terminal_progress(pipe) as progress:
+        assert progress is None
+    assert pipe.text == ""
