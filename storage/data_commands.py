@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 EXPORT_SUFFIXES = {".csv": "csv", ".xlsx": "xlsx", ".sav": "sav", ".dta": "dta"}  # as storage.interchange.exporting.SUFFIXES
 
@@ -107,8 +110,8 @@ def run_import(args: argparse.Namespace) -> int:
     except OSError as exc:
         _say("import", _os_problem(exc, args.db))
         return 1
-    for problem in report.problems:
-        _say("import", str(problem))
+    for line in report.problem_lines():
+        _say("import", line)
     if report.problems:
         _say("import", report.summary())
         return 1
@@ -146,6 +149,35 @@ def _with_mapping(db: Any, options: Any, mapping: str | None) -> Any:
         return dataclasses.replace(options, mapping=load_mapping(session, mapping))
 
 
+@contextmanager
+def terminal_progress(stream: TextIO | None = None, clock: Callable[[], float] = time.monotonic,
+                      every: float = 0.5) -> Iterator[Callable[[int, int, str], None] | None]:
+    """A progress line for a long import ("casebook import: checking cases 5,000 of 50,000"), redrawn at most
+    every `every` seconds, only when stderr is a terminal (never into a log or a pipe); cleared at the end."""
+    out = stream if stream is not None else sys.stderr
+    if not out.isatty():
+        yield None
+        return
+    last = [clock()]  # nothing is drawn for an import shorter than `every`
+    drawn = [False]
+
+    def show(done: int, total: int, what: str) -> None:
+        now = clock()
+        if now - last[0] < every:
+            return
+        last[0] = now
+        out.write(f"\r\x1b[Kcasebook import: {what} {done:,} of {total:,}")
+        out.flush()
+        drawn[0] = True
+
+    try:
+        yield show
+    finally:
+        if drawn[0]:
+            out.write("\r\x1b[K")
+            out.flush()
+
+
 def _import_into(path: Path, file: Path, options: Any, mapping: str | None = None) -> Any:
     """Import into an existing database (no backup on opening: the import backs up before it writes),
     or into a new one, which is removed again unless the import wrote to it."""
@@ -158,7 +190,8 @@ def _import_into(path: Path, file: Path, options: Any, mapping: str | None = Non
         db = create_database(path) if new else open_database(path, backup=False, upgrade_schema=not options.dry_run)
         report = None
         try:
-            report = import_file(db, file, _with_mapping(db, options, mapping))
+            with terminal_progress() as progress:
+                report = import_file(db, file, _with_mapping(db, options, mapping), progress)
         finally:
             db.close()
             if new and (report is None or not report.written):
@@ -177,7 +210,8 @@ def _dry_run_on_new_database(file: Path, options: Any, mapping: str | None = Non
     with tempfile.TemporaryDirectory(prefix="casebook-dry-run-") as folder:
         db = create_database(Path(folder) / "dry-run.db")
         try:
-            return import_file(db, file, _with_mapping(db, options, mapping))
+            with terminal_progress() as progress:
+                return import_file(db, file, _with_mapping(db, options, mapping), progress)
         finally:
             db.close()
 

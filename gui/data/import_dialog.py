@@ -362,7 +362,7 @@ class ImportDialog(QDialog):
         self.report = report
         self.model.set_report(report)
         self.problems.clear()
-        self.problems.addItems([p.text(dialog=True) for p in report.problems])
+        self.problems.addItems(report.problem_lines(dialog=True))
         self.summary.setText(report.summary())
         self.imported = self.imported or report.written
         self.import_button.setEnabled(report.ok and not report.written)

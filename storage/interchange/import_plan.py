@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from storage.interchange.bulk_insert import CaseRows
 from storage.interchange.column_mapping import ColumnMapping
 from storage.interchange.row_building import NewField
-from storage.interchange.table_files import Problem, worded
+from storage.interchange.table_files import Problem, ProblemList, more_problems, problem_total, worded
 from storage.record.models import Case, CustomField, SalvageCourse
 from storage.record.rules import same_study_id, study_id_key
 
@@ -38,7 +38,7 @@ class ImportReport:
     path: Path
     header: list[str] = field(default_factory=list)
     rows: list[list[Any]] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=ProblemList)  # the first few hundred; see more_problems()
     new_fields: list[NewField] = field(default_factory=list)
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
@@ -59,9 +59,15 @@ class ImportReport:
             cells.setdefault((p.row or 0, p.column), []).append(worded(p.rule, dialog=True))
         return cells
 
+    def problem_lines(self, dialog: bool = False) -> list[str]:
+        """Each kept problem in words, then 'and N more problems' if there were more than a few hundred."""
+        lines = [p.text(dialog) for p in self.problems]
+        more = more_problems(self.problems)
+        return lines + [more] if more else lines
+
     def summary(self) -> str:
         if self.problems:
-            return f"{len(self.problems)} problem(s) in {self.path.name}; nothing was imported."
+            return f"{problem_total(self.problems):,} problem(s) in {self.path.name}; nothing was imported."
         fields = f", {len(self.new_fields)} new custom field(s)" if self.new_fields else ""
         verb = "imported" if self.written else "would be imported (dry run: nothing written)"
         return f"{len(self.created)} new and {len(self.updated)} updated case(s) {verb}{fields}."

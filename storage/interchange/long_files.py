@@ -18,6 +18,7 @@ from storage.interchange.table_files import (
     Problem,
     RawTable,
     UnreadableFile,
+    check_lines,
     csv_table,
     finish,
     is_xlsx,
@@ -94,6 +95,7 @@ def read_long(path: Path) -> dict[str, RawTable]:
             if stem in SKIPPED_SHEETS:
                 continue
             try:
+                check_lines(file)
                 tables[stem] = finish(csv_table(file.name, file.read_bytes()))
             except UnreadableFile as exc:
                 problems.extend(Problem(p.row, p.column, p.value, p.rule, stem) for p in exc.problems)

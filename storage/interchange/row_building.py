@@ -31,6 +31,7 @@ from storage.interchange.mapping_targets import (
 )
 from storage.interchange.record_cells import put_records
 from storage.interchange.table_files import Problem, RawTable
+from storage.record.custom_fields import name_rule
 from storage.record.models import Case, CustomField, CustomValue
 from storage.record.rules import custom_value_problem
 
@@ -150,8 +151,8 @@ def map_columns(session: Session, table: RawTable, mapping: ColumnMapping | None
         if target == CUSTOM:
             if key in existing:
                 mapped.custom[i] = existing[key]
-            elif len(name) > 60:
-                problems.append(Problem(None, name, None, "a custom field name can have at most 60 characters"))
+            elif (broken := name_rule(name)) is not None:
+                problems.append(Problem(None, name, None, f"cannot be added as a custom field: {broken}"))
             else:
                 guess = infer_kind(values, date_format) or NewField("", "text")
                 new_fields.append(NewField(name, guess.kind, guess.choices))
@@ -200,15 +201,19 @@ def _custom_text(custom: CustomField, value: Any, date_format: str | None) -> st
     return text
 
 
-def _set_custom(case: Case, custom: CustomField, text: str | None) -> None:
-    current = next((v for v in case.custom_values if v.field is custom), None)
+def _set_custom(case: Case, custom: CustomField, text: str | None, held: dict[int, CustomValue]) -> None:
+    """Set one custom value; held is the case's values by id(field), looked up once per row (not per column:
+    8,000 custom columns would make that quadratic)."""
+    current = held.get(id(custom))
     if current is not None:
         if text is None:
             case.custom_values.remove(current)
+            del held[id(custom)]
         else:
             current.value = text
     elif text is not None:
-        case.custom_values.append(CustomValue(field=custom, value=text))
+        held[id(custom)] = value = CustomValue(field=custom, value=text)
+        case.custom_values.append(value)
 
 
 def shown(value: Any) -> str:
@@ -272,10 +277,11 @@ def build_row(case: Case, number: int, row: list[Any], columns: Columns, problem
             continue
         record_cells.append((target, header[i], typed))
     paths = put_records(case, record_cells)
+    held = {id(v.field): v for v in case.custom_values} if columns.custom else {}
     for i in columns.custom:
         custom = columns.custom_for(i, new_case)
         try:
-            _set_custom(case, custom, _custom_text(custom, row[i], columns.date_formats.get(i)))
+            _set_custom(case, custom, _custom_text(custom, row[i], columns.date_formats.get(i)), held)
         except ValueError as exc:
             problems.append(Problem(number, custom.name, shown(row[i]), f"{shown(row[i])!r} {exc}"))
     names = {c.name: i for i, c in columns.template.items()}

@@ -15,6 +15,11 @@ from pathlib import Path
 from typing import Any
 
 MAX_BYTES = 200_000_000
+MAX_UNZIPPED = 200_000_000  # an XLSX's parts, uncompressed, in all and each
+MAX_RATIO = 100  # compression ratio refused for a part of over RATIO_CHECKED bytes (a zip bomb)
+RATIO_CHECKED = 10_000_000
+MAX_ROWS = 1_000_000  # rows of a sheet
+CSV_FIELD_LIMIT = 16_000_000  # characters of a CSV field, and bytes of a CSV line (checked before reading)
 COMMENT = "#"  # leading CSV lines starting with this (the template's notes) are skipped
 
 
@@ -57,12 +62,57 @@ class Problem:
         return f"{', '.join(where)}: {rule}" if where else rule
 
 
+SHOWN_PROBLEMS = 300  # problems kept and reported; the rest are counted ("and N more problems")
+
+
+class ProblemList(list):  # type: ignore[type-arg]
+    """A list of problems that keeps the first SHOWN_PROBLEMS and only counts the rest, so that a file with
+    millions of bad rows neither fills memory nor prints millions of lines."""
+
+    def __init__(self, items: Any = (), limit: int = SHOWN_PROBLEMS) -> None:
+        super().__init__()
+        self.limit, self.more = limit, 0
+        self.extend(items)
+
+    def append(self, item: Any) -> None:
+        if len(self) < self.limit:
+            super().append(item)
+        else:
+            self.more += 1
+
+    def extend(self, items: Any) -> None:
+        for item in items:
+            self.append(item)
+        if isinstance(items, ProblemList):
+            self.more += items.more
+
+    def __iadd__(self, items: Any) -> ProblemList:  # type: ignore[misc]
+        self.extend(items)
+        return self
+
+    @property
+    def total(self) -> int:
+        return len(self) + self.more
+
+    def more_line(self) -> str | None:
+        """'and N more problems' when some were only counted."""
+        return f"and {self.more:,} more problem{'s' if self.more != 1 else ''}" if self.more else None
+
+
+def problem_total(problems: list[Problem]) -> int:
+    return problems.total if isinstance(problems, ProblemList) else len(problems)
+
+
+def more_problems(problems: list[Problem]) -> str | None:
+    return problems.more_line() if isinstance(problems, ProblemList) else None
+
+
 @dataclass
 class RawTable:
     header: list[str]
     rows: list[list[Any]]  # rows[i] is case row i + 1, padded to the header's width
     first_line: int = 2  # the file line / spreadsheet row of case row 1
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=ProblemList)
     encoding: str = ""  # of a CSV: "UTF-8", "UTF-8 with BOM" or "Windows-1252"
     delimiter: str = ""  # of a CSV
     percent_columns: set[int] = field(default_factory=set)  # XLSX columns with percent-formatted numbers
@@ -70,7 +120,7 @@ class RawTable:
 
 class UnreadableFile(Exception):
     def __init__(self, problems: list[Problem]):
-        self.problems = problems
+        self.problems = ProblemList(problems)
         super().__init__("; ".join(str(p) for p in problems))
 
 
@@ -95,8 +145,57 @@ def read_table(path: Path) -> RawTable:
         raise _fail(f"{path.name} is empty")
     if size > MAX_BYTES:
         raise _fail(f"{path.name} is larger than {MAX_BYTES // 1_000_000} MB; split it")
-    table = _read_xlsx(path) if is_xlsx(path, head) else _read_csv(path)
+    if is_xlsx(path, head):
+        check_zip(path)
+        table = _read_xlsx(path)
+    else:
+        check_lines(path)
+        table = _read_csv(path)
     return finish(table)
+
+
+def check_zip(path: Path) -> None:
+    """Refuse a workbook whose parts would unpack to more than MAX_UNZIPPED bytes, or a large part packed more
+    than MAX_RATIO times (a zip bomb), from the zip's directory, before anything is unpacked."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise _fail(f"{path.name} is not a readable Excel workbook (.xlsx): {exc}") from None
+    limit = f"{MAX_UNZIPPED // 1_000_000} MB"
+    total = 0
+    for info in infos:
+        total += info.file_size
+        if info.file_size > MAX_UNZIPPED:
+            raise _fail(f"{path.name}: the part {info.filename} unpacks to {info.file_size:,} bytes, more than "
+                        f"the limit of {limit}; split the workbook")
+        if info.file_size > RATIO_CHECKED and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise _fail(f"{path.name}: the part {info.filename} is packed more than {MAX_RATIO} times "
+                        f"({info.compress_size:,} bytes unpack to {info.file_size:,}); it is refused as a "
+                        "possible zip bomb")
+    if total > MAX_UNZIPPED:
+        raise _fail(f"{path.name} unpacks to {total:,} bytes, more than the limit of {limit}; split the workbook")
+
+
+def too_many_rows(name: str, rows: int) -> UnreadableFile:
+    return _fail(f"{name} has {rows:,} rows or more, more than the limit of {MAX_ROWS:,} rows; split it")
+
+
+def check_lines(path: Path) -> None:
+    """Refuse a CSV with a line longer than CSV_FIELD_LIMIT bytes, reading it a chunk at a time."""
+    longest = run = 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            parts = chunk.split(b"\n")
+            run += len(parts[0])
+            if len(parts) > 1:
+                longest = max(longest, run, *(len(p) for p in parts[1:-1]))
+                run = len(parts[-1])
+            if max(longest, run) > CSV_FIELD_LIMIT:
+                raise _fail(f"{path.name} has a line longer than the limit of {CSV_FIELD_LIMIT:,} bytes; "
+                            "it is not a table Casebook can read (CSV)")
 
 
 def finish(table: RawTable) -> RawTable:
@@ -148,10 +247,13 @@ def csv_table(name: str, data: bytes) -> RawTable:
         raise _fail(f"{name} has no header row")
     first = lines[skipped]
     delimiter = max((",", ";", "\t"), key=first.count)
+    limit = csv.field_size_limit(CSV_FIELD_LIMIT)  # what exports must import: notes of more than 131,072 characters
     try:
         rows = list(csv.reader(io.StringIO(body, newline=""), delimiter=delimiter, strict=True))
     except csv.Error as exc:
         raise _fail(f"{name} is not a well-formed CSV table ({exc})") from None
+    finally:
+        csv.field_size_limit(limit)
     header = [h.strip() for h in rows[0]]
     return RawTable(header, [list(r) for r in rows[1:]], first_line=skipped + 2, encoding=encoding,
                     delimiter={"\t": "tab"}.get(delimiter, delimiter))
@@ -170,16 +272,27 @@ def _open_book(path: Path) -> Any:
 
 
 def _read_xlsx(path: Path) -> RawTable:
+    from storage.interchange.xlsx_sheets import flat_sheet, layout_problems, sheet_layout
+
+    chosen = flat_sheet(path)
     book = _open_book(path)
     try:
-        sheet = book["cases"] if "cases" in book.sheetnames else book.worksheets[0]
-        return sheet_table(path.name, sheet)
+        sheet = book[chosen[0]] if chosen and chosen[0] in book.sheetnames else book.worksheets[0]
+        table = sheet_table(path.name, sheet)
     finally:
         book.close()
+    if chosen:
+        try:
+            hidden, merges = sheet_layout(path, chosen[1])
+        except (KeyError, ValueError, SyntaxError, OSError) as exc:
+            raise _fail(f"{path.name} cannot be read as an Excel workbook: {exc}") from None
+        table.problems.extend(layout_problems(sheet.title, hidden, merges, table.first_line, table.header))
+    return table
 
 
 def read_sheets(path: Path) -> dict[str, RawTable]:
     """Every sheet of a workbook by name, each read as read_table reads one."""
+    check_zip(path)
     book = _open_book(path)
     try:
         return {name: finish(sheet_table(path.name, book[name])) for name in book.sheetnames}
@@ -197,7 +310,11 @@ def sheet_table(name: str, sheet: Any) -> RawTable:
     formulas: list[tuple[int, int, str]] = []
     percent: set[int] = set()
     try:
+        if (getattr(sheet, "max_row", None) or 0) > MAX_ROWS + 1:
+            raise too_many_rows(f"{name} (sheet {sheet.title})", sheet.max_row)
         for r, cells in enumerate(sheet.iter_rows()):
+            if r > MAX_ROWS:
+                raise too_many_rows(f"{name} (sheet {sheet.title})", r)
             values = []
             for c, cell in enumerate(cells):
                 value = getattr(cell, "value", None)
@@ -212,6 +329,8 @@ def sheet_table(name: str, sheet: Any) -> RawTable:
                     percent.add(c)
                 values.append(value)
             rows.append(values)
+    except UnreadableFile:
+        raise
     except Exception as exc:  # a damaged part of the workbook
         raise _fail(f"{name} cannot be read as an Excel workbook: {exc}") from None
     blank = 0

@@ -15,7 +15,14 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Any
 from xml.etree.ElementTree import iterparse
 
-from storage.interchange.table_files import Problem, RawTable, UnreadableFile
+from storage.interchange.table_files import (
+    MAX_ROWS,
+    Problem,
+    RawTable,
+    UnreadableFile,
+    check_zip,
+    too_many_rows,
+)
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -92,21 +99,94 @@ def _text_of(item: Any) -> str:
     return "".join(parts)
 
 
-def _sheet_paths(archive: zipfile.ZipFile) -> tuple[list[tuple[str, str]], bool]:
-    """(sheet name, part path) in workbook order, and whether the workbook counts days from 1904."""
+def _sheet_index(archive: zipfile.ZipFile) -> tuple[list[tuple[str, str, bool]], int, bool]:
+    """(sheet name, part path, hidden) in workbook order, the active sheet's index, and whether the workbook
+    counts days from 1904."""
     with archive.open("xl/_rels/workbook.xml.rels") as fh:
         targets = {r.get("Id"): r.get("Target", "") for _e, r in iterparse(fh) if r.tag == f"{_PACKAGE_REL}Relationship"}
-    sheets: list[tuple[str, str]] = []
+    sheets: list[tuple[str, str, bool]] = []
     date1904 = False
+    active = 0
     with archive.open("xl/workbook.xml") as fh:
         for _event, elem in iterparse(fh):
             if elem.tag == f"{_MAIN}workbookPr":
                 date1904 = elem.get("date1904") in ("1", "true")
+            elif elem.tag == f"{_MAIN}workbookView" and elem.get("activeTab", "").isdigit():
+                active = int(elem.get("activeTab", "0"))
             elif elem.tag == f"{_MAIN}sheet":
                 target = targets.get(elem.get(f"{_REL}id"), "")
                 path = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
-                sheets.append((elem.get("name", ""), path))
-    return sheets, date1904
+                sheets.append((elem.get("name", ""), path, elem.get("state", "visible") != "visible"))
+    return sheets, active, date1904
+
+
+def _sheet_paths(archive: zipfile.ZipFile) -> tuple[list[tuple[str, str]], bool]:
+    """(sheet name, part path) in workbook order, and whether the workbook counts days from 1904."""
+    sheets, _active, date1904 = _sheet_index(archive)
+    return [(name, part) for name, part, _hidden in sheets], date1904
+
+
+def flat_sheet(path: Path) -> tuple[str, str] | None:
+    """(name, part) of the sheet a flat import reads: a visible sheet named 'cases', else the active sheet if it
+    is visible, else the first visible one (never a hidden sheet); None if the workbook's index is unreadable."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            sheets, active, _date1904 = _sheet_index(archive)
+    except (zipfile.BadZipFile, KeyError, ValueError, SyntaxError, OSError):
+        return None
+    visible = [(name, part) for name, part, hidden in sheets if not hidden]
+    if not visible:
+        return None
+    named = [sheet for sheet in visible if sheet[0] == "cases"]
+    if named:
+        return named[0]
+    if 0 <= active < len(sheets) and not sheets[active][2]:
+        return sheets[active][0], sheets[active][1]
+    return visible[0]
+
+
+_RANGE = re.compile(r"([A-Z]+)(\d+)")
+
+
+def layout_problems(name: str, hidden: list[int], merges: list[str], first_line: int,
+                    header: list[str]) -> list[Problem]:
+    """Hidden rows and merged cells of a sheet as problems: neither is imported as it looks in Excel."""
+    problems: list[Problem] = []
+
+    def case_row(number: int) -> int | None:
+        return number - first_line + 1 if number >= first_line else None
+
+    for number in hidden:
+        problems.append(Problem(case_row(number), None, None, f"row {number} of the sheet {name} is hidden; "
+                                "Casebook does not import hidden rows silently (unhide it, or delete it)"))
+    for ref in merges:
+        found = _RANGE.match(ref)
+        if not found:
+            continue
+        column = _column_index(found[1])
+        column_name = header[column] if column < len(header) else f"#{column + 1}"
+        problems.append(Problem(case_row(int(found[2])), column_name, None, f"the cells {ref} of the sheet {name} "
+                                "are merged; only the first holds the value (unmerge them and fill each cell)"))
+    return problems
+
+
+def sheet_layout(path: Path, part: str) -> tuple[list[int], list[str]]:
+    """The sheet's hidden rows (spreadsheet numbers) and merged ranges, streamed from its XML."""
+    hidden: list[int] = []
+    merges: list[str] = []
+    with zipfile.ZipFile(path) as archive, archive.open(part) as fh:
+        number = 0
+        for _event, elem in iterparse(fh):
+            if elem.tag == f"{_MAIN}row":
+                number = int(elem.get("r", number + 1))
+                if elem.get("hidden") in ("1", "true"):
+                    hidden.append(number)
+                elem.clear()
+            elif elem.tag == f"{_MAIN}mergeCell":
+                merges.append(elem.get("ref", ""))
+            elif elem.tag == f"{_MAIN}c":
+                elem.clear()
+    return hidden, merges
 
 
 def _number(text: str) -> int | float:
@@ -120,15 +200,23 @@ def _percent(value: float) -> str:
     return f"{int(hundred) if hundred.is_integer() else hundred}%"
 
 
-def _read_sheet(fh: IO[bytes], name: str, strings: list[str], styles: list[str], epoch: dt.datetime) -> RawTable:
+def _read_sheet(fh: IO[bytes], name: str, strings: list[str], styles: list[str], epoch: dt.datetime,
+                book: str = "") -> RawTable:
     rows: list[list[Any]] = []
     formulas: list[tuple[int, int, str]] = []
     percent: set[int] = set()
     current: list[Any] = []
     row_number = 0
+    where = f"{book} (sheet {name})"
+    hidden: list[int] = []
+    merges: list[str] = []
     for _event, elem in iterparse(fh):
         tag = elem.tag
-        if tag == f"{_MAIN}c":
+        if tag == f"{_MAIN}dimension":
+            last = re.search(r"(\d+)$", elem.get("ref", ""))
+            if last and int(last[1]) > MAX_ROWS + 1:
+                raise too_many_rows(where, int(last[1]))
+        elif tag == f"{_MAIN}c":
             column = _column_index(elem.get("r", "")) if elem.get("r") else len(current)
             kind = elem.get("t", "n")
             raw = elem.findtext(f"{_MAIN}v")
@@ -159,12 +247,18 @@ def _read_sheet(fh: IO[bytes], name: str, strings: list[str], styles: list[str],
             elem.clear()
         elif tag == f"{_MAIN}row":
             index = int(elem.get("r", row_number + 1)) - 1
+            if index > MAX_ROWS:
+                raise too_many_rows(where, index + 1)
+            if elem.get("hidden") in ("1", "true"):
+                hidden.append(index + 1)
             while len(rows) < index:
                 rows.append([])
             rows.append(current)
             current = []
             row_number = len(rows)
             elem.clear()
+        elif tag == f"{_MAIN}mergeCell":
+            merges.append(elem.get("ref", ""))
     blank = 0
     while rows and all(v in (None, "") for v in rows[0]):
         rows.pop(0)
@@ -177,6 +271,7 @@ def _read_sheet(fh: IO[bytes], name: str, strings: list[str], styles: list[str],
         column_name = header[c] if c < len(header) else f"#{c + 1}"
         table.problems.append(Problem(r - blank or None, column_name, text, "the cell holds a formula; Casebook "
                                       "imports values only (copy the column and paste it as values)"))
+    table.problems.extend(layout_problems(name, hidden, merges, table.first_line, header))
     return table
 
 
@@ -184,6 +279,7 @@ def read_all_sheets(path: Path) -> dict[str, RawTable]:
     """Every sheet of an XLSX by name; UnreadableFile if the workbook cannot be read."""
     from storage.interchange.table_files import finish
 
+    check_zip(path)
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
@@ -196,7 +292,7 @@ def read_all_sheets(path: Path) -> dict[str, RawTable]:
                 if part not in names:
                     raise _fail(f"{path.name}: the sheet {name} is missing from the workbook")
                 with archive.open(part) as fh:
-                    tables[name] = finish(_read_sheet(fh, name, strings, styles, epoch))
+                    tables[name] = finish(_read_sheet(fh, name, strings, styles, epoch, path.name))
             return tables
     except (zipfile.BadZipFile, KeyError, ValueError, SyntaxError, OSError) as exc:
         raise _fail(f"{path.name} is not a readable Excel workbook (.xlsx): {exc}") from None

@@ -84,25 +84,32 @@ def _count_values(session: Session, field_id: int, value: str | None = None) -> 
     return int(session.scalar(query) or 0)
 
 
+def name_rule(name: str) -> str | None:
+    """Which rule a new custom field's (stripped) name breaks, in words, or None; the definitions dialog and
+    the import's --add-fields both refuse by it (uniqueness is checked against the database separately)."""
+    if not name:
+        return "A custom field needs a name."
+    if len(name) > NAME_LENGTH:
+        return f"The name '{name}' is too long: at most {NAME_LENGTH} characters."
+    if any(ch in name for ch in "=\n\r\t"):
+        return f"The name '{name}' cannot contain '=', a tab or a line break (analyze --where reads FIELD=VALUE)."
+    key = name.lower()
+    if key.startswith("custom:"):
+        return f"The name '{name}' cannot start with 'custom:' (analyze uses that prefix)."
+    if key in ANALYSIS_FIELD_NAMES:
+        return f"The name '{name}' is a built-in field of the analysis (--group-by {key}); choose another name."
+    if key in TEMPLATE_COLUMNS:
+        return f"The name '{name}' is a column of the case template (import and export); choose another name."
+    return None
+
+
 def check_name(session: Session, name: str, current: str | None = None) -> str:
     """The name stripped, or CustomFieldError saying which rule it breaks."""
     name = (name or "").strip()
-    if not name:
-        raise CustomFieldError("A custom field needs a name.")
-    if len(name) > NAME_LENGTH:
-        raise CustomFieldError(f"The name '{name}' is too long: at most {NAME_LENGTH} characters.")
-    if any(ch in name for ch in "=\n\r\t"):
-        raise CustomFieldError(f"The name '{name}' cannot contain '=', a tab or a line break "
-                               "(analyze --where reads FIELD=VALUE).")
+    broken = name_rule(name)
+    if broken:
+        raise CustomFieldError(broken)
     key = name.lower()
-    if key.startswith("custom:"):
-        raise CustomFieldError(f"The name '{name}' cannot start with 'custom:' (analyze uses that prefix).")
-    if key in ANALYSIS_FIELD_NAMES:
-        raise CustomFieldError(f"The name '{name}' is a built-in field of the analysis (--group-by {key}); "
-                               "choose another name.")
-    if key in TEMPLATE_COLUMNS:
-        raise CustomFieldError(f"The name '{name}' is a column of the case template (import and export); "
-                               "choose another name.")
     for other in session.scalars(select(CustomField.name)):
         if other.lower() == key and other != current:
             raise CustomFieldError(f"A custom field '{other}' exists already; names must be unique "

@@ -178,3 +178,58 @@ def test_the_freeze_line_is_a_whole_sentence(demo: Path, tmp_path: Path) -> None
     result = casebook("export", "--db", demo, "--out", tmp_path / "c.csv")
     line = next(x for x in result.stdout.splitlines() if "Data freeze" in x)
     assert line.endswith("the data are unchanged since the freeze."), line
+
+
+def test_twenty_thousand_bad_rows_print_a_few_hundred_lines_and_a_count(demo: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("study_id,sex\n" + "".join(f"B{i},x\n" for i in range(20_000)), "utf-8")
+    result = casebook("import", bad, "--db", demo)
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 1 and len(lines) <= 302
+    assert lines[-2] == "casebook import: and 19,700 more problems"
+    assert lines[-1] == "casebook import: 20,000 problem(s) in bad.csv; nothing was imported."
+
+
+def test_a_note_over_the_csv_field_limit_exports_and_imports_again(demo: Path, tmp_path: Path) -> None:
+    note = "Long note. " * 20_000  # 220,000 characters, over Python's default CSV field limit of 131,072
+    with sqlite3.connect(demo) as conn:
+        conn.execute("UPDATE cases SET notes = ? WHERE id = (SELECT min(id) FROM cases)", (note,))
+    out = tmp_path / "cases.csv"
+    assert casebook("export", "--db", demo, "--out", out).returncode == 0
+    done = casebook("import", out, "--db", tmp_path / "copy.db")
+    assert done.returncode == 0, done.stderr
+    with sqlite3.connect(tmp_path / "copy.db") as conn:
+        assert conn.execute("SELECT count(*) FROM cases WHERE notes = ?", (note.strip(),)).fetchone()[0] \
+            + conn.execute("SELECT count(*) FROM cases WHERE notes = ?", (note,)).fetchone()[0] == 1
+
+
+class _Terminal:
+    def __init__(self, tty: bool) -> None:
+        self.tty, self.text = tty, ""
+
+    def isatty(self) -> bool:
+        return self.tty
+
+    def write(self, text: str) -> None:
+        self.text += text
+
+    def flush(self) -> None:
+        pass
+
+
+def test_a_long_import_shows_a_progress_line_on_a_terminal_only() -> None:
+    from storage.data_commands import terminal_progress
+
+    times = iter([0.0, 0.1, 0.7, 0.9, 1.5])
+    terminal = _Terminal(tty=True)
+    with terminal_progress(terminal, clock=lambda: next(times)) as progress:
+        assert progress is not None
+        for done in (500, 1000, 1500, 2000):
+            progress(done, 2000, "checking cases")
+    assert terminal.text.count("\r\x1b[Kcasebook import: checking cases") == 2
+    assert "checking cases 1,000 of 2,000" in terminal.text and "2,000 of 2,000" in terminal.text
+    assert terminal.text.endswith("\r\x1b[K")  # the line is cleared before the result is printed
+    pipe = _Terminal(tty=False)
+    with terminal_progress(pipe) as progress:
+        assert progress is None
+    assert pipe.text == ""
