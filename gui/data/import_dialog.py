@@ -77,7 +77,8 @@ class LoadedFile:
 def load_file(path: Path) -> LoadedFile:
     """Read a file for the mapping table (on the worker thread)."""
     from storage.interchange.long_files import is_long
-    from storage.interchange.table_files import UnreadableFile, read_table
+    from storage.interchange.table_files import UnreadableFile
+    from storage.interchange.table_reading import read_table
 
     loaded = LoadedFile(path)
     if is_long(path):

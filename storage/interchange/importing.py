@@ -25,7 +25,8 @@ from storage.interchange.bulk_insert import flatten, insert_cases
 from storage.interchange.import_plan import ImportOptions as ImportOptions  # re-exported for callers
 from storage.interchange.import_plan import ImportPlan, ImportReport, Progress, load_existing, release
 from storage.interchange.row_building import build_row, map_columns, shown
-from storage.interchange.table_files import Problem, UnreadableFile, read_table
+from storage.interchange.table_files import Problem, UnreadableFile
+from storage.interchange.table_reading import read_table
 from storage.record.models import Case
 from storage.record.rules import check_case, shown_as, study_id_key
 from storage.safety.audit import REASON_KEY

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from storage.interchange import table_files, xlsx_sheets
-from storage.interchange.table_files import UnreadableFile, read_table
+from storage.interchange import table_files, table_reading, xlsx_sheets
+from storage.interchange.table_files import UnreadableFile
+from storage.interchange.table_reading import read_table
 from storage.interchange.xlsx_sheets import read_all_sheets
 
 
@@ -63,6 +64,7 @@ def test_a_sheet_claiming_too_many_rows_is_refused(tmp_path: Path) -> None:
 def test_rows_past_the_limit_are_refused_while_streaming(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = _workbook(tmp_path / "many.xlsx", rows=20)
     monkeypatch.setattr(table_files, "MAX_ROWS", 10)
+    monkeypatch.setattr(table_reading, "MAX_ROWS", 10)
     monkeypatch.setattr(xlsx_sheets, "MAX_ROWS", 10)
     for read in (read_table, read_all_sheets):
         with pytest.raises(UnreadableFile, match=r"limit of 10 rows"):

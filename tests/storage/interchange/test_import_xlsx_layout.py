@@ -7,7 +7,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from storage.interchange.table_files import read_table
+from storage.interchange.table_reading import read_table
 from storage.interchange.xlsx_sheets import read_all_sheets
 
 
