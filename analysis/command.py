@@ -57,6 +57,9 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--at", action="extend", nargs="+", default=[], metavar="T", help="landmark time(s)")
     p.add_argument("--conf-type", dest="conf_type", default="log", help="CI transform: log (R), log-log, plain")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    from storage.safety.encryption import add_passphrase_option
+
+    add_passphrase_option(p)
 
 
 @dataclass(frozen=True)
@@ -189,6 +192,9 @@ def analyze(args: argparse.Namespace) -> CohortResult:
     times = _parse_times(args.at)
     try:
         conditions = [Condition.parse(w) for w in args.where]
+        from storage.safety.encryption import unlock_for_command
+
+        unlock_for_command(Path(db_path), getattr(args, "passphrase_prompt", False))
         # an analysis only reads: no backup copy on opening, and an older schema is never upgraded
         database = open_database(Path(db_path), backup=False, upgrade_schema=False)
     except (CohortError, DatabaseError) as exc:

@@ -209,14 +209,14 @@ def file_engine(path: Path, read_only: bool = False) -> Engine:
                          hide_parameters=True, poolclass=NullPool if read_only else QueuePool)
 
 
-def passphrase_from_command_line(prompt: bool, new: bool = False, command: str = "casebook") -> str | None:
+def passphrase_from_command_line(prompt: bool, new: bool = False) -> str | None:
     """The passphrase for a command: typed at a prompt (--passphrase-prompt), else $CASEBOOK_PASSPHRASE, else None.
 
     The environment variable suits scripts but is readable by the user's other processes and may end up in a
     shell's history; docs/encryption.md says so. Raises DatabaseError with a message for the user."""
     if prompt:
         if not sys.stdin.isatty():
-            raise DatabaseError(f"{command}: --passphrase-prompt needs a terminal; in a script set "
+            raise DatabaseError("--passphrase-prompt needs a terminal; in a script set "
                                 f"{ENVIRONMENT_VARIABLE} instead")
         passphrase = getpass.getpass("Passphrase of the study database: " if not new else "New passphrase: ")
         if new:
@@ -228,6 +228,18 @@ def passphrase_from_command_line(prompt: bool, new: bool = False, command: str =
     if value is not None and new and (problem := check_new_passphrase(value)):
         raise DatabaseError(f"{ENVIRONMENT_VARIABLE}: {problem}")
     return value or None
+
+
+def unlock_for_command(database: Path | None, prompt: bool, new: bool = False) -> str | None:
+    """A command's passphrase: checked against an existing encrypted ``database`` and remembered; returned
+    for creating a new one (``new`` asks twice at a prompt). An existing plain file needs none and asks none."""
+    exists = database is not None and Path(database).is_file()
+    if exists and not is_encrypted(Path(database)):  # type: ignore[arg-type]
+        return None
+    passphrase = passphrase_from_command_line(prompt, new=new and not exists)
+    if passphrase is not None and exists:
+        unlock(Path(database), passphrase)  # type: ignore[arg-type]
+    return passphrase
 
 
 def add_passphrase_option(parser: Any) -> None:
