@@ -35,7 +35,6 @@ def _parser() -> argparse.ArgumentParser:
 def _run_demo(args: argparse.Namespace) -> int:
     from storage.database import DatabaseError
     from storage.generated.demo import write_demo
-
     from storage.safety.encryption import passphrase_from_command_line
 
     try:

@@ -49,8 +49,8 @@ def _say(command: str, message: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from storage.safety.encryption import unlock_for_command
     from storage.record.schema import DatabaseError
+    from storage.safety.encryption import unlock_for_command
 
     handlers = {"import": run_import, "export": run_export, "verify": run_verify}
     try:

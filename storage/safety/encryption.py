@@ -86,7 +86,15 @@ def forget_all() -> None:
     _keys.clear()
 
 
-def _derive(passphrase: str, salt: bytes) -> bytes:
+def forget(passphrase: str) -> None:
+    """Drop one passphrase and its derived keys (after it was changed)."""
+    if passphrase in _passphrases:
+        _passphrases.remove(passphrase)
+    for known in [k for k in _keys if k[0] == passphrase]:
+        del _keys[known]
+
+
+def derive(passphrase: str, salt: bytes) -> bytes:
     key = _keys.get((passphrase, salt))
     if key is None:
         key = hashlib.pbkdf2_hmac("sha512", passphrase.encode("utf-8"), salt, KDF_ROUNDS, 32)
@@ -94,7 +102,7 @@ def _derive(passphrase: str, salt: bytes) -> bytes:
     return key
 
 
-def _salt_of(path: Path) -> bytes:
+def salt_of(path: Path) -> bytes:
     with Path(path).open("rb") as fh:
         return fh.read(SALT_BYTES)
 
@@ -119,10 +127,10 @@ def _try_key(path: Path, key: bytes, read_only: bool) -> Any | None:
 
 def key_of(path: Path, passphrase: str | None = None) -> tuple[bytes, bytes]:
     """The (key, salt) that opens an encrypted file: the passphrase given, or one this process knows."""
-    salt = _salt_of(path)
+    salt = salt_of(path)
     candidates = [passphrase] if passphrase is not None else list(_passphrases)
     for candidate in candidates:
-        key = _derive(candidate, salt)
+        key = derive(candidate, salt)
         conn = _try_key(path, key, read_only=True)
         if conn is not None:
             conn.close()
@@ -179,7 +187,7 @@ def connect_copy_target(source: Path, target: Path) -> Any:
 
 def new_key(passphrase: str) -> tuple[bytes, bytes]:
     salt = secrets.token_bytes(SALT_BYTES)
-    return _derive(passphrase, salt), salt
+    return derive(passphrase, salt), salt
 
 
 def inspect_revision(path: Path, passphrase: str | None = None) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import shutil
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,14 +12,16 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from storage.database import open_database
+from storage.database import head_revision, open_database
 from storage.generated.demo import FICTITIOUS_NAMES, demo_cases, write_demo
 from storage.record.models import Case
 from storage.safety import encryption
 from storage.safety.backup import backup_database, list_backups, restore_backup
+from storage.safety.encrypting import EncryptionError, change_passphrase, encrypt_database
 from storage.safety.verification import verify_database
 
 PASSPHRASE = "Station 4b Kaffeemaschine"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
 
 @pytest.fixture(autouse=True)
@@ -111,3 +114,66 @@ def test_backups_of_an_encrypted_database_are_encrypted_and_restore_the_data(tmp
         assert session.scalar(select(func.count()).select_from(Case)) == 8
     db.close()
     assert {b.reason for b in list_backups(path)} >= {"manual", "before-restore"}
+
+
+def _case_count(path: Path, passphrase: str | None = None) -> int:
+    db = open_database(path, backup=False, passphrase=passphrase)
+    try:
+        with db.session() as session:
+            return int(session.scalar(select(func.count()).select_from(Case)) or 0)
+    finally:
+        db.close()
+
+
+def test_change_passphrase_then_reopen_with_the_new_one_only(tmp_path: Path) -> None:
+    path = tmp_path / "demo.db"
+    write_demo(path, PASSPHRASE).close()
+    copy = backup_database(path, "manual")
+    report = change_passphrase(path, PASSPHRASE, "Neue Passphrase Station 5", "Neue Passphrase Station 5")
+    assert report.backups_done == [copy] and report.backups_left == []
+    encryption.forget_all()
+    with pytest.raises(encryption.WrongPassphrase):
+        open_database(path, passphrase=PASSPHRASE)
+    with pytest.raises(encryption.WrongPassphrase):
+        encryption.unlock(copy, PASSPHRASE)  # the old passphrase opens no copy either
+    assert _case_count(path, "Neue Passphrase Station 5") == 8
+    assert _case_count(copy) == 8
+    assert verify_database(path).problems == []
+
+
+def test_encrypt_an_existing_plain_database_and_its_backups(tmp_path: Path) -> None:
+    path = tmp_path / "demo.db"
+    write_demo(path).close()
+    plain_copy = backup_database(path, "manual")
+    assert not encryption.is_encrypted(path)
+    report = encrypt_database(path, PASSPHRASE)
+    assert encryption.is_encrypted(path) and encryption.is_encrypted(plain_copy)
+    assert report.backups_done == [plain_copy] and report.backups_left == []
+    assert [value for value in _identifiers() if value in _all_bytes(tmp_path)] == []
+    assert not any(p.name.endswith(".encrypting") for p in tmp_path.rglob("*"))
+    encryption.forget_all()
+    assert _case_count(path, PASSPHRASE) == 8
+    assert verify_database(path).problems == []
+
+
+def test_encrypting_refuses_a_short_passphrase_and_leaves_the_plain_file(tmp_path: Path) -> None:
+    path = tmp_path / "demo.db"
+    write_demo(path).close()
+    before = path.read_bytes()
+    with pytest.raises(EncryptionError, match="at least 10 characters"):
+        encrypt_database(path, "kurz")
+    assert path.read_bytes() == before
+
+
+def test_an_encrypted_0001_schema_database_is_upgraded_and_stays_encrypted(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    shutil.copy(FIXTURES / "casebook-0001.db", path)
+    encrypt_database(path, PASSPHRASE)
+    encryption.forget_all()
+    assert encryption.inspect_revision(path, PASSPHRASE) == "0001"
+    db = open_database(path)
+    assert db.upgraded_from == "0001" and db.backup_path is not None
+    db.close()
+    assert encryption.is_encrypted(path) and encryption.is_encrypted(db.backup_path)
+    assert encryption.inspect_revision(path) == head_revision()
+    assert encryption.inspect_revision(db.backup_path) == "0001"
