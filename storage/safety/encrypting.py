@@ -151,7 +151,7 @@ def encrypt_database(path: Path, passphrase: str) -> EncryptionReport:
         try:
             _encrypt_file(copy, key, salt)
             report.backups_done.append(copy)
-        except (DatabaseError, *encryption.COPY_ERRORS):
+        except encryption.COPY_ERRORS:  # DatabaseError is among them
             report.backups_left.append(copy)
     record_anchor(path, "encrypted")
     return report
@@ -190,7 +190,7 @@ def change_passphrase(path: Path, old: str, new: str, repeated: str | None = Non
         try:
             _rekey_file(copy, encryption.derive(new, encryption.salt_of(copy)))
             report.backups_done.append(copy)
-        except (DatabaseError, *encryption.COPY_ERRORS):
+        except encryption.COPY_ERRORS:  # DatabaseError is among them
             report.backups_left.append(copy)
     encryption.forget(old)
     record_anchor(path, "passphrase changed")
