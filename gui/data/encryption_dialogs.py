@@ -242,3 +242,17 @@ def change_passphrase_of(window: StudyWindow) -> None:
         return
     old, new = dialog.old.text(), dialog.new.text()
     _convert(window, lambda path: change_passphrase(path, old, new, new), "Change passphrase")
+
+
+EXPORT_IS_PLAIN = ("Exports are plain files: the file you are about to write is <b>not encrypted</b>, as this "
+                   "database is. Anyone who can read it reads what it holds. For sharing choose the de-identified "
+                   "export (no names, hospital numbers or birth dates); keep a full export on an encrypted medium.")
+
+
+def export_may_be_plain(parent: QWidget | None, path: Path) -> bool:
+    """Before an export of an encrypted database: say the export is a plain file; False if the user cancels."""
+    if not encryption.is_encrypted(path):
+        return True
+    answer = QMessageBox.warning(parent, "The export is not encrypted", EXPORT_IS_PLAIN,
+                                 QMessageBox.StandardButton.Ok | QMessageBox.StandardButton.Cancel)
+    return answer == QMessageBox.StandardButton.Ok

@@ -31,7 +31,7 @@ def _import_cases(w: StudyWindow) -> None:
 
 
 def _export_cases(w: StudyWindow) -> None:
-    if w.db is not None:
+    if w.db is not None and _call("gui.data.encryption_dialogs", "export_may_be_plain")(w, w.db.path):
         _call("gui.data.exchange_dialogs", "open_export_dialog")(w, w.db)
 
 

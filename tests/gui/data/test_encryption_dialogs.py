@@ -114,3 +114,15 @@ def test_encrypt_this_database_then_change_its_passphrase_from_the_window(qtbot,
     with pytest.raises(encryption.WrongPassphrase):
         encryption.unlock(path, PASSPHRASE)
     encryption.unlock(path, "Neue Passphrase Station 5")
+
+
+def test_export_of_an_encrypted_database_says_the_file_is_plain(qtbot, monkeypatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    said: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text, *a, **k: said.append(text) or QMessageBox.StandardButton.Cancel)
+    path = tmp_path / "demo.db"
+    write_demo(path, PASSPHRASE).close()
+    assert not encryption_dialogs.export_may_be_plain(None, path)
+    assert "not encrypted" in said[0] and "de-identified" in said[0]
+    plain = tmp_path / "plain.db"
+    write_demo(plain).close()
+    assert encryption_dialogs.export_may_be_plain(None, plain) and len(said) == 1
