@@ -72,9 +72,10 @@ def create_new(path: Path) -> Opened:
     from storage.database import DatabaseError, create_database
 
     passphrase = None
-    if _has("gui.data.encryption_dialogs") and not unattended():  # encrypted is the default for a new study
-        from PySide6.QtWidgets import QApplication
+    from PySide6.QtWidgets import QApplication
 
+    # Encrypted is the default for a new study: asked in a dialog (not in the start-up test, nor without Qt).
+    if _has("gui.data.encryption_dialogs") and not unattended() and QApplication.instance() is not None:
         from gui.data.encryption_dialogs import ask_new_passphrase
 
         go_on, passphrase = ask_new_passphrase(QApplication.activeWindow(), Path(path))

@@ -139,7 +139,7 @@ def key_of(path: Path, passphrase: str | None = None) -> tuple[bytes, bytes]:
     if passphrase is not None:
         raise WrongPassphrase(f"{name}: the passphrase is not the one of this database (or the file is not a "
                               "Casebook database). Nothing was written to the file.")
-    raise PassphraseNeeded(f"{name} is encrypted (or not a Casebook database); give its passphrase (in the window's dialog, or on the command "
+    raise PassphraseNeeded(f"{name} is not a Casebook database, or it is an encrypted one: give its passphrase (in the window's dialog, or on the command "
                            f"line with --passphrase-prompt or {ENVIRONMENT_VARIABLE}).")
 
 

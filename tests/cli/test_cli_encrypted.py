@@ -65,7 +65,7 @@ def test_no_or_a_wrong_passphrase_is_refused_in_one_line_and_the_file_unchanged(
                     ["analyze", "--endpoint", "os"]):
         missing = run(*command, "--db", str(encrypted_demo), passphrase=None)
         assert missing.returncode != 0
-        assert "is encrypted" in missing.stderr and "Traceback" not in missing.stderr
+        assert "it is an encrypted one: give its passphrase" in missing.stderr and "Traceback" not in missing.stderr
         wrong = run(*command, "--db", str(encrypted_demo), passphrase="not the passphrase")
         assert wrong.returncode != 0
         assert "the passphrase is not the one of this database" in wrong.stderr

@@ -24,6 +24,7 @@ from storage.generated.demo import write_demo
 from storage.safety import encryption
 
 PASSPHRASE = "Station 4b Kaffeemaschine"
+REAL_ASK_NEW_PASSPHRASE = encryption_dialogs.ask_new_passphrase  # tests/gui/conftest.py replaces it per test
 
 
 @pytest.fixture(autouse=True)
@@ -71,6 +72,7 @@ def test_opening_asks_again_after_a_wrong_passphrase_and_leaves_the_file_unchang
 
 
 def test_a_new_study_is_encrypted_by_default(qtbot, monkeypatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(encryption_dialogs, "ask_new_passphrase", REAL_ASK_NEW_PASSPHRASE)
     _typing(monkeypatch, {"new": PASSPHRASE, "repeated": PASSPHRASE})
     db, lock = opening.create_new(tmp_path / "study.db")
     try:
