@@ -29,6 +29,9 @@ def _parser() -> argparse.ArgumentParser:
     from analysis.command import add_parser as add_analyze_parser  # light: no numpy or Qt
 
     add_analyze_parser(sub)
+    from analysis.figure_command import add_parsers as add_figure_parsers  # light: no matplotlib or Qt
+
+    add_figure_parsers(sub)
     return parser
 
 
@@ -58,6 +61,12 @@ def _run_analyze(args: argparse.Namespace) -> int:
     return run(args)
 
 
+def _run_figure_command(args: argparse.Namespace) -> int:
+    from analysis.figure_command import run
+
+    return run(args)
+
+
 def _run_gui(args: argparse.Namespace) -> int:
     from gui.shell.app import run
 
@@ -71,10 +80,24 @@ def _run_data_command(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"analyze": _run_analyze, "demo": _run_demo, "import": _run_data_command,
-            "export": _run_data_command, "verify": _run_data_command}
+            "export": _run_data_command, "verify": _run_data_command, "figure": _run_figure_command,
+            "report": _run_figure_command}
+
+
+def _in_program_folder() -> None:
+    """In the PyInstaller program folder, matplotlib's font cache goes to the user's cache folder: the bundle's
+    start-up hook gives it a new temporary folder on every start, so every session's first figure would
+    rebuild the cache (seconds on a workstation with many fonts)."""
+    if getattr(sys, "frozen", False):
+        from platformdirs import user_cache_dir
+
+        cache = Path(user_cache_dir("Casebook", appauthor=False)) / "matplotlib"
+        cache.mkdir(parents=True, exist_ok=True)
+        os.environ["MPLCONFIGDIR"] = str(cache)
 
 
 def main(argv: list[str] | None = None) -> int:
+    _in_program_folder()
     args = _parser().parse_args(argv)
     if args.command is None:
         return _run_gui(args)

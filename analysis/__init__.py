@@ -1,1 +1,1 @@
-"""Pure statistics layer (no Qt, no database)."""
+"""Statistics and their figures: no Qt, no session (data comes in as plain summaries)."""

@@ -1,9 +1,11 @@
 """The ``analyze`` subcommand: the Analysis tab's numbers on the command line, as a fixed JSON contract.
 
     casebook analyze --db PATH --endpoint os|efs|NAME [--unit days|weeks|months|years]
-        [--group-by FIELD] [--where FIELD=VALUE ...] [--at T ...] [--conf-type log|log-log|plain] [--json]
+        [--group-by FIELD [--reference LEVEL]] [--covariates FIELD ...] [--where FIELD=VALUE ...] [--at T ...]
+        [--conf-type log|log-log|plain] [--conf-level 0.95] [--json]
 
-Numbers are rounded to 4 decimals (a p below 0.0001 to 4 significant digits); ``null`` stands for "not reached" / "not available". A bad
+JSON numbers are never rounded (analysis.json_output; every key in docs/analysis-json.md); the text
+rounds for reading. A missing median or CI limit carries its status ("not_reached", "not_estimable"). A bad
 argument exits with status 2 and one line on stderr, never a traceback. Only light modules are
 imported at module level: main.py builds its parser from here at every start-up.
 """
@@ -21,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from analysis.statistics.cohort import CohortResult
     from analysis.statistics.endpoints import EndpointRule
+    from analysis.statistics.models import ModelResults
     from storage.database import Database
 
 UNITS = ("days", "weeks", "months", "years")
@@ -56,7 +59,14 @@ def add_parser(sub: Any) -> None:
                    help="population filter, e.g. best_response=CR (several: all must hold; a,b: any of)")
     p.add_argument("--at", action="extend", nargs="+", default=[], metavar="T", help="landmark time(s)")
     p.add_argument("--conf-type", dest="conf_type", default="log", help="CI transform: log (R), log-log, plain")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--conf-level", dest="conf_level", default="0.95",
+                   help="confidence level of every CI, e.g. 0.90, 0.95 (default), 0.99")
+    p.add_argument("--covariates", action="extend", nargs="+", default=[], metavar="FIELD",
+                   help="Cox and Fine–Gray models on these fields (with the --group-by field first)")
+    p.add_argument("--reference", action="append", default=[], metavar="LEVEL",
+                   help="reference level of the grouping field (or FIELD=LEVEL for a covariate); default: the "
+                        "first level in sorted order, as R")
+    p.add_argument("--json", action="store_true", help="print one JSON object (every number unrounded)")
     from storage.safety.encryption import add_passphrase_option
 
     add_passphrase_option(p)
@@ -101,42 +111,21 @@ def _parse_times(raw: list[str]) -> list[float]:
     return out
 
 
-def _r(x: float | None) -> float | int | None:
-    """4 decimals; None for not reached / not available (never NaN or inf in JSON)."""
-    if x is None or not math.isfinite(x):
-        return None
-    return round(float(x), 4)
+def _parse_conf_level(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise AnalyzeError(f"--conf-level takes a number between 0 and 1 (e.g. 0.95), not '{text}'.") from None
+    if not 0.5 <= value < 1.0:
+        raise AnalyzeError(f"--conf-level must be at least 0.5 and below 1 (e.g. 0.90, 0.95, 0.99), not '{text}'.")
+    return value
 
 
-def _p(x: float) -> float | None:
-    """4 decimals, but a p below 0.0001 keeps 4 significant digits (never a misleading 0.0)."""
-    if not math.isfinite(x):
-        return None
-    return round(x, 4) if x >= 1e-4 else float(f"{x:.4g}")
+def result_json(result: CohortResult, models: ModelResults | None = None) -> dict[str, Any]:
+    """The JSON contract (issue 4's keys, and issue 13's additions), at full precision."""
+    from analysis.json_output import result_json as build
 
-
-def _time(x: float) -> float | int:
-    return int(x) if float(x).is_integer() else round(x, 4)
-
-
-def result_json(result: CohortResult) -> dict[str, Any]:
-    """The fixed JSON contract of issue 4."""
-    groups = []
-    for g in result.groups:
-        groups.append({
-            "label": g.label, "n": g.n, "events": g.events, "censored": g.censored,
-            "median": _r(g.median.median), "median_ci": [_r(g.median.ci_lower), _r(g.median.ci_upper)],
-            "at": [
-                {"time": _time(lm.time), "survival": _r(lm.survival), "ci": [_r(lm.ci_lower), _r(lm.ci_upper)],
-                 "at_risk": lm.n_at_risk, "events": lm.n_events, "censored": lm.n_censored}
-                for lm in g.landmarks
-            ],
-        })
-    logrank = None
-    if result.logrank is not None:
-        logrank = {"chisq": _r(result.logrank.chisq), "df": result.logrank.df, "p": _p(result.logrank.p)}
-    return {"endpoint": result.rule.name, "unit": result.unit, "conf_type": result.conf_type,
-            "conf_level": result.conf_level, "groups": groups, "logrank": logrank}
+    return build(result, models)
 
 
 def _pct(x: float | None) -> str:
@@ -145,7 +134,7 @@ def _pct(x: float | None) -> str:
     return "n/a" if x is None else percent(x)
 
 
-def result_text(result: CohortResult) -> str:
+def result_text(result: CohortResult, models: ModelResults | None = None) -> str:
     """The same numbers as a readable table that names its conventions."""
     from analysis.statistics.numbers import p_text
 
@@ -167,8 +156,13 @@ def result_text(result: CohortResult) -> str:
                              f"{lm.n_at_risk:>8}{lm.n_events:>8}{lm.n_censored:>10}")
     if result.logrank is not None:
         lr = result.logrank
-        lines += ["", f"Log-rank test ({result.group_label}): chi-square {lr.chisq:.3f}, df {lr.df}, {p_text(lr.p)}"]
+        lines += ["", f"Log-rank test ({result.group_label}): chi-square {lr.chisq:.3f}, df {lr.df}, {p_text(lr.p)}"
+                  + (f" ({lr.reason})" if lr.reason else "")]
     lines += ["", f"Median follow-up (reverse Kaplan–Meier): {result.overall.follow_up_text(unit)}"]
+    if models is not None and models.asked:
+        from analysis.statistics.model_text import models_lines
+
+        lines += ["", *models_lines(models)]
     lines += ["", "NR = not reached; NE = not estimable. Conventions: " + result.conventions()]
     lines += [f"Warning: {w}" for w in result.warnings]
     lines += [f"Not analysed: {x.study_id}: {x.reason}" for x in result.excluded]
@@ -190,6 +184,7 @@ def analyze(args: argparse.Namespace) -> CohortResult:
     if args.conf_type not in CONF_TYPES:
         raise AnalyzeError(f"Unknown --conf-type '{args.conf_type}'; use {', '.join(CONF_TYPES)}.")
     times = _parse_times(args.at)
+    conf_level = _parse_conf_level(args.conf_level)
     try:
         conditions = [Condition.parse(w) for w in args.where]
         from storage.safety.encryption import unlock_for_command
@@ -210,8 +205,19 @@ def analyze(args: argparse.Namespace) -> CohortResult:
     try:
         return analyze_cohort(
             inputs.summaries, rule, unit=args.unit, where=conditions, group_by=args.group_by, at=times,
-            conf_type=args.conf_type, custom_kinds=inputs.custom_kinds,
+            conf_type=args.conf_type, conf_level=conf_level, custom_kinds=inputs.custom_kinds,
         )
+    except (CohortError, ValueError) as exc:
+        raise AnalyzeError(str(exc)) from None
+
+
+def models_for(result: CohortResult, args: argparse.Namespace) -> ModelResults:
+    """Cox, Gray and Fine–Gray for --group-by / --covariates / --reference (none when not asked)."""
+    from analysis.statistics.cohort import CohortError
+    from analysis.statistics.models import analyse_models
+
+    try:
+        return analyse_models(result, getattr(args, "covariates", []), getattr(args, "reference", []))
     except (CohortError, ValueError) as exc:
         raise AnalyzeError(str(exc)) from None
 
@@ -219,11 +225,12 @@ def analyze(args: argparse.Namespace) -> CohortResult:
 def run(args: argparse.Namespace) -> int:
     try:
         result = analyze(args)
+        models = models_for(result, args)
     except AnalyzeError as exc:
         print(f"casebook analyze: {exc}", file=sys.stderr)
         return EXIT_BAD_ARGUMENT
     if args.json:
-        print(json.dumps(result_json(result)))
+        print(json.dumps(result_json(result, models)))
     else:
-        print(result_text(result))
+        print(result_text(result, models))
     return 0

@@ -1,0 +1,1 @@
+"""Everything that reads or writes the study file (SQLAlchemy over SQLite). No Qt."""

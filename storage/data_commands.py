@@ -15,13 +15,18 @@ EXPORT_SUFFIXES = {".csv": "csv", ".xlsx": "xlsx", ".sav": "sav", ".dta": "dta"}
 
 
 def add_parsers(sub: Any) -> None:
-    imp = sub.add_parser("import", help="import cases from a CSV or XLSX file in the flat case template")
-    imp.add_argument("file", type=Path, help="CSV or XLSX file, one row per case")
+    imp = sub.add_parser("import", help="import cases: a CSV or XLSX file, one row per case (the flat template, or "
+                                        "your own columns with --mapping), or the long format")
+    imp.add_argument("file", type=Path, help="CSV or XLSX file, one row per case; or the long format: an XLSX with "
+                                             "a sheet per record kind, a folder or zip of CSV tables")
     imp.add_argument("--db", type=Path, required=True, help="database to import into (created if missing)")
     imp.add_argument("--add-fields", action="store_true", help="add unknown columns as custom fields")
     imp.add_argument("--date-format", metavar="FMT", help="format of non-ISO dates, e.g. %%d.%%m.%%Y")
     imp.add_argument("--dry-run", action="store_true", help="check and report only; write nothing")
     imp.add_argument("--update-existing", action="store_true", help="update the cases whose study ID exists")
+    imp.add_argument("--mapping", metavar="NAME|FILE.json",
+                     help="the file's own columns and values mapped to Casebook's: a mapping saved in the study "
+                          "(File > Import) or a JSON file")
     exp = sub.add_parser("export", help="export the cases: flat template, long format, SPSS or Stata")
     exp.add_argument("--db", type=Path, required=True, help="database to export")
     exp.add_argument("--out", type=Path, required=True, help="file to write (a folder for --long as csv)")
@@ -82,10 +87,11 @@ def _unexpected(exc: Exception) -> str:
 
 def run_import(args: argparse.Namespace) -> int:
     from storage.database import DatabaseError
+    from storage.interchange.column_mapping import MappingNotFound
     from storage.interchange.importing import ImportOptions
     from storage.safety.lock import DatabaseLocked
 
-    if not args.file.is_file():
+    if not args.file.is_file() and not args.file.is_dir():  # a folder: the long format's CSV tables
         _say("import", f"there is no file {args.file}")
         return 1
     if args.date_format is not None and "%" not in args.date_format:
@@ -101,9 +107,12 @@ def run_import(args: argparse.Namespace) -> int:
         return 1
     try:
         if args.dry_run and not args.db.exists():
-            report = _dry_run_on_new_database(args.file, options)  # the check needs no database file
+            report = _dry_run_on_new_database(args.file, options, args.mapping)  # the check needs no database file
         else:
-            report = _import_into(args.db, args.file, options, args.new_passphrase)
+            report = _import_into(args.db, args.file, options, args.mapping, args.new_passphrase)
+    except MappingNotFound as exc:
+        _say("import", f"--mapping: {exc}")
+        return 1
     except (DatabaseError, DatabaseLocked) as exc:
         _say("import", str(exc))
         return 1
@@ -137,7 +146,20 @@ def _not_a_file(command: str, path: Path) -> bool:
     return False
 
 
-def _import_into(path: Path, file: Path, options: Any, passphrase: str | None = None) -> Any:
+def _with_mapping(db: Any, options: Any, mapping: str | None) -> Any:
+    """The options with the mapping named on the command line (saved in the study, or a .json file)."""
+    import dataclasses
+
+    from storage.interchange.column_mapping import load_mapping
+
+    if mapping is None:
+        return options
+    with db.session() as session:
+        return dataclasses.replace(options, mapping=load_mapping(session, mapping))
+
+
+def _import_into(path: Path, file: Path, options: Any, mapping: str | None = None,
+                 passphrase: str | None = None) -> Any:
     """Import into an existing database (no backup on opening: the import backs up before it writes),
     or into a new one (encrypted if a passphrase was given), which is removed again unless the import wrote to it."""
     from storage.database import create_database, open_database
@@ -149,7 +171,7 @@ def _import_into(path: Path, file: Path, options: Any, passphrase: str | None = 
         db = create_database(path, passphrase) if new else open_database(path, backup=False, upgrade_schema=not options.dry_run)
         report = None
         try:
-            report = import_file(db, file, options)
+            report = import_file(db, file, _with_mapping(db, options, mapping))
         finally:
             db.close()
             if new and (report is None or not report.written):
@@ -158,7 +180,7 @@ def _import_into(path: Path, file: Path, options: Any, passphrase: str | None = 
     return report
 
 
-def _dry_run_on_new_database(file: Path, options: Any) -> Any:
+def _dry_run_on_new_database(file: Path, options: Any, mapping: str | None = None) -> Any:
     """A dry run for a database that does not exist yet: checked against an empty one, then discarded."""
     import tempfile
 
@@ -168,7 +190,7 @@ def _dry_run_on_new_database(file: Path, options: Any) -> Any:
     with tempfile.TemporaryDirectory(prefix="casebook-dry-run-") as folder:
         db = create_database(Path(folder) / "dry-run.db")
         try:
-            return import_file(db, file, options)
+            return import_file(db, file, _with_mapping(db, options, mapping))
         finally:
             db.close()
 

@@ -120,7 +120,8 @@ def create_owner_only(path: Path) -> None:
     """
     fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, OWNER_ONLY)
     try:
-        os.fchmod(fd, OWNER_ONLY)  # the umask may have taken bits away, never added; fchmod sets exactly
+        if hasattr(os, "fchmod"):  # POSIX; on Windows the file inherits the folder's access list
+            os.fchmod(fd, OWNER_ONLY)  # the umask may have taken bits away, never added; fchmod sets exactly
     finally:
         os.close(fd)
 

@@ -8,7 +8,8 @@ venv="${CASEBOOK_VENV:-.venv}"
 # Qt needs a few system libraries even when it draws offscreen.
 if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
   missing=()
-  for pkg in libegl1 libgl1 libfontconfig1 libxkbcommon0 libdbus-1-3 libglib2.0-0; do
+  # fonts-liberation: the Arial-metric font figures use where Arial and Helvetica are not installed
+  for pkg in libegl1 libgl1 libfontconfig1 libxkbcommon0 libdbus-1-3 libglib2.0-0 fonts-liberation; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
   done
   if [ "${#missing[@]}" -gt 0 ]; then

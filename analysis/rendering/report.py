@@ -8,19 +8,24 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+from matplotlib import rc_context
+
+from analysis.rendering.figure_files import km_caption_text
+from analysis.rendering.figure_style import DEFAULT_STYLE, FigureStyle, rc_params
 from analysis.rendering.figures import cif_caption
+from analysis.rendering.journal_figures import draw_incidence_in_rect, draw_survival_in_rect
+from analysis.rendering.journal_files import SAVE_RC
+from analysis.rendering.report_models import hazard_ratio_text, write_models_section
 from analysis.rendering.result_figures import (
     CIF_NON_RELAPSE_LABEL,
     CIF_RELAPSE_LABEL,
-    draw_cif_panel,
-    draw_km_panel,
-    km_panel_caption,
     relapse_and_nrm,
 )
 from analysis.statistics.cohort import CohortResult
 from analysis.statistics.endpoints import EndpointRule
+from analysis.statistics.models import analyse_models
 from analysis.statistics.numbers import p_text, percent
 from analysis.statistics.tables import Table, characteristics_table, patient_table, rates_table
 
@@ -34,6 +39,8 @@ class ReportContext:
     freeze_label: str | None = None
     definitions: tuple[EndpointRule, ...] = ()  # every stored definition, printed in full
     custom_kinds: dict[str, str] | None = None
+    covariates: tuple[str, ...] = ()  # Cox / Fine–Gray covariates beside the grouping (issue 13)
+    reference: tuple[str, ...] = ()  # "LEVEL" of the grouping or "FIELD=LEVEL"
 
 
 def current_freeze_label(database: Any) -> str | None:
@@ -74,7 +81,7 @@ def logrank_text(result: CohortResult) -> str:
         return "No group comparison." if result.group_by is None else "Log-rank test not available (one group)."
     lr = result.logrank
     return (f"Log-rank test by {result.group_label} ({lr.method}): chi-square {lr.chisq:.3f}, "
-            f"{lr.df} degree(s) of freedom, {p_text(lr.p)}.")
+            f"{lr.df} degree(s) of freedom, {p_text(lr.p)}" + (f" ({lr.reason})." if lr.reason else "."))
 
 
 def write_report(
@@ -83,8 +90,12 @@ def write_report(
     context: ReportContext = ReportContext(),
     show_ci: bool = True,
     generated: dt.datetime | None = None,
+    style: FigureStyle | None = None,
+    hr_text: str | None = None,
 ) -> Path:
-    """Write the report PDF; every page carries the title, the freeze label and the date."""
+    """Write the report PDF; every page carries the title, the freeze label and the date. The Kaplan–Meier
+    figure is drawn in the study's figure style (``style``; the defaults if None), its legend naming the
+    population; ``hr_text`` is the hazard ratio line a Cox model provides, shown if the style asks."""
     from matplotlib.backends.backend_pdf import PdfPages
 
     from analysis.rendering.report_layout import FlowingPages
@@ -95,7 +106,8 @@ def write_report(
     footer = f"Casebook report, {when}. {(context.freeze_label or 'No data freeze').split(';')[0]}."
     metadata: dict[str, Any] = {"Title": context.title or "Casebook survival analysis", "Creator": "Casebook"}
     cases: Sequence[Any] = result.cases
-    with PdfPages(path, metadata=metadata) as pdf:
+    # the study's font, embedded as TrueType (Type 42), never Type 3
+    with rc_context(cast(Any, {**rc_params(style or DEFAULT_STYLE), **SAVE_RC})), PdfPages(path, metadata=metadata) as pdf:
         pages = FlowingPages(pdf, footer=footer)
         pages.new_page()
         pages.heading(context.title or "Survival analysis")
@@ -107,8 +119,11 @@ def write_report(
                         f"{len(result.excluded)} not analysed. Grouping: {result.group_label or 'none'}.")
         pages.paragraph("Conventions: " + result.conventions())
         pages.heading("Kaplan–Meier estimate", 10)
-        pages.panel(4.6, lambda page, rect: draw_km_panel(page, result, show_ci=show_ci, rect=rect), width=5.4)
-        pages.paragraph(km_panel_caption(result, show_ci=show_ci), size=7, color="#333333")
+        models = analyse_models(result, context.covariates, context.reference)
+        hr_text = hr_text or hazard_ratio_text(models, result)
+        drawn = (style or DEFAULT_STYLE).changed(ci="none") if not show_ci else (style or DEFAULT_STYLE)
+        pages.panel(4.6, lambda page, rect: draw_survival_in_rect(page, rect, result, drawn, hr_text), width=5.4)
+        pages.paragraph(km_caption_text(result, drawn), size=7, color="#333333")
         pages.table(results_table(result))
         pages.paragraph(logrank_text(result))
         pages.paragraph(f"Median follow-up (reverse Kaplan–Meier): {result.overall.follow_up_text(result.unit)}.")
@@ -118,14 +133,18 @@ def write_report(
         if cif is not None:
             pages.new_page()
             pages.heading("Relapse and non-relapse mortality (competing risks)", 10)
-            pages.panel(3.6, lambda page, rect: draw_cif_panel(page, cif, show_ci=show_ci, rect=rect), width=5.0)
-            pages.paragraph(cif_caption(cif.relapse, result.unit, show_ci=show_ci) + ". " + cif.definition,
+            curves = [(CIF_RELAPSE_LABEL, cif.relapse), (CIF_NON_RELAPSE_LABEL, cif.non_relapse_mortality)]
+            band = f"{100 * cif.relapse.conf_level:g}% CI, {cif.relapse.ci_method.rsplit(', ', 1)[-1]}"
+            pages.panel(3.6, lambda page, rect: draw_incidence_in_rect(page, rect, curves, drawn, result.unit, band),
+                        width=5.0)
+            pages.paragraph(cif_caption(cif.relapse, result.unit, show_ci=drawn.ci_mode(2) != "none") + ". " + cif.definition,
                             size=7, color="#333333")
             pages.paragraph(
                 f"At the end of follow-up: {CIF_RELAPSE_LABEL.lower()} {_pct(float(cif.relapse.estimate[-1]))}, "
                 f"{CIF_NON_RELAPSE_LABEL.lower()} {_pct(float(cif.non_relapse_mortality.estimate[-1]))} "
                 f"({cif.n} cases)."
             )
+        write_models_section(pages, result, models, show_ci)
         pages.new_page()
         pages.table(characteristics_table(cases, group_by=result.group_by, custom_kinds=context.custom_kinds))
         pages.table(rates_table(cases, result.conf_level))

@@ -256,6 +256,7 @@ class CohortResult:
     group_label: str | None = None  # the grouping field's label, e.g. "Previous allogeneic HSCT"
     group_display: tuple[str, ...] = ()  # each group's value as read, e.g. "yes", "female"
     population_labels: tuple[str, ...] = ()  # each condition in words, e.g. "Sex = female"
+    custom_kinds: Mapping[str, str] | None = None  # the database's custom fields ({name: kind})
 
     def group_title(self, index: int) -> str:
         """A group as a legend reads it, e.g. "Previous allogeneic HSCT = yes"."""
@@ -355,6 +356,8 @@ def analyze_cohort(
         raise CohortError(f"Unknown time unit '{unit}'; use {', '.join(TIME_UNITS)}.")
     if conf_type not in CONF_TYPES:
         raise CohortError(f"Unknown CI type '{conf_type}'; use {', '.join(CONF_TYPES)}.")
+    if not 0.0 < conf_level < 1.0:
+        raise CohortError(f"The confidence level must be between 0 and 1 (e.g. 0.95), not {conf_level:g}.")
     for x in at:
         if not np.isfinite(x) or x < 0:
             raise CohortError(f"A landmark time must be a non-negative number, not {x}.")
@@ -421,4 +424,5 @@ def analyze_cohort(
         group_label=grouping.label if grouping else None,
         group_display=tuple(grouping.short_display(g.label) for g in groups) if grouping else (),
         population_labels=tuple(c.describe(fields.get(c.field)) for c in where),
+        custom_kinds=dict(custom_kinds or {}),
     )

@@ -2,7 +2,7 @@
 
 ``derive`` remains the reference and writes each case's explanation; this module gives the same
 days and events for 50,000 cases in a few milliseconds, so that changing the endpoint, the
-population or the grouping recomputes quickly. tests/analysis/test_cohort_arrays.py checks that
+population or the grouping recomputes quickly. tests/analysis/statistics/test_cohort_arrays.py checks that
 both agree case by case.
 """
 

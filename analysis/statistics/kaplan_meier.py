@@ -34,6 +34,8 @@ TOLERANCE: float = math.sqrt(float(np.finfo(np.float64).eps))  # ~1.49e-8
 MEDIAN_RULE: str = "R/SAS midpoint rule"
 VARIANCE_METHOD: str = "Greenwood"
 _CONF_TYPES: tuple[str, ...] = ("log", "log-log", "plain")
+#: Status words of a median or CI limit (JSON ``median_status`` / ``median_ci_status``; README's rule).
+ESTIMATE, NOT_REACHED, NOT_ESTIMABLE = "estimate", "not_reached", "not_estimable"
 
 _TRANSFORM_LABEL: dict[str, str] = {
     "log": "log transform",
@@ -85,10 +87,11 @@ class KaplanMeier:
 class MedianEstimate:
     """Median (or other quantile) with CI; a ``None`` median means "not reached".
 
-    A ``None`` CI limit is printed as R prints NA, in words: the lower limit "not estimable"; the upper
-    limit "not reached" only when the confidence band that defines it stays above the target up to the
-    end of follow-up (``upper_not_reached``), otherwise "not estimable" (the band ends, e.g. S reached 0,
-    or a single case).
+    A ``None`` CI limit is printed as R prints NA, in words, by the README's rule: "not reached" when the
+    confidence band that defines it stays above the target up to the end of follow-up
+    (``lower_not_reached`` / ``upper_not_reached``), otherwise "not estimable" (there is no band to read:
+    S reached 0, S = 1 under log-log, or a single case). The same rule gives the JSON status words
+    (:attr:`median_status`, :attr:`ci_status`).
     """
 
     median: float | None
@@ -98,15 +101,26 @@ class MedianEstimate:
     conf_level: float
     median_rule: str = MEDIAN_RULE
     upper_not_reached: bool = True
+    lower_not_reached: bool = False
+
+    @property
+    def median_status(self) -> str:
+        """``"estimate"`` or ``"not_reached"`` (a Kaplan–Meier curve that never falls to the target)."""
+        return ESTIMATE if self.median is not None else NOT_REACHED
+
+    @property
+    def ci_status(self) -> tuple[str, str]:
+        """The status of the lower and the upper limit: estimate, not_reached or not_estimable."""
+        lo = ESTIMATE if self.ci_lower is not None else (NOT_REACHED if self.lower_not_reached else NOT_ESTIMABLE)
+        hi = ESTIMATE if self.ci_upper is not None else (NOT_REACHED if self.upper_not_reached else NOT_ESTIMABLE)
+        return lo, hi
 
     def limit_texts(self, digits: int = 1, short: bool = False, unit: str = "months") -> tuple[str, str]:
         """The two CI limits as text; ``short`` gives "NR" / "NE" for tables with a footnote."""
-        nr, ne = ("NR", "NE") if short else ("not reached", "not estimable")
-        lo = ne if self.ci_lower is None else format_time(self.ci_lower, unit, digits)
-        if self.ci_upper is not None:
-            hi = format_time(self.ci_upper, unit, digits)
-        else:
-            hi = nr if self.upper_not_reached else ne
+        words = {NOT_REACHED: "NR" if short else "not reached", NOT_ESTIMABLE: "NE" if short else "not estimable"}
+        lo_status, hi_status = self.ci_status
+        lo = format_time(self.ci_lower, unit, digits) if self.ci_lower is not None else words[lo_status]
+        hi = format_time(self.ci_upper, unit, digits) if self.ci_upper is not None else words[hi_status]
         return lo, hi
 
     def median_text(self, digits: int = 1, short: bool = False, unit: str = "months") -> str:
@@ -266,8 +280,9 @@ def survival_quantile(km: KaplanMeier, prob: float = 0.5) -> MedianEstimate:
     if not 0.0 < prob < 1.0:
         raise ValueError("prob must be in (0, 1)")
     target = 1.0 - prob
-    # the upper limit is "not reached" only if its band still exists (and stays above) at the last time
+    # a missing limit is "not reached" only if its band still exists (and stays above) at the last time
     band_at_end = float(km.ci_upper[-1])
+    lower_at_end = float(km.ci_lower[-1])
     return MedianEstimate(
         median=_quantile_time(km.time, km.survival, target),
         ci_lower=_quantile_time(km.time, km.ci_lower, target),
@@ -275,6 +290,7 @@ def survival_quantile(km: KaplanMeier, prob: float = 0.5) -> MedianEstimate:
         conf_type=km.conf_type,
         conf_level=km.conf_level,
         upper_not_reached=not math.isnan(band_at_end) and band_at_end > target,
+        lower_not_reached=not math.isnan(lower_at_end) and lower_at_end > target,
     )
 
 
@@ -361,5 +377,6 @@ def median_follow_up(
         conf_type=conf_type,
         conf_level=conf_level,
         upper_not_reached=est.upper_not_reached,
+        lower_not_reached=est.lower_not_reached,
         median_rule=f"reverse Kaplan–Meier; {MEDIAN_RULE}",
     )

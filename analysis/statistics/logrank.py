@@ -24,6 +24,11 @@ class LogRank:
     observed: tuple[float, ...]
     expected: tuple[float, ...]
     method: str = TEST_NAME
+    reason: str | None = None  # why there was nothing to test (chi-square 0 on 0 df, p = 1), in words
+
+    @property
+    def testable(self) -> bool:
+        return self.df > 0
 
 
 def logrank_test(
@@ -70,9 +75,17 @@ def logrank_test(
     var = np.diag(weighted.sum(axis=0)) - weighted.T @ frac
     diff = (observed - expected)[: k - 1]
     v = var[: k - 1, : k - 1]
-    stat = float(diff @ np.linalg.pinv(v) @ diff)
-    df = int(np.linalg.matrix_rank(v))
-    p = float(chdtrc(df, stat)) if df > 0 else float("nan")
+    df = int(np.linalg.matrix_rank(v)) if m > 0 else 0
+    reason = None
+    if df > 0:
+        stat = float(diff @ np.linalg.pinv(v) @ diff)
+        p = float(chdtrc(df, stat))
+    else:
+        # as survdiff: chi-square 0 on 0 degrees of freedom, p = 1
+        stat, p = 0.0, 1.0
+        reason = ("no events in any group: nothing to compare" if m == 0 else
+                  "no event happened while more than one group was at risk (e.g. one group was censored "
+                  "before every event): nothing to compare")
     return LogRank(
         chisq=stat,
         df=df,
@@ -81,4 +94,5 @@ def logrank_test(
         n=tuple(int((gidx == i).sum()) for i in range(k)),
         observed=tuple(float(x) for x in observed),
         expected=tuple(float(x) for x in expected),
+        reason=reason,
     )

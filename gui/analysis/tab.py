@@ -18,20 +18,25 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFileDialog,
+    QFrame,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from analysis.rendering.figure_files import build_figure, km_caption_text
+from analysis.rendering.figure_style import FigureStyle
 from analysis.rendering.figures import cif_caption
+from analysis.rendering.journal_figures import curve_labels, draw_incidence_axes, draw_survival_panel
+from analysis.rendering.journal_files import save_journal_figure
 from analysis.rendering.report import (
     ReportContext,
     current_freeze_label,
@@ -39,16 +44,10 @@ from analysis.rendering.report import (
     results_table,
     write_report,
 )
-from analysis.rendering.result_figures import (
-    cif_export_figure,
-    draw_cif_panel,
-    draw_km_panel,
-    export_figure,
-    km_export_figure,
-    km_panel_caption,
-)
+from analysis.rendering.result_figures import CIF_NON_RELAPSE_LABEL, CIF_RELAPSE_LABEL
 from analysis.statistics.cohort import Field, fields_for
 from analysis.statistics.tables import write_csv, write_xlsx
+from gui.analysis.cox_view import CoxView
 from gui.analysis.views import EndpointDialog, FigurePanel, TablePanel, show_full_text
 from gui.analysis.worker import (
     AnalysisOutcome,
@@ -59,11 +58,13 @@ from gui.analysis.worker import (
     parse_landmarks,
     unit_columns,
 )
+from gui.widgets.figure_format.dialog import FormatFigureDialog
+from gui.widgets.figure_format.keeper import keeper_for
 from storage.database import Database
 from storage.record.endpoint_definitions import EndpointDefinitionError, create_definition
 
 DEBOUNCE_MS = 250
-COLUMN_WIDTHS = {"single journal column (85 mm)": 1, "double journal column (174 mm)": 2}
+COLUMN_WIDTHS_MM = {1: 85.0, 2: 174.0}  # export_figure_to(columns=...): single or double journal column
 ALL_CASES = "all cases"
 NO_GROUPING = "no grouping"
 FIGURE_FILTERS = {"PNG image (*.png)": ".png", "TIFF image (*.tiff)": ".tiff", "SVG vector graphic (*.svg)": ".svg",
@@ -88,6 +89,9 @@ class AnalysisTab(QWidget):
         self._filling = False
         self._fields: dict[str, Field] = {}
         self._shown_inputs: object = None
+        self.style_keeper = keeper_for(database)  # the study's figure style, shared with the Timeline tab
+        self.style_keeper.changed.connect(lambda _style: self._redraw())
+        self.format_dialog: FormatFigureDialog | None = None
         self._build()
         self.refresh()
 
@@ -113,6 +117,10 @@ class AnalysisTab(QWidget):
         self.conf_type = QComboBox()
         self.conf_type.addItems(["log", "log-log", "plain"])
         self.conf_type.setToolTip("CI transform for S(t): log (R's default), log-log (SAS, Prism), plain")
+        self.conf_level = QComboBox()  # every CI of the tab, the report and the exports
+        for level in (0.90, 0.95, 0.99):
+            self.conf_level.addItem(f"{100 * level:g}%", level)
+        self.conf_level.setCurrentIndex(1)
         self.unit = QComboBox()
         self.unit.addItems(["months", "years", "weeks", "days"])
         self._unit = self.unit.currentText()  # the unit the landmark box's numbers are in
@@ -121,15 +129,20 @@ class AnalysisTab(QWidget):
             combo.setMinimumContentsLength(8)
             combo.setMaximumWidth(210)
         self.endpoint.setMaximumWidth(330)  # the longest built-in label nearly whole; the tooltip has all of it
-        self.show_ci = QCheckBox("CI bands")
+        self.show_ci = QCheckBox("CI")
         self.show_ci.setChecked(True)
+        self.show_ci.setToolTip("Confidence intervals as the figure style draws them (Format figure…); "
+                                "unticked: none")
         row1 = _row(("Endpoint", self.endpoint), (None, self.new_endpoint), ("Population", self.where_field),
                     ("=", self.where_value), (None, self.more_where), ("Group by", self.group_by))
-        row2 = _row(("Landmarks", self.landmarks), (None, self.landmark_message), ("CI", self.conf_type), ("Unit", self.unit), (None, self.show_ci))
+        row2 = _row(("Landmarks", self.landmarks), (None, self.landmark_message), ("CI", self.conf_type), (None, self.conf_level), ("Unit", self.unit), (None, self.show_ci))
+        self.format_button = QPushButton("Format figure…")
+        self.format_button.setToolTip("Axes, colours, intervals, annotations, legend, font and size of every "
+                                      "figure of the study; the preview follows each change")
         self.export_figure_button = QPushButton("Export figure…")
         self.export_tables_button = QPushButton("Export tables…")
         self.report_button = QPushButton("Report (PDF)…")
-        for b in (self.export_figure_button, self.export_tables_button, self.report_button):
+        for b in (self.format_button, self.export_figure_button, self.export_tables_button, self.report_button):
             row2.addWidget(b)
         self.status = QLabel()
         self.status.setWordWrap(True)
@@ -147,9 +160,15 @@ class AnalysisTab(QWidget):
         for w in (self.km_table, self.logrank, self.warnings):
             side.addWidget(w)
         side.addStretch(1)
+        # in a scroll area: on a short screen the table's footnote scrolls, it never covers the last row
+        side_scroll = QScrollArea()
+        side_scroll.setWidgetResizable(True)
+        side_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        side_scroll.setWidget(km_side)
         km_page = QSplitter(Qt.Orientation.Vertical)
+        km_page.setChildrenCollapsible(False)
         km_page.addWidget(self.km)
-        km_page.addWidget(km_side)
+        km_page.addWidget(side_scroll)
         km_page.setStretchFactor(0, 3)
         km_page.setStretchFactor(1, 1)
         km_page.setSizes([560, 240])
@@ -168,13 +187,16 @@ class AnalysisTab(QWidget):
         self.views.addTab(self.table1, "Table 1")
         self.views.addTab(self.rates, "Rates")
         self.views.addTab(patients_page, "Patients")
+        self.cox_view = CoxView()  # issue 13: Cox, Gray's test, Fine–Gray
+        self.views.addTab(self.cox_view, "Cox model")
+        self.cox_view.changed.connect(self._redraw)
         layout = QVBoxLayout(self)
         layout.addLayout(row1)
         layout.addLayout(row2)
         layout.addWidget(self.status)
         layout.addWidget(self.views, 1)
 
-        for combo in (self.endpoint, self.where_value, self.group_by, self.conf_type):
+        for combo in (self.endpoint, self.where_value, self.group_by, self.conf_type, self.conf_level):
             combo.currentIndexChanged.connect(self.schedule)
         self.unit.currentIndexChanged.connect(self._unit_changed)
         self.where_field.currentIndexChanged.connect(self._fill_values)
@@ -185,6 +207,7 @@ class AnalysisTab(QWidget):
         self.more_where.textChanged.connect(self.schedule)
         self.show_ci.toggled.connect(self._redraw)
         self.new_endpoint.clicked.connect(self.define_endpoint)
+        self.format_button.clicked.connect(self.format_figure)
         self.export_figure_button.clicked.connect(self.export_figure_dialog)
         self.export_tables_button.clicked.connect(self.export_tables_dialog)
         self.report_button.clicked.connect(self.report_dialog)
@@ -208,6 +231,7 @@ class AnalysisTab(QWidget):
         return AnalysisRequest(
             endpoint=self.endpoint.currentData() or "os", where=where, group_by=self.group_by.currentData(),
             at=tuple(times), conf_type=self.conf_type.currentText(), unit=self.unit.currentText(),
+            conf_level=float(self.conf_level.currentData()),
         )
 
     def _unit_changed(self) -> None:
@@ -291,6 +315,7 @@ class AnalysisTab(QWidget):
         self.rates.set_table(outcome.rates)
         self.patients.set_table(outcome.patients)
         self.explanations.setPlainText("\n".join(outcome.explanations))
+        self.cox_view.set_result(result)
         self._redraw()
         self.computed.emit()
 
@@ -300,22 +325,67 @@ class AnalysisTab(QWidget):
         self.cif.show_drawing(None, "")
         self.computed.emit()
 
+    def figure_style(self) -> FigureStyle:
+        """The study's style, without intervals when the CI box is unticked."""
+        style = self.style_keeper.style
+        return style if self.show_ci.isChecked() else style.changed(ci="none")
+
+    def hazard_ratio_text(self) -> str | None:
+        """The hazard ratio line for the figure (e.g. "yes vs no: HR 2.87 (95% CI 0.52 to 15.89), p = 0.2281
+        (Cox)") when the Cox view's "HR on the KM figure" is ticked and its model is computed; else None."""
+        return self.cox_view.hazard_ratio_text()
+
+    def _with_hr(self, style: FigureStyle, hr: str | None) -> FigureStyle:
+        return style.changed(show_hr=True) if hr else style
+
     def _redraw(self) -> None:
         if self.outcome is None:
             return
-        result, cif, ci = self.outcome.result, self.outcome.cif, self.show_ci.isChecked()
+        hr = self.hazard_ratio_text()
+        result, cif, style = self.outcome.result, self.outcome.cif, self._with_hr(self.figure_style(), hr)
 
         def km(fig: Figure) -> None:
-            draw_km_panel(fig, result, show_ci=ci)
+            draw_survival_panel(fig, result, style, hr)
 
-        self.km.show_drawing(km, km_panel_caption(result, show_ci=ci))
+        self.km.show_drawing(km, km_caption_text(result, style))
         if cif is None:
             self.cif.show_drawing(None, "No case has the dates needed for cumulative incidence.")
         else:
             def draw_cif(fig: Figure) -> None:
-                draw_cif_panel(fig, cif, show_ci=ci)
+                curves = [(CIF_RELAPSE_LABEL, cif.relapse), (CIF_NON_RELAPSE_LABEL, cif.non_relapse_mortality)]
+                draw_incidence_axes(fig.add_subplot(1, 1, 1), curves, style, result.unit, None)
 
-            self.cif.show_drawing(draw_cif, cif_caption(cif.relapse, result.unit, show_ci=ci) + ". " + cif.definition)
+            shown = style.ci_mode(2) != "none"
+            self.cif.show_drawing(draw_cif, cif_caption(cif.relapse, result.unit, show_ci=shown) + ". " + cif.definition)
+
+    def _figure_kind(self) -> str:
+        cif_shown = self.views.currentWidget() is self.cif and self.outcome is not None and self.outcome.cif is not None
+        return "cif" if cif_shown else "km"
+
+    def render_figure(self, style: FigureStyle) -> Figure:
+        """The figure of the current view (KM, or relapse / non-relapse mortality) as a file will hold it."""
+        if self.outcome is None:
+            raise ValueError("nothing computed yet")
+        style = style if self.show_ci.isChecked() else style.changed(ci="none")
+        hr = self.hazard_ratio_text()
+        fig, _caption = build_figure(self._figure_kind(), self._with_hr(style, hr), result=self.outcome.result,
+                                     hr_text=hr)
+        return fig
+
+    def format_figure(self) -> FormatFigureDialog:
+        """Open (or raise) the Format figure dialog on the current view's figure."""
+        if self.format_dialog is None:
+            def labels() -> list[str]:
+                if self.outcome is None or self._figure_kind() == "cif":
+                    return []
+                return curve_labels(self.outcome.result, self.style_keeper.style.changed(legend_texts=()))
+
+            self.format_dialog = FormatFigureDialog(self.style_keeper, self.render_figure, labels,
+                                                    default_name="kaplan-meier", parent=self)
+            self.computed.connect(self.format_dialog.refresh_preview)
+        self.format_dialog.show()
+        self.format_dialog.raise_()
+        return self.format_dialog
 
     # -- actions ---------------------------------------------------------------------------
     def define_endpoint(self) -> None:
@@ -335,16 +405,12 @@ class AnalysisTab(QWidget):
             self.refresh()
             return
 
-    def export_figure_to(self, path: Path, dpi: float = 300.0, columns: int = 1) -> Path:
-        """The current view's figure (KM, or relapse/NRM), one (85 mm) or two (174 mm) journal columns wide."""
-        if self.outcome is None:
-            raise ValueError("Nothing computed yet.")
-        ci = self.show_ci.isChecked()
-        if self.views.currentWidget() is self.cif and self.outcome.cif is not None:
-            fig = cif_export_figure(self.outcome.cif, show_ci=ci, columns=columns, dpi=dpi)
-        else:
-            fig = km_export_figure(self.outcome.result, show_ci=ci, columns=columns, dpi=dpi)
-        return export_figure(fig, path, dpi=dpi)
+    def export_figure_to(self, path: Path, dpi: int | None = None, columns: int | None = None) -> Path:
+        """The current view's figure in the study's style (its dpi and width unless given here)."""
+        style = self.style_keeper.style
+        if columns is not None:
+            style = style.changed(width_mm=COLUMN_WIDTHS_MM[columns])
+        return save_journal_figure(self.render_figure(style), path, int(dpi or style.dpi))
 
     def export_tables_to(self, path: Path) -> Path:
         """XLSX: every table on its own sheet; CSV: the table on screen (Table 1 by default)."""
@@ -352,11 +418,13 @@ class AnalysisTab(QWidget):
             raise ValueError("Nothing computed yet.")
         o = self.outcome
         tables = [unit_columns(results_table(o.result), o.result.unit), o.table1, o.rates, o.patients]
+        models = self.cox_view.tables()
         if path.suffix.lower() == ".xlsx":
-            write_xlsx(tables, path)
+            write_xlsx(tables + models, path)
         else:
             current = self.views.currentIndex()
-            write_csv(tables[[0, 0, 1, 2, 3][current]], path)
+            write_csv((models or tables)[0] if self.views.currentWidget() is self.cox_view else
+                      tables[[0, 0, 1, 2, 3][current]], path)
         return path
 
     def write_report_to(self, path: Path) -> Path:
@@ -364,21 +432,16 @@ class AnalysisTab(QWidget):
             raise ValueError("Nothing computed yet.")
         inputs = self.outcome.inputs
         context = ReportContext(title=inputs.title, freeze_label=current_freeze_label(self.database),
-                                definitions=tuple(inputs.rules.values()), custom_kinds=inputs.custom_kinds)
-        return write_report(path, self.outcome.result, context, show_ci=self.show_ci.isChecked())
+                                definitions=tuple(inputs.rules.values()), custom_kinds=inputs.custom_kinds,
+                                covariates=self.cox_view.covariates(), reference=self.cox_view.reference())
+        return write_report(path, self.outcome.result, context, show_ci=self.show_ci.isChecked(),
+                            style=self.style_keeper.style, hr_text=self.hazard_ratio_text())
 
     def export_figure_dialog(self) -> None:
-        path, chosen = QFileDialog.getSaveFileName(self, "Export figure", "kaplan-meier.png", ";;".join(FIGURE_FILTERS))
-        if not path:
-            return
-        dpi, ok = QInputDialog.getInt(self, "Resolution", "Dots per inch (raster formats):", 300, 72, 1200, 50)
-        if not ok:
-            return
-        widths = list(COLUMN_WIDTHS)
-        width, ok = QInputDialog.getItem(self, "Width", "Figure width:", widths, 0, False)
-        if ok:
-            columns = COLUMN_WIDTHS[width]
-            self._run_export(lambda: self.export_figure_to(_with_suffix(path, FIGURE_FILTERS.get(chosen)), dpi, columns))
+        """A file in the study's figure style: PDF/EPS (TrueType fonts), SVG (text), TIFF/PNG at its dpi."""
+        path, chosen = QFileDialog.getSaveFileName(self, "Export figure", "kaplan-meier.pdf", ";;".join(FIGURE_FILTERS))
+        if path:
+            self._run_export(lambda: self.export_figure_to(_with_suffix(path, FIGURE_FILTERS.get(chosen))))
 
     def export_tables_dialog(self) -> None:
         filters = {"Excel workbook, all tables (*.xlsx)": ".xlsx", "CSV, the table shown (*.csv)": ".csv"}

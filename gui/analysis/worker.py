@@ -30,6 +30,7 @@ class AnalysisRequest:
     at: tuple[float, ...] = (12.0, 36.0)
     conf_type: str = "log"
     unit: str = "months"
+    conf_level: float = 0.95
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ class AnalysisOutcome:
     def population_key(self) -> tuple[object, ...]:
         """What the population tables depend on (not the endpoint, CI, landmarks)."""
         r = self.request
-        return (id(self.inputs), r.where, r.group_by, r.unit)
+        return (id(self.inputs), r.where, r.group_by, r.unit, r.conf_level)
 
 
 MAX_EXPLANATIONS = 5000  # lines in the Patients view; the report and exports are not limited by this
@@ -63,12 +64,13 @@ def compute(inputs: AnalysisInputs, request: AnalysisRequest, previous: Analysis
         raise CohortError(f"Unknown endpoint '{request.endpoint}'.")
     result = analyze_cohort(
         inputs.summaries, rule, unit=request.unit, where=[Condition.parse(w) for w in request.where],
-        group_by=request.group_by, at=request.at, conf_type=request.conf_type, custom_kinds=inputs.custom_kinds,
+        group_by=request.group_by, at=request.at, conf_type=request.conf_type, conf_level=request.conf_level,
+        custom_kinds=inputs.custom_kinds,
     )
     cases = result.cases
     explanations = tuple(result.explanations(MAX_EXPLANATIONS))
     same = previous is not None and previous.population_key() == (id(inputs), request.where, request.group_by,
-                                                                  request.unit)
+                                                                  request.unit, request.conf_level)
     if same and previous is not None:
         return AnalysisOutcome(request, inputs, result, previous.cif, previous.table1, previous.rates,
                                previous.patients, explanations)

@@ -1,0 +1,1 @@
+"""The case form: its sections, record tables, and the undo commands that save cases."""

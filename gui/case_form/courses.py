@@ -3,15 +3,38 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton
 
 from gui.case_form.record_table import Column, RecordTable
 from gui.case_form.sections import Section
 from gui.widgets.fields import FieldError
 from storage.record import codes
-from storage.record.models import mosteller_bsa, total_dose
+from storage.record.dosing import (
+    ARTICLE_DRUGS,
+    CatalogueDrug,
+    dose_warnings,
+    match_route,
+    match_unit,
+    total_dose_explained,
+    unit_label,
+)
+from storage.record.models import mosteller_bsa
+
+WARNING_STYLE = "color: #8a5300; font-size: 90%;"
+
+
+def drug_choice(entry: CatalogueDrug) -> str:
+    """How a catalogue drug is offered while typing: 'cytarabine (intrathecal, mg)'."""
+    return f"{entry.name} ({codes.ROUTE[entry.route]}, {unit_label(entry.unit)})"
+
+
+def warning_key(drug: dict[str, Any], message: str) -> str:
+    """What an acknowledgement is bound to: the row's drug, dose, unit and route, and the warning.
+    A changed dose, unit or route brings the warning back."""
+    return "|".join(str(drug.get(k) or "") for k in ("drug", "dose", "unit", "doses", "route")) + "|" + message
 
 
 def _bsa_text(row: dict[str, Any]) -> str:
@@ -43,21 +66,46 @@ class CoursesSection(Section):
         self.body.addWidget(self.course_error)
         self.drugs_title = QLabel()
         self.body.addWidget(self.drugs_title)
+        self.catalogue: list[CatalogueDrug] = list(ARTICLE_DRUGS)
+        self.acknowledged: set[str] = set()  # warning keys the investigator has acknowledged
         self.drugs = RecordTable(
             [
-                Column("drug", "Drug", width=150),
-                Column("dose", "Dose", "float", width=60),
-                Column("unit", "Unit", "code", codes.DOSE_UNIT, width=70),
-                Column("doses", "Doses", "int", width=55, tip="Number of doses in the course"),
-                Column("route", "Route", "code", codes.ROUTE, width=140),
-                Column("dose_modification", "Reason for reduced/raised dose", width=210),
-                Column("total", "Total dose", "computed", compute=self._total_text,
-                       tip="dose × doses × BSA (or × weight for mg/kg), computed"),
+                Column("drug", "Drug", width=150, min_width=110, suggest=self._drug_choices,
+                       expand=self._drug_picked, tip="Type part of a name: the study's drug catalogue pops up"),
+                Column("dose", "Dose", "float", width=55),
+                Column("unit", "Unit", "code", codes.DOSE_UNIT, width=60, match=match_unit,
+                       tip="Typed exactly: mg, mg/m2, g/m2 or mg/kg (mg is never taken for mg/m²)"),
+                Column("doses", "Doses", "int", width=50, tip="Number of doses in the course"),
+                Column("route", "Route", "code", {k: k for k in codes.ROUTE}, width=55, match=match_route,
+                       tip="; ".join(f"{k} = {v}" for k, v in codes.ROUTE.items())),
+                Column("dose_modification", "Reason for reduced/raised dose", width=140),
+                Column("total", "Total dose (computed)", "computed", compute=self._total_text, width=220,
+                       min_width=120, tip="dose × doses × BSA (Mosteller) for per-m² doses, × weight for mg/kg"),
             ],
             "drug",
             live_numbers=True,
         )
         self.body.addWidget(self.drugs)
+        self.dose_warning = QLabel()
+        self.dose_warning.setWordWrap(True)
+        self.dose_warning.setStyleSheet(WARNING_STYLE)
+        self.acknowledge_button = QPushButton("Acknowledge the warnings of this drug")
+        self.acknowledge_button.setToolTip("The dose is right as typed: the warnings of the selected drug go "
+                                           "away until its dose, unit or route change")
+        self.acknowledge_button.clicked.connect(self.acknowledge_current)
+        self.body.addWidget(self.dose_warning)
+        # A drug the catalogue does not know yet: stored for the study with the row's unit and route.
+        self.add_to_catalogue = QPushButton("Add this drug to the study's catalogue")
+        self.add_to_catalogue.setToolTip("The selected drug, with its unit and route, is offered when typing "
+                                         "in every case of this study from now on")
+        self.add_to_catalogue.clicked.connect(self._add_current_to_catalogue)
+        self.store_drug: Callable[[CatalogueDrug], list[CatalogueDrug]] | None = None  # set by the form
+        warning_row = QHBoxLayout()
+        warning_row.addWidget(self.acknowledge_button)
+        warning_row.addWidget(self.add_to_catalogue)
+        warning_row.addStretch(1)
+        self.body.addLayout(warning_row)
+        self.drugs.current_row_changed.connect(lambda _r: self._show_warnings())
         self._shown_course = -1
         self._switch_refused = ""  # why the selection stayed on a course whose drugs cannot be read
         self.courses.remove_button.clicked.disconnect()
@@ -74,18 +122,89 @@ class CoursesSection(Section):
 
     def _total_text(self, drug: dict[str, Any]) -> str:
         course = self._current_course()
-        total = total_dose(drug.get("dose"), drug.get("unit"), drug.get("doses"),
-                           course.get("height_cm"), course.get("weight_kg"))
-        if total is None:
-            return "needs height and weight" if drug.get("dose") and drug.get("unit") else ""
-        value, unit = total
-        return f"{value:,.1f} {unit}"
+        text = total_dose_explained(drug.get("dose"), drug.get("unit"), drug.get("doses"),
+                                    course.get("height_cm"), course.get("weight_kg"))
+        return f"⚠ {text}" if self.open_warnings(drug) else text
+
+    # --- the catalogue and the dose warnings ---------------------------------------------
+    def _drug_choices(self) -> list[str]:
+        return [drug_choice(d) for d in self.catalogue]
+
+    def _drug_picked(self, text: str) -> dict[str, Any] | None:
+        """A catalogue choice typed or picked: the drug's name, usual unit and route go into the row."""
+        entry = next((d for d in self.catalogue if drug_choice(d) == text.strip()), None)
+        if entry is None:
+            return None
+        return {"drug": entry.name, "unit": entry.unit, "route": entry.route}
+
+    def warnings_of(self, drug: dict[str, Any]) -> list[str]:
+        course = self._current_course()
+        return dose_warnings(drug, course.get("height_cm"), course.get("weight_kg"), self.catalogue)
+
+    def open_warnings(self, drug: dict[str, Any]) -> list[str]:
+        """The row's warnings not acknowledged yet."""
+        return [w for w in self.warnings_of(drug) if warning_key(drug, w) not in self.acknowledged]
+
+    def _show_warnings(self) -> None:
+        """Each open warning under the table, by row; the selected row's can be acknowledged."""
+        lines: list[str] = []
+        current_has = False
+        for j in range(self.drugs.table.rowCount()):
+            drug = self.drugs.row_data(j)
+            for warning in self.open_warnings(drug):
+                lines.append(f"⚠ drug {j + 1} ({drug.get('drug') or 'no name'}): {warning}")
+                current_has = current_has or j == self.drugs.table.currentRow()
+        self.dose_warning.setText("\n".join(lines))
+        self.dose_warning.setVisible(bool(lines))
+        self.acknowledge_button.setVisible(bool(lines))
+        self.acknowledge_button.setEnabled(current_has)
+        j = self.drugs.table.currentRow()
+        current = self.drugs.row_data(j) if 0 <= j < self.drugs.table.rowCount() else {}
+        unknown = bool(current.get("drug") and current.get("unit") and current.get("route")
+                       and not any(d.name.lower() == str(current["drug"]).strip().lower()
+                                   and d.route == current["route"] for d in self.catalogue))
+        self.add_to_catalogue.setVisible(unknown and self.store_drug is not None)
+
+    def _add_current_to_catalogue(self) -> None:
+        j = self.drugs.table.currentRow()
+        if j < 0 or self.store_drug is None:
+            return
+        drug = self.drugs.row_data(j)
+        try:
+            self.catalogue = self.store_drug(CatalogueDrug(str(drug["drug"]).strip(), drug["unit"], drug["route"]))
+        except (ValueError, RuntimeError) as exc:  # CatalogueError names the field; a read-only database
+            self.course_error.show_messages([f"Not added to the catalogue: {exc}"])
+            return
+        self._show_warnings()
+
+    def acknowledge_current(self) -> None:
+        j = self.drugs.table.currentRow()
+        if j < 0:
+            return
+        drug = self.drugs.row_data(j)
+        self.acknowledged.update(warning_key(drug, w) for w in self.warnings_of(drug))
+        self.drugs.refresh_computed()
+        self._show_warnings()
+        self.drugs.changed.emit()  # an acknowledgement is saved with the case
+
+    def all_warnings(self) -> list[str]:
+        """Every open dose warning of every course (the form's banner lists them)."""
+        out = []
+        for r in range(self.courses.table.rowCount()):
+            row = self.courses.row_data(r)
+            drugs = self.drugs.rows()[0] if r == self._shown_course else (row.get("drugs") or [])
+            for j, drug in enumerate(drugs):
+                for w in dose_warnings(drug, row.get("height_cm"), row.get("weight_kg"), self.catalogue):
+                    if warning_key(drug, w) not in self.acknowledged:
+                        out.append(f"course {row.get('course_number') or r + 1}, drug {j + 1}: {w}")
+        return out
 
     def _store_drugs(self) -> None:
         r = self._shown_course
         if 0 <= r < self.courses.table.rowCount() and self.drugs.isEnabled():
             rows, _unreadable = self.drugs.rows()
             self.courses.set_hidden(r, "drugs", rows)
+        self._show_warnings()
 
     def _unreadable_drugs(self) -> list[str]:
         """The shown course's drug cells whose text cannot be read, as 'drug 2, Dose: <why>'."""
@@ -129,6 +248,7 @@ class CoursesSection(Section):
             f"<b>Drugs of course {number if number is not None else r + 1}</b>" if valid
             else "<b>Drugs</b> (add or select a course first)"
         )
+        self._show_warnings()
 
     def _remove_course(self) -> None:
         if self.courses.table.currentRow() < 0:
@@ -141,11 +261,16 @@ class CoursesSection(Section):
 
     def _course_edited(self) -> None:
         self.drugs.refresh_computed()  # height and weight feed the totals
+        self._show_warnings()
         if self._shown_course < 0 and self.courses.table.rowCount():
             self._show_course(self.courses.table.currentRow())
 
     # --- the form's interface ------------------------------------------------------------
-    def load(self, courses: list[dict[str, Any]]) -> None:
+    def load(self, courses: list[dict[str, Any]], catalogue: list[CatalogueDrug] | None = None,
+             acknowledged: set[str] | None = None) -> None:
+        if catalogue is not None:
+            self.catalogue = catalogue
+        self.acknowledged = set(acknowledged or ())
         self._shown_course = -1
         self._switch_refused = ""
         self.courses.set_rows(courses)

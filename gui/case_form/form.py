@@ -9,10 +9,12 @@ storage and lands on the undo stack as one command.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QUndoStack
+from PySide6.QtGui import QKeySequence, QShortcut, QUndoStack
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -25,11 +27,12 @@ from PySide6.QtWidgets import (
 )
 
 from analysis.statistics.endpoints import EVENT_FREE_SURVIVAL, OVERALL_SURVIVAL, derive
-from gui.case_form import sections
+from gui.case_form import navigator, sections
 from gui.case_form.commands import Notify, Report, SaveCaseCommand
 from gui.case_form.courses import CoursesSection
+from gui.case_form.navigator import ProblemBanner, SectionNavigator
 from gui.case_form.outcome import CustomSection, NotesSection, OutcomeSection
-from gui.widgets.fields import FieldError, format_number
+from gui.widgets.fields import format_number
 from storage.database import Database
 from storage.record import codes
 from storage.record.case_documents import (
@@ -41,17 +44,16 @@ from storage.record.case_documents import (
     load_document,
     save_document,
 )
+from storage.record.dosing import (
+    CatalogueDrug,
+    add_to_catalogue,
+    load_acknowledged,
+    load_catalogue,
+    save_acknowledged,
+    seed_catalogue,
+)
 from storage.record.rules import RecordRejected, Violation, check_case
 from storage.views.quality import document_problems
-
-
-def _list_path(path: str) -> tuple[str, int, str] | None:
-    """'complications[2].onset' -> ('complications', 2, 'onset')."""
-    head, sep, key = path.partition("].")
-    name, bracket, number = head.partition("[")
-    if not (sep and bracket and number.isdigit()):
-        return None
-    return name, int(number), key
 
 
 class CaseForm(QWidget):
@@ -68,6 +70,9 @@ class CaseForm(QWidget):
         self.problems: dict[str, list[str]] = {}
         self.read_only = False  # the database is open read-only: nothing can be saved
         self.report: Report | None = None  # where an undo step that fails later is explained
+        self._acknowledged: set[str] = set()  # dose warnings acknowledged, as stored
+        self._missing_by_section: dict[int, int] = {}
+        self._jumping = False
 
         self.title = QLabel()
         self.title.setStyleSheet("font-size: 15pt; font-weight: 600;")
@@ -76,7 +81,8 @@ class CaseForm(QWidget):
         self.quality_line = QLabel()
         self.quality_line.setWordWrap(True)
         self.quality_line.setStyleSheet("color: #a05a00;")
-        self.banner = FieldError(self)
+        self.banner = ProblemBanner(self.jump_to, self)
+        self._refused = False  # the last save was refused: the banner and the button say so
         self.save_button = QPushButton("Save case")
         self.save_button.setToolTip("Save this case (Ctrl+S)")
         self.revert_button = QPushButton("Discard changes")
@@ -117,11 +123,22 @@ class CaseForm(QWidget):
         page_layout.addStretch(1)
         self.scroll_area = QScrollArea()
         self.scroll_area.setWidgetResizable(True)
+        # The page is as wide as the form: it scrolls up and down, never sideways (no label cut).
+        self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.scroll_area.setWidget(page)
+        self.navigator = SectionNavigator([s.title for s in self.sections])
+        self.navigator.jump.connect(self.show_section)
+        self.scroll_area.verticalScrollBar().valueChanged.connect(self._follow_scroll)
+        body = QHBoxLayout()
+        body.addWidget(self.navigator)
+        body.addWidget(self.scroll_area, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(header)
         layout.addWidget(self.banner)
-        layout.addWidget(self.scroll_area, 1)
+        layout.addLayout(body, 1)
+        self._make_shortcuts()
+        self.courses.store_drug = self._store_drug
+        QApplication.instance().focusChanged.connect(partial(navigator.focus_changed, self))  # type: ignore[union-attr]
 
         self._validate_timer = QTimer(self)
         self._validate_timer.setSingleShot(True)
@@ -130,6 +147,62 @@ class CaseForm(QWidget):
         for section in self.sections:
             self._connect(section)
         self.clear()
+
+    # --- sections -------------------------------------------------------------------------
+    def _make_shortcuts(self) -> None:
+        context = Qt.ShortcutContext.WidgetWithChildrenShortcut
+        keys: list[tuple[str, Callable[[], None]]] = [
+            ("Ctrl+PgDown", lambda: self.show_section(self.current_section() + 1)),
+            ("Ctrl+PgUp", lambda: self.show_section(self.current_section() - 1)),
+        ]
+        for i in range(min(9, len(self.sections))):
+            keys.append((f"Alt+{i + 1}", partial(self.show_section, i)))
+        for key, slot in keys:
+            shortcut = QShortcut(QKeySequence(key), self)
+            shortcut.setContext(context)
+            shortcut.activated.connect(slot)
+
+    def current_section(self) -> int:
+        return max(self.navigator.currentRow(), 0)
+
+    def show_section(self, i: int) -> None:
+        """Scroll a section to the top of the page and put the focus on its first field or table."""
+        if not 0 <= i < len(self.sections):
+            return
+        section = self.sections[i]
+        self.navigator.setCurrentRow(i)
+        bar = self.scroll_area.verticalScrollBar()
+        self._jumping = True  # the navigator keeps the chosen section, also one too short to reach the top
+        bar.setValue(min(section.y(), bar.maximum()))
+        self._jumping = False
+        targets = [*section.fields.values(), *(t.table for t in section.tables.values())]
+        if targets and self.scroll_area.isEnabled():
+            first = min(targets, key=lambda w: w.mapTo(section, w.rect().topLeft()).y())
+            first.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def _follow_scroll(self, value: int) -> None:
+        """The navigator marks the section at the top of the page."""
+        if self._jumping:
+            return
+        shown = [i for i, s in enumerate(self.sections) if s.y() <= value + 40]
+        self.navigator.setCurrentRow(shown[-1] if shown else 0)
+
+    def _store_drug(self, entry: CatalogueDrug) -> list[CatalogueDrug]:
+        """Extend the study's drug catalogue (its own transaction: it is study data, not case data)."""
+        if self.read_only:
+            raise RuntimeError("the database is open read-only")
+        from storage.database import DatabaseError
+
+        try:
+            with self.db.session() as s:
+                seed_catalogue(s)
+                return add_to_catalogue(s, entry)
+        except DatabaseError as exc:
+            raise RuntimeError(str(exc)) from None
+
+    def jump_to(self, path: str) -> None:
+        """Go to the field or cell a problem's path names (a banner link)."""
+        navigator.jump_to(self, path)
 
     def _connect(self, section: sections.Section) -> None:
         for editor in section.fields.values():
@@ -149,12 +222,15 @@ class CaseForm(QWidget):
         self._set_dirty(False)
         self.save_button.setEnabled(False)
         self.revert_button.setEnabled(False)
-        self.banner.show_messages([])
+        self.banner.show_problems([])
 
     def load(self, case_id: int) -> None:
         with self.db.session() as s:
             doc = load_document(s, case_id)
             specs = load_custom_fields(s)
+            catalogue = load_catalogue(s)
+            self._acknowledged = load_acknowledged(s, case_id)
+        self.courses.catalogue = catalogue
         if self.custom.set_specs(specs):  # new editors: connect them once
             for editor in self.custom.fields.values():
                 editor.edited.connect(self._edited)
@@ -171,7 +247,7 @@ class CaseForm(QWidget):
             for key, table in section.tables.items():
                 if key != "courses":  # courses come with their drugs, below
                     table.set_rows(doc.get(key) or [])
-        self.courses.load(doc.get("courses") or [])
+        self.courses.load(doc.get("courses") or [], acknowledged=self._acknowledged)
         self._base = copy.deepcopy(doc)
         self._loading = False
         self.scroll_area.setEnabled(True)
@@ -235,37 +311,41 @@ class CaseForm(QWidget):
         for violation in check_case(case_from_document(doc, self.custom.specs)):
             problems.setdefault(violation.field, []).append(violation.rule)
         self.show_problems(problems)
-        self._set_dirty(doc != self._original or bool(unreadable))
+        self._set_dirty(doc != self._original or bool(unreadable) or self.courses.acknowledged != self._acknowledged)
         self._refresh_derived(doc)
         return problems
 
     def show_problems(self, problems: dict[str, list[str]]) -> None:
         self.problems = problems
-        placed: set[str] = set()
+        shown = {p: m for p, m in problems.items() if not navigator.being_filled(self, p)}
         for section in self.sections:
             for path, error in section.errors.items():
-                error.show_messages(problems.get(path, []))
-                if path in problems:
-                    placed.add(path)
+                error.show_messages(shown.get(path, []))
             for key, table in section.tables.items():
                 if key == "courses":
                     continue
                 cells = {}
                 for path, messages in problems.items():
-                    parsed = _list_path(path)
+                    parsed = navigator.list_path(path)
                     if parsed and parsed[0] == key:
                         cells[(parsed[1], parsed[2])] = messages
-                        placed.add(path)
                 table.show_problems(cells)
         course_problems = {p: m for p, m in problems.items() if p == "courses" or p.startswith("courses[")}
         self.courses.show_problems(course_problems)
-        placed.update(course_problems)
-        rest = [f"{path}: {m}" for path, messages in problems.items() if path not in placed for m in messages]
-        if problems:
-            count = sum(len(m) for m in problems.values())
-            self.banner.show_messages([f"{count} problem(s) to fix before this case can be saved.", *rest])
-        else:
-            self.banner.show_messages([])
+        links = [(path, f"{navigator.describe(self.sections, path)}: {m}")
+                 for path, messages in shown.items() for m in messages]
+        warnings = [("courses", w) for w in self.courses.all_warnings()] if self.case_id is not None else []
+        if not shown:
+            self._refused = False
+        self.banner.show_problems(links, refused=self._refused, warnings=warnings)
+        self.save_button.setText("Not saved — see the problems above" if self._refused and shown else "Save case")
+        self.save_button.setStyleSheet("color: #b00020; font-weight: 600;" if self._refused and shown else "")
+        by_section: dict[int, int] = {}
+        for path, messages in shown.items():
+            i = navigator.section_of(self.sections, path)
+            if i is not None:
+                by_section[i] = by_section.get(i, 0) + len(messages)
+        self.navigator.set_states(by_section, self._missing_by_section)
 
     def _refresh_derived(self, doc: Document) -> None:
         dates = document_dates(doc)
@@ -279,12 +359,22 @@ class CaseForm(QWidget):
                 target.setText(f"{label} — {sid}: no value until the dates marked in red are fixed")
                 continue
             target.setText(f"{label} — {value.explanation}")
-            if value.available:
+            if name == "EFS" and dates.best_response and dates.best_response not in codes.REMISSION:
+                parts.append("EFS NA (no CR; see efs-tf)")  # as the article and the case list print it
+            elif value.available:
                 parts.append(f"{name} {value.time():.1f} mo{'' if value.event else '+'}")
         self.endpoints_line.setText(" · ".join(p for p in [doc.get("subtype") or doc.get("diagnosis") or "", *parts] if p))
         missing = document_problems(doc) if self.case_id is not None else []
         self.quality_line.setText(f"To complete: {'; '.join(missing)}" if missing else "")
         self.quality_line.setVisible(bool(missing))
+        by_section: dict[int, int] = {}
+        for item in missing:
+            i = navigator.section_of(self.sections, navigator.MISSING_AT.get(item, ""))
+            if i is not None:
+                by_section[i] = by_section.get(i, 0) + 1
+        if by_section != self._missing_by_section:
+            self._missing_by_section = by_section
+            self.show_problems(self.problems)
         best = dates.best_response
         label = f"{best} — {codes.RESPONSE.get(best, '')}" if best else "none recorded"
         if doc.get("best_response_override"):
@@ -328,29 +418,39 @@ class CaseForm(QWidget):
         if self.case_id is None or self._original is None:
             return False
         if self.read_only:
-            self.banner.show_messages(["This database is open read-only (another Casebook window holds it); "
-                                       "nothing can be saved here."])
+            self.banner.show_notice("This database is open read-only (another Casebook window holds it); "
+                                    "nothing can be saved here.")
             return False
         self._commit_open_editors()
         self._validate_timer.stop()
+        for table in [t for section in self.sections for t in section.tables.values()] + [self.courses.drugs]:
+            table.filling = None  # saving: every row counts, also one still being filled
+        self._refused = True  # until the rules pass: the banner and the button say "Not saved"
         problems = self.validate()
         if problems:
+            QApplication.beep()
             return False
+        self._refused = False
         doc, _unreadable = self.document()
-        if doc == self._original:
+        acknowledged = set(self.courses.acknowledged)
+        if doc == self._original and acknowledged == self._acknowledged:
             return True
         try:
             with self.db.session() as s:
                 save_document(s, doc, self.case_id)
+                save_acknowledged(s, self.case_id, acknowledged)  # same transaction as the case
         except RecordRejected as exc:  # e.g. a study ID another case already has
+            self._refused = True
             self.show_problems(self._by_field(exc.violations))
             return False
         with self.db.session() as s:
             saved = load_document(s, self.case_id)
-        command = SaveCaseCommand(self.db, self.case_id, self._original, saved, self._notify, applied=True)
-        if self.report is not None:
-            command.report = self.report
-        self.undo_stack.push(command)
+        self._acknowledged = acknowledged
+        if saved != self._original:
+            command = SaveCaseCommand(self.db, self.case_id, self._original, saved, self._notify, applied=True)
+            if self.report is not None:
+                command.report = self.report
+            self.undo_stack.push(command)
         self._original = saved
         self._set_dirty(False)
         self._notify(self.case_id)

@@ -41,8 +41,10 @@ class OutcomeSection(Section):
         frame.setObjectName("derivedEndpoints")
         frame.setStyleSheet("#derivedEndpoints { background: #eef2f7; border-radius: 4px; }")
         inner = QVBoxLayout(frame)
-        inner.addWidget(QLabel("<b>Derived endpoints</b> (computed from the dates above, never typed in; "
-                               "1 month = 30.4375 days)"))
+        heading = QLabel("<b>Derived endpoints</b> (computed from the dates above, never typed in; "
+                         "1 month = 30.4375 days)")
+        heading.setWordWrap(True)
+        inner.addWidget(heading)
         self.os_label = QLabel()
         self.efs_label = QLabel()
         for label in (self.os_label, self.efs_label):

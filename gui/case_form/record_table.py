@@ -11,27 +11,30 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QKeyEvent, QKeySequence, QResizeEvent, QWheelEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QComboBox,
     QHBoxLayout,
     QHeaderView,
-    QLineEdit,
     QPushButton,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
+from gui.case_form.cell_editors import (
+    VALUE_ROLE,
+    ChoiceDelegate,
+    ExactChoiceDelegate,
+    LiveNumberDelegate,
+    TextDelegate,
+)
 from gui.widgets.fields import DATE_HINT, YES_NO, FieldError, format_date, format_number, parse_number
 from storage.record.case_documents import parse_date_text
 
-VALUE_ROLE = Qt.ItemDataRole.UserRole + 10
+ADD_ROW_KEYS = ("Ctrl+Return", "Ctrl+Enter", "Insert")
 ERROR_BRUSH = QBrush(QColor("#ffd7d7"))
 COMPUTED_BRUSH = QBrush(QColor("#eef2f7"))
 
@@ -45,39 +48,37 @@ class Column:
     width: int = 0
     compute: Callable[[dict[str, Any]], str] | None = None  # for kind "computed"
     tip: str = ""
+    match: Callable[[str], str | None] | None = None  # a code column typed as text, taken on an exact match
+    suggest: Callable[[], list[str]] | None = None  # a text column with a pop-up of names while typing
+    min_width: int = 48  # the column never gets narrower than this when the table fits its width
+    # Text typed here may stand for more of the row (a drug from the catalogue): the cells to set, or None.
+    expand: Callable[[str], dict[str, Any] | None] | None = None
 
 
-class _ChoiceDelegate(QStyledItemDelegate):
-    """A combo box over a coded list for one column."""
+class _PageTable(QTableWidget):
+    """A table inside the scrolling form: the wheel scrolls the page, never the table sideways.
 
-    def __init__(self, choices: dict[str, str], parent: QWidget) -> None:
-        super().__init__(parent)
-        self._choices = choices
+    The table scrolls up and down only when it has more rows than it shows (more than eight);
+    otherwise the wheel goes on to the form's scroll area.
+    """
 
-    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: Any) -> QWidget:
-        combo = QComboBox(parent)
-        combo.addItem("", None)
-        for code, label in self._choices.items():
-            combo.addItem(label, code)
-        return combo
+    def __init__(self, rows: int, columns: int, parent: QWidget) -> None:
+        super().__init__(rows, columns, parent)
+        self.on_resize: Callable[[], None] | None = None
 
-    def setEditorData(self, editor: QWidget, index: Any) -> None:
-        assert isinstance(editor, QComboBox)
-        editor.setCurrentIndex(max(editor.findData(index.data(VALUE_ROLE)), 0))
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.on_resize is not None:
+            self.on_resize()  # the viewport has its new width now
 
-    def setModelData(self, editor: QWidget, model: QAbstractItemModel, index: QModelIndex | QPersistentModelIndex) -> None:
-        assert isinstance(editor, QComboBox)
-        model.setData(index, editor.currentData(), VALUE_ROLE)
-        model.setData(index, editor.currentText(), Qt.ItemDataRole.DisplayRole)
-
-
-class _LiveNumberDelegate(QStyledItemDelegate):
-    """Commits every keystroke, so that computed cells (BSA, total dose) follow the typing."""
-
-    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: Any) -> QWidget:
-        editor = QLineEdit(parent)
-        editor.textEdited.connect(lambda _t: self.commitData.emit(editor))
-        return editor
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        bar = self.verticalScrollBar()
+        dy = event.angleDelta().y()
+        at_end = (dy > 0 and bar.value() <= bar.minimum()) or (dy < 0 and bar.value() >= bar.maximum())
+        if dy == 0 or bar.maximum() == 0 or at_end:
+            event.ignore()
+            return
+        super().wheelEvent(event)
 
 
 class RecordTable(QWidget):
@@ -94,7 +95,9 @@ class RecordTable(QWidget):
         self.noun = noun
         self._rows: list[dict[str, Any]] = []
         self._loading = False
-        self.table = QTableWidget(0, len(columns), self)
+        self._removed: list[tuple[int, dict[str, Any]]] = []  # rows removed by Delete, for Ctrl+Z
+        self.filling: int | None = None  # a row just added: not marked wrong until it is left
+        self.table = _PageTable(0, len(columns), self)
         self.table.setHorizontalHeaderLabels([c.header for c in columns])
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -104,27 +107,40 @@ class RecordTable(QWidget):
         )
         self.table.verticalHeader().setDefaultSectionSize(26)
         self.table.setTabKeyNavigation(False)  # Tab leaves the table and follows the form
+        # Columns share the table's width (never a horizontal scroll bar): see _fit_columns.
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         header = self.table.horizontalHeader()
-        header.setStretchLastSection(True)
+        header.setStretchLastSection(False)
         for i, column in enumerate(columns):
-            header.setSectionResizeMode(i, QHeaderView.ResizeMode.Interactive)
-            if column.width:
-                self.table.setColumnWidth(i, column.width)
-            if column.kind in ("code", "bool"):
-                self.table.setItemDelegateForColumn(i, _ChoiceDelegate(column.choices or YES_NO, self.table))
+            header.setSectionResizeMode(i, QHeaderView.ResizeMode.Fixed)
+            if column.kind == "code" and column.match is not None:
+                self.table.setItemDelegateForColumn(i, ExactChoiceDelegate(column.choices, column.match, self.table))
+            elif column.kind in ("code", "bool"):
+                self.table.setItemDelegateForColumn(i, ChoiceDelegate(column.choices or YES_NO, self.table))
             elif column.kind in ("int", "float") and live_numbers:
-                self.table.setItemDelegateForColumn(i, _LiveNumberDelegate(self.table))
+                self.table.setItemDelegateForColumn(i, LiveNumberDelegate(self.table))
+            elif column.kind != "computed":
+                self.table.setItemDelegateForColumn(i, TextDelegate(self.table, column.suggest))
             tip = column.tip or (f"Date: {DATE_HINT}" if column.kind == "date" else "")
             if tip:
                 item = self.table.horizontalHeaderItem(i)
                 if item is not None:
                     item.setToolTip(tip)
         self.table.itemChanged.connect(self._item_changed)
-        self.table.currentCellChanged.connect(lambda row, _c, _pr, _pc: self.current_row_changed.emit(row))
+        self.table.currentCellChanged.connect(self._current_cell_changed)
+        self.table.installEventFilter(self)
+        self.table.on_resize = self._fit_columns
         self.add_button = QPushButton(f"Add {noun}")
+        self.add_button.setToolTip(f"Add a {noun} (Ctrl+Enter or Insert in the table)")
         self.remove_button = QPushButton(f"Remove {noun}")
+        self.remove_button.setToolTip(f"Remove the selected {noun} (Delete in the table; Ctrl+Z brings it back)")
         self.add_button.clicked.connect(self._add_clicked)
         self.remove_button.clicked.connect(self.remove_current_row)
+        for button in (self.add_button, self.remove_button):
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # by keyboard: Insert and Delete; Tab goes on to the next field
         self.error = FieldError(self)
         buttons = QHBoxLayout()
         buttons.addWidget(self.add_button)
@@ -142,6 +158,8 @@ class RecordTable(QWidget):
         self._loading = True
         self.table.blockSignals(True)  # listeners see the new rows only once all are in
         self._rows = [copy.deepcopy(r) for r in rows]
+        self._removed.clear()
+        self.filling = None
         self.table.setRowCount(len(rows))
         for r, row in enumerate(self._rows):
             for c, column in enumerate(self.columns):
@@ -179,7 +197,10 @@ class RecordTable(QWidget):
             return None
         text = item.text()
         if column.kind == "code":
-            return item.data(VALUE_ROLE)
+            code = item.data(VALUE_ROLE)
+            if code is None and text.strip():  # typed text that is none of the choices: never guessed
+                raise ValueError(f"{text.strip()!r} is not one of: {', '.join(column.choices.values())}")
+            return code
         if column.kind == "bool":
             code = item.data(VALUE_ROLE)
             return None if code is None else code == "yes"
@@ -238,10 +259,63 @@ class RecordTable(QWidget):
         self.table.setCurrentCell(r, 0)
         self.changed.emit()
 
+    # --- keyboard ---------------------------------------------------------------------------
+    def eventFilter(self, watched: Any, event: QEvent) -> bool:
+        """On the table (not in an open editor): Insert or Ctrl+Enter adds a row, Delete removes the
+        current one, Ctrl+Z brings the last removed row back."""
+        if watched is not self.table or not isinstance(event, QKeyEvent):
+            return super().eventFilter(watched, event)
+        if event.type() not in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress):
+            return False
+        sequence = QKeySequence(event.keyCombination())
+        if sequence in [QKeySequence(k) for k in ADD_ROW_KEYS]:
+            action = self._add_clicked
+        elif event.key() == Qt.Key.Key_Delete and event.modifiers() == Qt.KeyboardModifier.NoModifier:
+            action = self.remove_current_row
+        elif event.matches(QKeySequence.StandardKey.Undo) and self._removed:
+            action = self.restore_removed_row
+        else:
+            return False
+        if event.type() == QEvent.Type.ShortcutOverride:
+            event.accept()  # the key is the table's, not a window shortcut's
+            return True
+        action()
+        return True
+
+    def _current_cell_changed(self, row: int, _column: int, previous_row: int, _previous_column: int) -> None:
+        if self.filling is not None and row != self.filling:
+            self._row_left()
+        self.current_row_changed.emit(row)
+
+    def _row_left(self) -> None:
+        """The row being filled was left: from now on its cells are checked like any other."""
+        if self.filling is not None:
+            self.filling = None
+            self.changed.emit()
+
+    def focus_left(self) -> None:
+        """Called when the focus moved out of this table (see gui.case_form.form)."""
+        self._row_left()
+
+    def _fit_columns(self) -> None:
+        """Share the table's width out in the columns' proportions: no column hides behind a scroll bar,
+        the first (identifying) one is always in view, and the last takes what is left."""
+        available = self.table.viewport().width()
+        if available <= 0:
+            return
+        wanted = [c.width or 140 for c in self.columns]
+        scale = min(1.0, available / max(sum(wanted), 1))
+        floors = [max(c.min_width, 86) if c.kind == "date" else c.min_width for c in self.columns]
+        widths = [max(floor, int(w * scale)) for floor, w in zip(floors, wanted, strict=True)]
+        widths[-1] = max(floors[-1], available - sum(widths[:-1]))
+        for i, width in enumerate(widths):
+            self.table.setColumnWidth(i, width)
+
     def _add_clicked(self) -> None:
         # The new row's first cell takes the typing at once (with the focus left on the button,
         # keys typed next went nowhere and the row stayed empty).
         self.add_row()
+        self.filling = self.table.rowCount() - 1
         self.table.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def remove_current_row(self) -> None:
@@ -249,6 +323,9 @@ class RecordTable(QWidget):
         if r < 0:
             return
         # Rows and table change together, so listeners never see one without the other.
+        removed, _bad = self.rows()
+        self._removed.append((r, removed[r]))
+        self.filling = None
         self.table.blockSignals(True)
         del self._rows[r]
         self.table.removeRow(r)
@@ -256,11 +333,35 @@ class RecordTable(QWidget):
         self._fit_height()
         self.current_row_changed.emit(self.table.currentRow())
         self.changed.emit()
+        self.error.show_messages([f"Removed {self.noun} {r + 1}; Ctrl+Z in this table brings it back."])
+
+    def restore_removed_row(self) -> None:
+        """Put the last row removed by Delete back where it was."""
+        if not self._removed:
+            return
+        r, row = self._removed.pop()
+        r = min(r, self.table.rowCount())
+        self._loading = True
+        self.table.blockSignals(True)
+        self._rows.insert(r, copy.deepcopy(row))
+        self.table.insertRow(r)
+        for c, column in enumerate(self.columns):
+            self.table.setItem(r, c, self._make_item(column, row.get(column.key)))
+        self.table.blockSignals(False)
+        self._loading = False
+        self.refresh_computed()
+        self._fit_height()
+        self.table.setCurrentCell(r, 0)
+        self.current_row_changed.emit(r)
+        self.changed.emit()
 
     def _item_changed(self, item: QTableWidgetItem) -> None:
         if self._loading:
             return
         column = self.columns[item.column()]
+        expanded = column.expand(item.text()) if column.expand is not None else None
+        if expanded:
+            self._put_cells(item.row(), expanded)
         if column.kind == "date":
             try:
                 parsed = parse_date_text(item.text())
@@ -273,6 +374,18 @@ class RecordTable(QWidget):
         self.refresh_computed()
         self.changed.emit()
 
+    def _put_cells(self, r: int, values: dict[str, Any]) -> None:
+        """Set cells in place (the edited item stays the same object: it may be mid-signal)."""
+        self._loading = True
+        for c, column in enumerate(self.columns):
+            item = self.table.item(r, c)
+            if column.key not in values or item is None:
+                continue
+            fresh = self._make_item(column, values[column.key])
+            item.setData(VALUE_ROLE, fresh.data(VALUE_ROLE))
+            item.setText(fresh.text())
+        self._loading = False
+
     def refresh_computed(self) -> None:
         self._loading = True
         for c, column in enumerate(self.columns):
@@ -281,20 +394,26 @@ class RecordTable(QWidget):
             for r in range(self.table.rowCount()):
                 item = self.table.item(r, c)
                 if item is not None:
-                    item.setText(column.compute(self.row_data(r)))
+                    text = column.compute(self.row_data(r))
+                    item.setText(text)
+                    item.setToolTip(f"{text}\n{column.tip}".strip())
         self._loading = False
 
     def _fit_height(self) -> None:
         """Show every row (up to eight; more scroll) so that the form, not each table, scrolls."""
         rows = max(self.table.rowCount(), 1)
         header = self.table.horizontalHeader().sizeHint().height()
-        scrollbar = self.table.horizontalScrollBar().sizeHint().height()
         frame = 2 * self.table.frameWidth()
-        self.table.setFixedHeight(header + 26 * min(rows, 8) + frame + scrollbar + 2)
+        self.table.setFixedHeight(header + 26 * min(rows, 8) + frame + 2)
 
     # --- problems -----------------------------------------------------------------------
     def show_problems(self, problems: dict[tuple[int, str], list[str]]) -> None:
-        """Colour the cells that break a rule and list the messages under the table."""
+        """Colour the cells that break a rule and list the messages under the table.
+
+        The row being filled (just added, not yet left) is not marked until it is left.
+        """
+        if self.filling is not None:
+            problems = {cell: m for cell, m in problems.items() if cell[0] != self.filling}
         self._loading = True
         keys = {c.key: i for i, c in enumerate(self.columns)}
         for r in range(self.table.rowCount()):

@@ -22,8 +22,10 @@ from gui.case_form.record_table import Column, RecordTable
 from gui.widgets.fields import CodeCombo, DateField, FieldError, NumberField, TextField, YesNoCombo
 from storage.record import codes
 
-TIMING = {"pre": "before salvage", "post": "after salvage"}
+TIMING = {"pre": "pre", "post": "post"}  # before / after salvage: short, the table is narrow
 GRADES = {1: "1", 2: "2", 3: "3", 4: "4", 5: "5 (death)"}
+# Prior transplants are allogeneic by definition (the section says so): no "autologous" to pick.
+ALLOGENEIC_DONOR = {code: label for code, label in codes.DONOR.items() if code != "auto"}
 
 
 class NotesField(QPlainTextEdit):
@@ -53,6 +55,8 @@ class Section(QFrame):
     def __init__(self, title: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("formSection")
+        self.title = title
+        self.labels: dict[str, str] = {}  # field labels by document path (the banner and navigator name them)
         self.setStyleSheet("#formSection { background: palette(base); border: 1px solid #d0d4da; border-radius: 6px; }")
         self.fields: dict[str, Any] = {}
         self.errors: dict[str, FieldError] = {}
@@ -86,6 +90,7 @@ class Section(QFrame):
             editor.setToolTip(tip)
         (form or self.form).addRow(label, box)
         self.fields[path] = editor
+        self.labels[path] = label
         self.errors[path] = error
         return editor
 
@@ -145,7 +150,7 @@ def status_section() -> Section:
         "prior_transplants",
         RecordTable(
             [Column("transplant_date", "Date", "date", width=120),
-             Column("donor_type", "Donor", "code", codes.DONOR)],
+             Column("donor_type", "Donor", "code", ALLOGENEIC_DONOR)],
             "prior HSCT",
         ),
         "Allogeneic HSCTs before salvage",
@@ -160,12 +165,14 @@ def response_section() -> Section:
         RecordTable(
             [
                 Column("assessed_on", "Date", "date", width=105),
-                Column("timing", "Timing", "code", TIMING, width=110),
-                Column("specimen", "Specimen", "code", codes.SPECIMEN, width=115),
-                Column("blast_percent", "Blasts %", "float", width=70),
-                Column("mrd_percent", "MRD %", "float", width=65),
-                Column("mrd_negative", "MRD neg.", "bool", width=75),
-                Column("mrd_method", "MRD method", "code", codes.MRD_METHOD, width=95),
+                Column("timing", "Timing", "code", TIMING, width=60,
+                       tip="pre = before salvage (baseline), post = after salvage (response)"),
+                Column("specimen", "Specimen", "code", {k: k for k in codes.SPECIMEN}, width=75,
+                       tip="; ".join(f"{k} = {v}" for k, v in codes.SPECIMEN.items())),
+                Column("blast_percent", "Blasts %", "float", width=65),
+                Column("mrd_percent", "MRD %", "float", width=60),
+                Column("mrd_negative", "MRD neg.", "bool", width=70),
+                Column("mrd_method", "MRD method", "code", codes.MRD_METHOD, width=90),
                 Column("response", "Response", "code", {k: k for k in codes.RESPONSE}, width=80,
                        tip="; ".join(f"{k} = {v}" for k, v in codes.RESPONSE.items())),
                 Column("note", "Note"),

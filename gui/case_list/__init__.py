@@ -1,0 +1,1 @@
+"""The case list: its table model, row texts and type-to-filter."""

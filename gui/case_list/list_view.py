@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -42,12 +42,15 @@ class CaseListWidget(QWidget):
         self.proxy.setSourceModel(self.model)
         self.proxy.rowsInserted.connect(self._rows_arrived)  # a filter typed while rows were being formatted
         self.filter_edit = QLineEdit()
-        self.filter_edit.setPlaceholderText("Filter cases: type any part of an ID, diagnosis, status, … (Ctrl+F)")
+        self.filter_edit.setPlaceholderText("Filter: any field, e.g. MLL, melphalan, a hospital number (Ctrl+F)")
+        self.filter_edit.setToolTip("Searches every field of every case, also the name and hospital number "
+                                    "(on this workstation only); identifying data found is never shown in the list")
         self.filter_edit.setClearButtonEnabled(True)
         # Filtered on every keystroke, no debounce: at 50,000 cases a keystroke takes about 20 ms
         # to the repainted list (docs/performance.md), less than a pause would add.
         self.filter_edit.textChanged.connect(self._apply_filter)
         self.count_label = QLabel()
+        self.count_label.setWordWrap(True)
         self.view = QTableView()
         self.view.setModel(self.proxy)
         self.view.horizontalHeader().setSortIndicator(m.STUDY_ID, Qt.SortOrder.AscendingOrder)
@@ -76,6 +79,7 @@ class CaseListWidget(QWidget):
         layout.addWidget(self.view, 1)
         layout.addWidget(self.count_label)
         self._selecting = False
+        self._columns_restored = False  # the user's own column widths: never resized to contents
         # The case chosen in the list: it stays chosen (and in the form) while a filter hides it.
         self._chosen: int | None = None
 
@@ -84,6 +88,13 @@ class CaseListWidget(QWidget):
         self.delete_button.setDefaultAction(delete_case)
         for button in (self.new_button, self.delete_button):
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+
+    def restore_header(self, state: QByteArray) -> None:
+        """The column widths as the user left them (per user, not per database)."""
+        header = self.view.horizontalHeader()
+        if not state.isEmpty() and header.restoreState(state):
+            header.setSortIndicator(m.STUDY_ID, Qt.SortOrder.AscendingOrder)
+            self._columns_restored = True
 
     # --- loading ---------------------------------------------------------------------------
     def show_opening(self, name: str) -> None:
@@ -96,18 +107,20 @@ class CaseListWidget(QWidget):
         if db is None:
             self.model.set_cases([])
         else:
+            from storage.views.case_search import search_fields
             from storage.views.quality import problems_by_case
             from storage.views.summaries import load_summaries
 
             with db.session() as s:
                 summaries = load_summaries(s)
                 problems = problems_by_case(s, summaries)
-            self.model.set_cases(summaries, problems)  # in study ID order, from the query
+                fields = search_fields(s)
+            self.model.set_cases(summaries, problems, fields)  # in study ID order, from the query
             header = self.view.horizontalHeader()
             column, order = header.sortIndicatorSection(), header.sortIndicatorOrder()
             if (column, order) != (m.STUDY_ID, Qt.SortOrder.AscendingOrder):
                 self.model.sort(column, order)
-            if len(summaries) <= FIT_COLUMNS_UP_TO:
+            if len(summaries) <= FIT_COLUMNS_UP_TO and not self._columns_restored:
                 self.view.resizeColumnsToContents()
                 for column in (m.DIAGNOSIS, m.STATUS):  # long texts: the tooltip and filter see all
                     self.view.setColumnWidth(column, min(self.view.columnWidth(column), 220))
@@ -118,6 +131,7 @@ class CaseListWidget(QWidget):
     def update_case(self, db: Database, case_id: int) -> None:
         """Refresh one case's row after a change (or drop it if the case is gone): no full reload."""
         from storage.record.case_documents import load_document
+        from storage.views.case_search import document_search_fields
         from storage.views.quality import document_problems
         from storage.views.summaries import summary_from_document
 
@@ -127,7 +141,7 @@ class CaseListWidget(QWidget):
         except KeyError:
             self.model.remove_case(case_id)
         else:
-            self.model.upsert_case(summary_from_document(doc), document_problems(doc))
+            self.model.upsert_case(summary_from_document(doc), document_problems(doc), document_search_fields(doc))
         self._update_count()
 
     def _apply_filter(self) -> None:
@@ -147,6 +161,10 @@ class CaseListWidget(QWidget):
         shown, total = self.proxy.rowCount(), self.model.rowCount()
         noun = "case" if total == 1 else "cases"
         text = f"{total} {noun}" if shown == total else f"{shown} of {total} {noun} shown"
+        found = self.proxy.found_outside_columns()
+        if found:  # say where, never what: a name or hospital number found stays unshown
+            text += " · found in fields that are not columns: " + "; ".join(
+                f"{sid} ({', '.join(places)})" for sid, places in found)
         self.count_label.setText(text if self.proxy.is_complete() else f"{text} so far, still filtering…")
 
     # --- selection -------------------------------------------------------------------------

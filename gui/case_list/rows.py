@@ -26,7 +26,7 @@ HEADERS = {
     BEST_RESPONSE: "Best response",
     TRANSPLANT: "HSCT after",
     OS: "OS (months)",
-    EFS: "EFS (months)",
+    EFS: "EFS (efs, months)",
     LAST_FOLLOW_UP: "Last follow-up",
     PROBLEMS: "Data problems",
 }
@@ -34,7 +34,10 @@ HEADER_TIPS = {
     TRANSPLANT: "Allogeneic HSCT after salvage (donor of the first)",
     AGE: "Age at time zero: years from the date of birth to day 1 of the first salvage course",
     OS: "Overall survival from time zero: event = death from any cause; '+' = censored at last follow-up",
-    EFS: "Event-free survival from time zero: event = relapse or death; '+' = censored at last follow-up",
+    EFS: "Event-free survival by the definition 'efs', from time zero: event = relapse or death; '+' = censored "
+         "at last follow-up. As in the article, a case without complete remission has no EFS ('NA (no CR)'); "
+         "the analysis offers 'efs-tf', which counts treatment failure as an event at day 0.",
+    DIAGNOSIS: "Diagnosis (hover for the subtype / immunophenotype)",
     PROBLEMS: "Missing or stale items to chase (hover a cell for the list)",
 }
 
@@ -67,9 +70,8 @@ class CaseRow:
         age = s.age_at_time_zero
         os_value = endpoints.derive(s, endpoints.OVERALL_SURVIVAL)
         efs_value = endpoints.derive(s, endpoints.EVENT_FREE_SURVIVAL)
-        diagnosis = s.subtype or s.diagnosis or ""
-        if s.diagnosis and s.subtype and s.diagnosis not in s.subtype:
-            diagnosis = f"{s.diagnosis} · {s.subtype}"  # e.g. "ALL · cALL"; "AML M2" says it already
+        diagnosis = s.diagnosis or ""  # the diagnosis, not the subtype (that is in the tooltip and the filter)
+        no_remission = s.best_response is not None and s.best_response not in codes.REMISSION
         response = s.best_response or ""
         if response and s.best_response_overridden:
             response += " (manual)"
@@ -86,7 +88,7 @@ class CaseRow:
             response,
             transplant,
             _endpoint_text(os_value),
-            _endpoint_text(efs_value),
+            "NA (no CR)" if no_remission else _endpoint_text(efs_value),
             s.last_follow_up.isoformat() if s.last_follow_up else NO_VALUE,
             (f"{len(problems)} problem" + ("s" if len(problems) > 1 else "")) if problems else "",
         )
@@ -100,16 +102,19 @@ class CaseRow:
             codes.RESPONSE_RANK.get(s.best_response or "", -1),
             transplant,
             os_value.days if os_value.days is not None else never,
-            efs_value.days if efs_value.days is not None else never,
+            efs_value.days if efs_value.days is not None and not no_remission else never,
             (s.last_follow_up or dt.date.max).toordinal(),
             len(problems),
         )
         self.tips: dict[int, str] = {
             OS: os_value.explanation,
-            EFS: efs_value.explanation,
-            DIAGNOSIS: codes.DIAGNOSIS.get(s.diagnosis or "", ""),
+            EFS: (f"{s.study_id}: no complete remission (best response {s.best_response}): the article gives no "
+                  f"EFS ('efs' counts relapse or death only; 'efs-tf' counts the treatment failure at day 0)"
+                  if no_remission else efs_value.explanation),
+            DIAGNOSIS: " — ".join(t for t in (codes.DIAGNOSIS.get(s.diagnosis or "", ""),
+                                              f"subtype {s.subtype}" if s.subtype else "") if t),
             BEST_RESPONSE: codes.RESPONSE.get(s.best_response or "", ""),
         }
         if problems:
             self.tips[PROBLEMS] = "\n".join(problems)
-        self.haystack = "\t".join(self.display).lower()
+        self.haystack = "\t".join((*self.display, s.subtype or "")).lower()  # the subtype: in the tooltip

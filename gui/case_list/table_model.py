@@ -64,6 +64,8 @@ class CaseTableModel(QAbstractTableModel):
         super().__init__(parent)
         self._summaries: list[CaseSummary] = []
         self._problems: dict[int, list[str]] = {}
+        # Fields that are not columns (findings, drugs, notes, name, hospital number ...): searched, never shown.
+        self._fields: dict[int, list[tuple[str, str]]] = {}
         self._rows: list[CaseRow | None] = []
         self._texts: list[str | None] = []  # each row's lowercase text for the filter, once formatted
         # After a reset, display rows are built in small batches while the window is idle, so
@@ -73,10 +75,13 @@ class CaseTableModel(QAbstractTableModel):
         self._warm_timer.timeout.connect(self._warm_up)
 
     # --- loading -------------------------------------------------------------------------
-    def set_cases(self, summaries: Sequence[CaseSummary], problems: dict[int, list[str]] | None = None) -> None:
+    def set_cases(self, summaries: Sequence[CaseSummary], problems: dict[int, list[str]] | None = None,
+                  fields: dict[int, list[tuple[str, str]]] | None = None) -> None:
+        """``fields``: every other searchable field of each case (storage.views.case_search), for the filter."""
         self.beginResetModel()
         self._summaries = list(summaries)
         self._problems = problems or {}
+        self._fields = fields or {}
         self._rows = [None] * len(self._summaries)
         self._texts = [None] * len(self._summaries)
         self.endResetModel()
@@ -99,9 +104,12 @@ class CaseTableModel(QAbstractTableModel):
         if end >= len(self._summaries):
             self._warm_timer.stop()
 
-    def upsert_case(self, summary: CaseSummary, problems: list[str]) -> None:
+    def upsert_case(self, summary: CaseSummary, problems: list[str],
+                    fields: list[tuple[str, str]] | None = None) -> None:
         """Replace one case's row (or add it) without resetting the model."""
         self._problems[summary.case_id] = problems
+        if fields is not None:
+            self._fields[summary.case_id] = fields
         row = self.row_of_case(summary.case_id)
         if row is None:
             row = len(self._summaries)
@@ -167,8 +175,20 @@ class CaseTableModel(QAbstractTableModel):
         if cached is None:
             s = self._summaries[row]
             cached = self._rows[row] = CaseRow(s, self._problems.get(s.case_id, []))
-            self._texts[row] = cached.haystack
+            extra = self._fields.get(s.case_id)
+            # The filter's text: the columns, then every other field (a separator no typed word holds).
+            self._texts[row] = cached.haystack + ("\x1f" + "\x1f".join(t for _w, t in extra).lower() if extra else "")
         return cached
+
+    def matched_outside_columns(self, row: int, words: Sequence[str]) -> list[str]:
+        """Where (never what) the typed words matched in fields that are not columns, e.g. ['Hospital number']."""
+        visible = self._row(row).haystack
+        hidden = [w for w in words if w not in visible]
+        if not hidden:
+            return []
+        from storage.views.case_search import where_matched
+
+        return where_matched(self._fields.get(self._summaries[row].case_id, []), hidden)
 
     def haystack(self, row: int) -> str:
         return self._row(row).haystack
@@ -423,7 +443,25 @@ class CaseFilterProxy(QAbstractProxyModel):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if self._source is None or not index.isValid() or index.row() >= len(self._shown):
             return None
-        return self._source.cell(self._shown[index.row()], index.column(), role)
+        row = self._shown[index.row()]
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == STUDY_ID and self._words:
+            places = self._source.matched_outside_columns(row, self._words)
+            if places:
+                return f"Found in: {', '.join(places)}"
+        return self._source.cell(row, index.column(), role)
+
+    def found_outside_columns(self, limit: int = 4) -> list[tuple[str, list[str]]]:
+        """(study ID, places) of the first shown rows that matched outside the columns."""
+        out: list[tuple[str, list[str]]] = []
+        if self._source is None or not self._words:
+            return out
+        for row in self._shown:
+            places = self._source.matched_outside_columns(row, self._words)
+            if places:
+                out.append((self._source.summary(row).study_id, places))
+                if len(out) >= limit:
+                    break
+        return out
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation == Qt.Orientation.Vertical:

@@ -1,0 +1,1 @@
+"""Data dialogs: import, export, backup and restore, freeze, audit history, verification, data quality."""

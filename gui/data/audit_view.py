@@ -170,6 +170,8 @@ def verification_text(database: Database) -> tuple[bool, str]:
         lines.append("SQLite integrity check: ok.")
         lines.append(f"Audit trail: {report.audit_entries} entries; the hash chain is intact and the trail is "
                      "append-only." if report.audit_entries is not None else "Audit trail: none yet.")
+        checked = ("Audit trail anchors", "Creation entries", "Integrity rules")  # what else was checked
+        lines += [f if f.endswith(".") else f + "." for f in report.facts if f.startswith(checked)]
     else:
         lines.append(f"{len(report.problems)} problem(s): the database may have been damaged or changed outside "
                      "Casebook. Restore a backup (File > Restore from backup) after checking.")

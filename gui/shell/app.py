@@ -17,9 +17,11 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from gui.shell.opening import create_new, make_dialogs_unattended, open_existing, take_lock
+from resources import resource_path
 
 if TYPE_CHECKING:
     from gui.shell.main_window import MainWindow
@@ -69,8 +71,12 @@ def install_excepthook() -> None:
     sys.excepthook = hook
 
 
-def ask_first_start(path: Path) -> Opened | None:
-    """No database yet: start with an empty one, or with the demo cohort."""
+def ask_first_start(path: Path, demo_path: Path | None = None) -> Opened | None:
+    """No database yet: start with an empty one at ``path``, or with the demo cohort.
+
+    The demo goes to ``demo_path`` (the default demo database unless given): ``--db NEW`` puts either
+    into the file it names, so that the first start is the same offer everywhere.
+    """
     box = QMessageBox(QMessageBox.Icon.Question, "Welcome to Casebook",
                       "Casebook keeps the case records of a study in one database file.\n\n"
                       f"There is no database yet. Start with an empty one ({path}),\n"
@@ -85,7 +91,7 @@ def ask_first_start(path: Path) -> Opened | None:
     if box.clickedButton() is demo:
         from storage.generated.demo import write_demo
 
-        demo_path = demo_database_path()
+        demo_path = demo_path or demo_database_path()
         if demo_path.exists():
             return open_existing(None, demo_path)
         db = write_demo(demo_path)
@@ -94,7 +100,7 @@ def ask_first_start(path: Path) -> Opened | None:
 
 
 def database_to_open(db_path: Path | None, last: str) -> Path | None:
-    """--db PATH (created if missing), else the last database, else the default one; None if there is none yet."""
+    """--db PATH (perhaps not there yet), else the last database, else the default one; None if there is none yet."""
     if db_path is not None:
         return Path(db_path)
     if last and Path(last).exists():
@@ -104,22 +110,15 @@ def database_to_open(db_path: Path | None, last: str) -> Path | None:
 
 
 def initial_database(db_path: Path | None, last: str, parent: QWidget | None = None) -> Opened | None | bool:
-    """--db PATH: open it, or create it empty with no questions. Otherwise the last or default database.
+    """--db PATH, else the last or default database, opened.
 
     Returns the opened database and its lock; None if it could not be opened (the user was told);
-    False if there is no database yet, so that the first-start question is due.
+    False if there is no database yet (also a --db file that does not exist), so that the first-start
+    question is due.
     """
     path = database_to_open(db_path, last)
-    if path is None:
+    if path is None or not path.exists():
         return False
-    if db_path is not None and not path.exists():
-        from storage.database import DatabaseError
-
-        try:
-            return create_new(path)
-        except DatabaseError as exc:
-            show_error(parent, "Casebook cannot create the database", str(exc))
-            return None
     return open_existing(parent, path)
 
 
@@ -189,6 +188,7 @@ def run(db_path: Path | None) -> int:
     assert isinstance(app, QApplication)
     app.setApplicationName("Casebook")
     app.setOrganizationName("Casebook")
+    app.setWindowIcon(QIcon(str(resource_path("icons", "casebook.png"))))
     install_excepthook()
     if os.environ.get(QUIT_AFTER_START):
         make_dialogs_unattended()
@@ -198,11 +198,11 @@ def run(db_path: Path | None) -> int:
     settings = Settings()
     last = "" if db_path is not None else settings.get("last_database")
     path = database_to_open(db_path, last)
-    if path is None:  # first start: the question comes before the window, which then opens with its answer
+    if path is None or not path.exists():  # first start (also --db NEW): the question comes before the window
         from storage.database import DatabaseError
 
         try:
-            opened = ask_first_start(default_database_path())
+            opened = ask_first_start(path or default_database_path(), demo_path=path if db_path else None)
         except DatabaseError as exc:
             show_error(None, "Casebook cannot create the database", str(exc))
             return 1

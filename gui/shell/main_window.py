@@ -10,9 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut, QUndoCommand, QUndoStack
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut, QShowEvent, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
-    QFileDialog,
     QInputDialog,
     QLabel,
     QMenu,
@@ -26,6 +25,8 @@ from gui.case_list.list_view import CaseListWidget
 from gui.shell.lazy_tabs import LazyTabs
 from gui.shell.opening import create_new, is_read_only, open_existing, release
 from gui.shell.settings import Settings
+from gui.widgets import file_dialogs
+from gui.widgets.screen_fit import available_area, first_size, fit_splitter, fit_window
 from gui.widgets.study_window import StudyWindow
 
 if TYPE_CHECKING:  # storage and the form are imported once a database opens (gui.shell.app paints first)
@@ -42,6 +43,7 @@ class MainWindow(StudyWindow):
         self.read_only = False
         self.lock: Any = None  # storage.safety.lock.Lock while this window may write; None: unlocked or read-only
         self.settings = settings or Settings()
+        file_dialogs.use_store(self.settings.store)  # last folder used: a per-user setting
         self.undo_stack = QUndoStack(self)
         self.case_list = CaseListWidget()
         self.form: CaseForm | None = None
@@ -60,10 +62,14 @@ class MainWindow(StudyWindow):
         self.case_list.case_selected.connect(self._case_selected)
         self.case_list.view.doubleClicked.connect(lambda _i: self.form.focus_first_field() if self.form else None)
         self.undo_stack.indexChanged.connect(self._update_status)
-        self.resize(1500, 900)
+        # Never larger than the screen: a ward screen is often 1366×768; a geometry saved on a larger
+        # screen is clamped to this one (gui.widgets.screen_fit).
+        self.resize(first_size(available_area(self)))
         geometry = self.settings.get("geometry")
         if not geometry.isEmpty():
             self.restoreGeometry(geometry)
+        fit_window(self)
+        self.case_list.restore_header(self.settings.get("case_list_header"))
         self.set_database(db, lock)
         window_state = self.settings.get("window_state")
         if not window_state.isEmpty():
@@ -73,10 +79,10 @@ class MainWindow(StudyWindow):
     def restore_splitter(self) -> None:
         """The list / form split as last left (again once the form exists, if the database opened later)."""
         splitter_state = self.settings.get("splitter_state")
-        if not splitter_state.isEmpty():
-            self.splitter.restoreState(splitter_state)
-        else:
-            self.splitter.setSizes([640, 860])
+        if splitter_state.isEmpty() or not self.splitter.restoreState(splitter_state):
+            width = max(self.splitter.width(), self.width())
+            self.splitter.setSizes([width * 7 // 20, width - width * 7 // 20])  # list 35 %, form 65 %
+        QTimer.singleShot(0, lambda: fit_splitter(self.splitter))  # once laid out: no pane below its minimum
 
     # --- actions and menus -------------------------------------------------------------------
     def _action(self, text: str, slot: object, shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None, tip: str = "") -> QAction:
@@ -118,6 +124,7 @@ class MainWindow(StudyWindow):
     def _make_menus(self) -> None:
         from gui.shell import menus as menu_extensions
 
+        keys = QKeySequence.StandardKey
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
         file_menu.addActions([self.new_db_action, self.open_db_action])
@@ -142,6 +149,10 @@ class MainWindow(StudyWindow):
         if tools_menu.actions():
             bar.addMenu(tools_menu)
         help_menu = bar.addMenu("&Help")
+        self.guide_action = self._action("User &guide", self.open_guide, keys.HelpContents,
+                                         "The user guide, at the chapter of what you are doing (F1)")
+        self.guide_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        help_menu.addAction(self.guide_action)
         help_menu.addAction(self._action("&About Casebook", self._about))
         toolbar = self.addToolBar("Main")
         toolbar.setObjectName("mainToolbar")
@@ -192,6 +203,7 @@ class MainWindow(StudyWindow):
         for action in (self.new_case_action, self.delete_case_action, self.save_case_action):
             action.setEnabled(db is not None and not self.read_only)
         self.case_list.reload(db)
+        self.case_list.view.setFocus(Qt.FocusReason.OtherFocusReason)  # the keyboard starts in the list
         self._update_title()
         self._update_status()
         if db is not None and db.upgraded_from:
@@ -207,7 +219,7 @@ class MainWindow(StudyWindow):
     def new_database(self) -> None:
         if not self._confirm_leave_form():
             return
-        path, _ = QFileDialog.getSaveFileName(self, "New Casebook database", "casebook.db", FILE_FILTER)
+        path, _ = file_dialogs.save_file_name(self, "New Casebook database", "casebook.db", FILE_FILTER)
         if not path:
             return
         from storage.database import DatabaseError
@@ -218,7 +230,7 @@ class MainWindow(StudyWindow):
             QMessageBox.critical(self, "Cannot create the database", str(exc))
 
     def open_database_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open a Casebook database", "", FILE_FILTER)
+        path, _ = file_dialogs.open_file_name(self, "Open a Casebook database", FILE_FILTER)
         if path:
             self.open_path(Path(path))
 
@@ -414,9 +426,19 @@ class MainWindow(StudyWindow):
         undo = f" · {steps} change(s) can be undone" if steps else ""
         self.status_label.setText(f"{self.db.path}{undo}")
 
-    def _about(self) -> None:
-        QMessageBox.about(self, "About Casebook", "Casebook: case records and survival analysis for a "
-                          "retrospective clinical case cohort. Works offline; your data stays in the database file.")
+    def open_guide(self) -> QWidget:
+        from gui.shell.help import open_guide
+
+        return open_guide(self)
+
+    def _about(self) -> QWidget:
+        from gui.shell.help import open_about
+
+        return open_about(self)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        fit_window(self)  # the frame (title bar, borders) is known only now
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self._confirm_leave_form():
@@ -425,6 +447,7 @@ class MainWindow(StudyWindow):
         self.settings.set("geometry", self.saveGeometry())
         self.settings.set("splitter_state", self.splitter.saveState())
         self.settings.set("window_state", self.saveState())
+        self.settings.set("case_list_header", self.case_list.view.horizontalHeader().saveState())
         self.settings.sync()
         if self.db is not None:
             self.db.close()

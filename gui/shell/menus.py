@@ -103,12 +103,10 @@ def _backup_now(w: StudyWindow) -> None:
 def _save_copy(w: StudyWindow) -> None:
     if w.db is None:
         return
-    from PySide6.QtWidgets import QFileDialog
-
+    from gui.widgets.file_dialogs import save_file_name
     from storage.safety.backup import BackupError, copy_database
 
-    suggested = str(w.db.path.with_name(w.db.path.stem + "-copy.db"))
-    path, _ = QFileDialog.getSaveFileName(w, "Save a backup copy", suggested, "Casebook database (*.db)")
+    path, _ = save_file_name(w, "Save a backup copy", w.db.path.stem + "-copy.db", "Casebook database (*.db)")
     if not path:
         return
     try:

@@ -1,6 +1,7 @@
 """Window preferences in one QSettings wrapper: typed keys with defaults, unknown keys refused.
 
-Only how the window looks and which files were open live here; never patient data.
+Only how the window looks and which files were open live here; never patient data. These are the
+user's settings (QSettings per user account), the same whichever database is open.
 """
 
 from __future__ import annotations
@@ -26,8 +27,10 @@ KEYS: dict[str, Key] = {
         Key("geometry", QByteArray, QByteArray()),
         Key("window_state", QByteArray, QByteArray()),
         Key("splitter_state", QByteArray, QByteArray()),
+        Key("case_list_header", QByteArray, QByteArray()),  # the case list's column widths and order
         Key("recent_files", list, []),
         Key("last_database", str, ""),
+        Key("last_folder", str, ""),  # where file dialogs start (gui.widgets.file_dialogs)
     )
 }
 
@@ -37,6 +40,11 @@ class Settings:
 
     def __init__(self, store: QSettings | None = None) -> None:
         self._store = store if store is not None else QSettings("Casebook", "Casebook")
+
+    @property
+    def store(self) -> QSettings:
+        """The QSettings behind this wrapper (gui.widgets.file_dialogs keeps its last folder there)."""
+        return self._store
 
     @staticmethod
     def _key(name: str) -> Key:

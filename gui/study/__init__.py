@@ -1,0 +1,1 @@
+"""Study set-up dialogs: the investigator's own custom fields."""

@@ -1,0 +1,1 @@
+"""The Timeline tab: the patient timeline and the swimmer plot."""

@@ -32,16 +32,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from analysis.rendering.figure_files import timeline_kind_figure
+from analysis.rendering.figure_style import FigureStyle, axis_ticks
+from analysis.rendering.journal_files import save_journal_figure
 from analysis.rendering.timeline_figures import (
     DrawnPlot,
     PickTarget,
     draw_patient_timeline,
     draw_swimmer_plot,
-    save_figure,
     style,
-    swimmer_figure,
-    timeline_figure,
 )
+from gui.widgets.figure_format.dialog import TIMELINE_SECTIONS, FormatFigureDialog
+from gui.widgets.figure_format.keeper import keeper_for
 from storage.database import Database
 from storage.views.timelines import CaseTimeline, count_cases, load_timelines
 
@@ -117,8 +119,15 @@ class TimelineTab(QWidget):
         self.axis.setToolTip("Time zero is day 1 of the first salvage course; 1 month = 30.4375 days")
         self.range = QComboBox()
         self.range.addItems([AROUND_SALVAGE, WHOLE_HISTORY])
+        self.style_keeper = keeper_for(database)  # the study's figure style, shared with the Analysis tab
+        self.format_dialog: FormatFigureDialog | None = None
+        self.format_button = QPushButton("Format figure…")
+        self.format_button.setToolTip("Title, font, width, dpi and caption of the exported figure; the preview "
+                                      "follows each change")
+        self.format_button.clicked.connect(self.format_figure)
         self.export_button = QPushButton("Export figure…")
-        self.export_button.setToolTip("Save the figure journal-sized as PNG (300 dpi), SVG or PDF")
+        self.export_button.setToolTip("Save the figure in the study's figure style: PDF or EPS (TrueType fonts), "
+                                      "SVG (text kept), TIFF or PNG at the style's dpi")
         for box in (self.view, self.axis, self.range):
             box.currentIndexChanged.connect(self._controls_changed)
         self.export_button.clicked.connect(self.export_dialog)
@@ -132,6 +141,7 @@ class TimelineTab(QWidget):
         controls.addStretch(1)
         self.toolbar = _Toolbar(self.canvas, self, coordinates=False)  # type: ignore[no-untyped-call]
         controls.addWidget(self.toolbar)
+        controls.addWidget(self.format_button)
         controls.addWidget(self.export_button)
 
         self.scroll_area = QScrollArea()
@@ -199,6 +209,9 @@ class TimelineTab(QWidget):
             ax = self.figure.add_subplot(1, 1, 1)
             if self.showing_swimmer:
                 self.drawn = draw_swimmer_plot(ax, shown, marker_scale=SCREEN_MARKER_SCALE)
+                left, right = ax.get_xlim()
+                ax.set_xticks(axis_ticks(FigureStyle(), "months", right / 1.02)[0])  # 12-month steps, as exported
+                ax.set_xlim(left, right)
                 per_lane = 26
             else:
                 self.drawn = draw_patient_timeline(ax, shown, calendar=self.calendar, xlim=self.xlim,
@@ -210,6 +223,8 @@ class TimelineTab(QWidget):
         self.canvas.setMinimumHeight(160 + per_lane * len(self.drawn.lanes))
         self.caption.setText(self.drawn.caption + note)
         self.canvas.draw_idle()  # type: ignore[no-untyped-call]
+        if self.format_dialog is not None and self.format_dialog.isVisible():
+            self.format_dialog.refresh_preview()  # the dialog formats the view on screen
 
     # -- hover and click -----------------------------------------------------------------------
 
@@ -239,27 +254,43 @@ class TimelineTab(QWidget):
 
     # -- export --------------------------------------------------------------------------------
 
-    def export_figure(self, path: Path | str, dpi: float = 300.0) -> Path:
-        """Save the current view as a journal-sized figure (PNG, SVG or PDF by suffix)."""
+    def render_figure(self, figure_style: FigureStyle) -> Figure:
+        """The current view as a file will hold it: the style's width, font, title; the caption only if asked."""
         shown, _ = self._shown()
-        if self.showing_swimmer:
-            fig, _drawn = swimmer_figure(shown)
-        else:
-            fig, _drawn = timeline_figure(shown, calendar=self.calendar, xlim=self.xlim)
-        return save_figure(fig, path, dpi=dpi)
+        kind = "swimmer" if self.showing_swimmer else "timeline"
+        fig, _caption = timeline_kind_figure(kind, shown, figure_style, calendar=self.calendar, xlim=self.xlim)
+        return fig
+
+    def format_figure(self) -> FormatFigureDialog:
+        if self.format_dialog is None:
+            self.format_dialog = FormatFigureDialog(self.style_keeper, self.render_figure, sections=TIMELINE_SECTIONS,
+                                                    default_name="swimmer_plot" if self.showing_swimmer
+                                                    else "patient_timeline", parent=self)
+        self.format_dialog.refresh_preview()
+        self.format_dialog.show()
+        self.format_dialog.raise_()
+        return self.format_dialog
+
+    def export_figure(self, path: Path | str, dpi: int | None = None) -> Path:
+        """Save the current view in the study's figure style (PDF, EPS, SVG, TIFF or PNG by suffix)."""
+        figure_style = self.style_keeper.style
+        return save_journal_figure(self.render_figure(figure_style), path, int(dpi or figure_style.dpi))
 
     def export_dialog(self) -> None:
-        default = "swimmer_plot.png" if self.showing_swimmer else "patient_timeline.png"
+        default = "swimmer_plot.pdf" if self.showing_swimmer else "patient_timeline.pdf"
         start = str(Path(self.database.path).parent / default)
         path, chosen = QFileDialog.getSaveFileName(self, "Export figure", start, ";;".join(EXPORT_FILTERS))
         if not path:
             return
         target = Path(path)
-        if target.suffix.lower() not in EXPORT_FILTERS.values():
-            target = target.with_suffix(EXPORT_FILTERS.get(chosen, ".png"))
+        if target.suffix.lower() not in (*EXPORT_FILTERS.values(), ".tif"):
+            target = target.with_suffix(EXPORT_FILTERS.get(chosen, ".pdf"))
         try:
             written = self.export_figure(target)
         except (OSError, ValueError) as error:
             QMessageBox.warning(self, "Export failed", f"The figure could not be saved:\n{error}")
             return
-        self.details.setText(f"Saved {written} (300 dpi, journal width 174 mm).")
+        s = self.style_keeper.style
+        raster = f", {s.dpi} dpi" if target.suffix.lower() in (".png", ".tif", ".tiff") else ""
+        caption = "caption in the image" if s.caption else "caption not in the image (it is shown below the plot)"
+        self.details.setText(f"Saved {written} ({s.timeline_width_mm:g} mm wide{raster}; {caption}).")

@@ -1,0 +1,1 @@
+"""Generated data: the demo cohort and synthetic cohorts for the benchmarks."""

@@ -9,6 +9,7 @@ represented by their first (or best) instance; the long export holds all of them
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +35,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 KINDS = {
     "text": "text", "date": "date (YYYY-MM-DD)", "int": "whole number", "float": "number",
+    "percent": "percent, 0 to 100 (85, 85% or a percent-formatted cell)",
     "code": "code", "yesno": "yes/no", "list": f"list, items separated by '{LIST_SEPARATOR.strip()}'",
     "datelist": f"dates separated by '{LIST_SEPARATOR.strip()}'",
 }
@@ -235,7 +237,7 @@ COLUMNS: tuple[TemplateColumn, ...] = (
            "courses[0].start_date"),
     _field("height_cm", "float", "height (cm) at the first course", _course, path="courses[0].height_cm"),
     _field("weight_kg", "float", "weight (kg) at the first course", _course, path="courses[0].weight_kg"),
-    _field("bm_blasts_pre", "float", "bone-marrow blasts (%) before salvage", _pre_assessment, "blast_percent",
+    _field("bm_blasts_pre", "percent", "bone-marrow blasts (%) before salvage", _pre_assessment, "blast_percent",
            "assessments[0].blast_percent"),
     TemplateColumn("best_response", "code", "best response after salvage (from the assessments)", _best,
                    _put(_best_assessment, "response"), codes=C.RESPONSE, paths=("assessments[1].response",),
@@ -320,6 +322,17 @@ def parse_date(value: Any, date_format: str | None) -> dt.date:
     return date
 
 
+EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial 1 = 1900-01-01 (Excel's phantom 1900-02-29 included)
+SERIAL_RANGE = (18264, 73050)  # 1950-01-01 .. 2099-12-31: a plain number outside it is no serial date
+
+
+def excel_serial_date(value: float) -> dt.date | None:
+    """The date of an Excel serial day number (as a CSV of an Excel sheet writes it), or None."""
+    if not float(value).is_integer() or not SERIAL_RANGE[0] <= value <= SERIAL_RANGE[1]:
+        return None
+    return EXCEL_EPOCH + dt.timedelta(days=int(value))
+
+
 def read_date(value: Any, date_format: str | None) -> dt.date:  # without the plausibility check
     if isinstance(value, dt.datetime):
         if value.time() != dt.time(0, 0):
@@ -327,34 +340,56 @@ def read_date(value: Any, date_format: str | None) -> dt.date:  # without the pl
         return value.date()
     if isinstance(value, dt.date):
         return value
-    if isinstance(value, int | float):
-        raise ValueError("is a number, not a date (format the cell as a date, or write YYYY-MM-DD)")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        serial = excel_serial_date(value)
+        if serial is None:
+            raise ValueError("is a number, not a date (format the cell as a date, or write YYYY-MM-DD)")
+        return serial
     text = str(value).strip()
     if len(text) == 10 and text[4] == "-" and text[7] == "-":
         try:
             return dt.date.fromisoformat(text)
         except ValueError:
             raise ValueError("is not a valid date (YYYY-MM-DD)") from None
+    if text.isdigit() and len(text) == 5:
+        serial = excel_serial_date(int(text))
+        if serial is not None:
+            return serial
     if date_format:
         try:
             return dt.datetime.strptime(text, date_format).date()
         except ValueError:
             raise ValueError(f"is not a date in the format {date_format} or YYYY-MM-DD") from None
-    raise ValueError("is not a date in the form YYYY-MM-DD; for another format state it (--date-format, "
-                     "e.g. %d.%m.%Y), since 03/04/2019 could be March or April")
+    raise ValueError("is not a date in the form YYYY-MM-DD; for another format state it ([[date-format]]), "
+                     "since 03/04/2019 could be March or April")
 
 
-def _parse_number(value: Any) -> float:
+_DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
+_GERMAN_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+,\d+$")
+
+
+def number_from_text(text: str) -> float:
+    """A number as typed in an English or a German sheet: 19.5, 19,5 or 1.234,5; ValueError if not."""
+    text = text.strip().replace("\u00a0", "").replace(" ", "")
+    if _DECIMAL_COMMA.match(text):
+        text = text.replace(",", ".")
+    elif _GERMAN_THOUSANDS.match(text):
+        text = text.replace(".", "").replace(",", ".")
+    return float(text)
+
+
+def _parse_number(value: Any, percent: bool = False) -> float:
     if isinstance(value, bool):
         raise ValueError("is not a number")
     if isinstance(value, int | float):
         return float(value)
     text = str(value).strip()
+    if percent and text.endswith("%"):  # "85%", or a percent-formatted cell as table_files reads it
+        text = text[:-1]
     try:
-        number = float(text)
+        number = number_from_text(text)
     except ValueError:
-        hint = " (use a decimal point, not a comma)" if "," in text else ""
-        raise ValueError(f"is not a number{hint}") from None
+        raise ValueError("is not a number") from None
     if number != number or number in (float("inf"), float("-inf")):
         raise ValueError("is not a finite number")
     return number
@@ -402,8 +437,8 @@ def parse_cell(column: TemplateColumn, value: Any, date_format: str | None) -> A
         return parse_date(value, date_format)
     if kind == "int":
         return _parse_int(value)
-    if kind == "float":
-        return _parse_number(value)
+    if kind in ("float", "percent"):
+        return _parse_number(value, percent=kind == "percent")
     if kind == "code":
         assert column.codes is not None
         return parse_code(value, column.codes)

@@ -246,7 +246,9 @@ def write_long(out: Path, tables: dict[str, Table], fmt: str, about: list[str]) 
             names.append(f"{name}.csv")
             _write_csv(built / names[-1], header, rows)
         _write_text(built / "about.txt", about)
-        os.replace(built, out)  # onto a missing or empty folder, in one step
+        if out.is_dir():
+            out.rmdir()  # empty (checked above); Windows cannot rename a folder onto another
+        os.replace(built, out)  # the whole folder appears in one step
     return [*(out / n for n in names), out / "about.txt"]
 
 

@@ -12,90 +12,23 @@ import gc
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from storage.database import Database
 from storage.interchange import case_template as tpl
-from storage.interchange.bulk_insert import CaseRows, flatten, insert_cases
-from storage.interchange.table_files import Problem, RawTable, UnreadableFile, read_table
-from storage.record.models import Case, CustomField, CustomValue, SalvageCourse
-from storage.record.rules import check_case, custom_value_problem, same_study_id, shown_as, study_id_key
+from storage.interchange.bulk_insert import flatten, insert_cases
+from storage.interchange.import_plan import ImportOptions as ImportOptions  # re-exported for callers
+from storage.interchange.import_plan import ImportPlan, ImportReport, Progress, load_existing
+from storage.interchange.row_building import build_row, map_columns, shown
+from storage.interchange.table_files import Problem, UnreadableFile, read_table
+from storage.record.models import Case
+from storage.record.rules import check_case, shown_as, study_id_key
 from storage.safety.audit import REASON_KEY
-
-Progress = Callable[[int, int, str], None]  # (done, total, what is happening)
-WORD_BOOLEANS = frozenset({"yes", "no", "y", "n", "true", "false", "ja", "nein"})
-
-
-@dataclass(frozen=True)
-class ImportOptions:
-    add_fields: bool = False  # unknown columns become custom fields (type inferred)
-    date_format: str | None = None  # e.g. "%d.%m.%Y"; ISO and real spreadsheet dates always work
-    update_existing: bool = False  # a study ID already in the database updates that case
-    dry_run: bool = False  # check and report only
-
-
-@dataclass(frozen=True)
-class NewField:
-    name: str
-    kind: str
-    choices: tuple[str, ...] = ()
-
-
-@dataclass
-class ImportReport:
-    path: Path
-    header: list[str] = field(default_factory=list)
-    rows: list[list[Any]] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    new_fields: list[NewField] = field(default_factory=list)
-    created: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    written: bool = False
-    backup: Path | None = None
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    def problem_cells(self) -> dict[tuple[int, str | None], list[str]]:
-        """Problems by (row, column) for a preview to highlight; row 0 is the header."""
-        cells: dict[tuple[int, str | None], list[str]] = {}
-        for p in self.problems:
-            cells.setdefault((p.row or 0, p.column), []).append(p.rule)
-        return cells
-
-    def summary(self) -> str:
-        if self.problems:
-            return f"{len(self.problems)} problem(s) in {self.path.name}; nothing was imported."
-        fields = f", {len(self.new_fields)} new custom field(s)" if self.new_fields else ""
-        verb = "imported" if self.written else "would be imported (dry run: nothing written)"
-        return f"{len(self.created)} new and {len(self.updated)} updated case(s) {verb}{fields}."
-
-
-@dataclass
-class _Columns:
-    template: dict[int, tpl.TemplateColumn] = field(default_factory=dict)
-    custom: dict[int, CustomField] = field(default_factory=dict)
-    study_id: int | None = None
-    # Transient stand-ins of existing custom fields for new cases, so that building a new case
-    # never pulls it into the session through the field's list of values.
-    stand_ins: dict[int, CustomField] = field(default_factory=dict)
-
-    def custom_for(self, i: int, new_case: bool) -> CustomField:
-        real = self.custom[i]
-        if not new_case or real.id is None:
-            return real
-        if real.id not in self.stand_ins:
-            self.stand_ins[real.id] = CustomField(id=real.id, name=real.name, kind=real.kind, choices=real.choices)
-        return self.stand_ins[real.id]
-
 
 _DATE_CODES = {"d": "day", "j": "day", "m": "month", "b": "month", "B": "month", "y": "year", "Y": "year",
                "a": "weekday", "A": "weekday"}
@@ -106,183 +39,39 @@ def date_format_problem(date_format: str | None) -> str | None:
     """Why a stated date format cannot be used (checked before any row is read), or None."""
     if not date_format:
         return None
-    shown = f"the date format {date_format!r}"
+    named = f"the date format {date_format!r}"
     found = re.findall(r"%(.?)", date_format.replace("%%", ""))
     for code in found:
         if code in _TIME_CODES:
-            return f"{shown} has a time of day (%{code}); give the date part only, e.g. %d.%m.%Y"
+            return f"{named} has a time of day (%{code}); give the date part only, e.g. %d.%m.%Y"
         if code not in _DATE_CODES:
-            return (f"{shown} has %{code}, which is not a date code; use %d (day), %m or %b (month) and %Y or %y "
+            return (f"{named} has %{code}, which is not a date code; use %d (day), %m or %b (month) and %Y or %y "
                     "(year), e.g. %d.%m.%Y")
     parts = {_DATE_CODES[code] for code in found}
     if "year" not in parts:
-        return f"{shown} has no year (%Y or %y): every date would fall in 1900"
+        return f"{named} has no year (%Y or %y): every date would fall in 1900"
     if "day" not in parts or ("month" not in parts and "j" not in found):
-        return f"{shown} has no {'day (%d)' if 'day' not in parts else 'month (%m)'}: every date would be guessed"
+        return f"{named} has no {'day (%d)' if 'day' not in parts else 'month (%m)'}: every date would be guessed"
     return None
-
-
-def _infer_kind(values: list[Any], date_format: str | None) -> NewField | None:
-    present = [v for v in values if not tpl.is_blank(v)]
-
-    def all_ok(parse: Callable[[Any], object]) -> bool:
-        try:
-            for v in present:
-                parse(v)
-        except ValueError:
-            return False
-        return True
-
-    if not present:
-        return None
-    if all(str(v).strip().lower() in WORD_BOOLEANS for v in present):
-        return NewField("", "yesno")
-    if all_ok(lambda v: tpl.read_date(v, date_format)):  # an implausible date is refused later, as a date
-        return NewField("", "date")
-    if all_ok(lambda v: tpl.parse_cell(tpl.BY_NAME["height_cm"], v, None)):
-        return NewField("", "number")
-    distinct = list(dict.fromkeys(str(v).strip() for v in present))
-    if len(distinct) <= 12 and len(present) >= 2 * len(distinct):
-        return NewField("", "choice", tuple(distinct))
-    return NewField("", "text")
-
-
-def _map_columns(session: Session, table: RawTable, options: ImportOptions, report: ImportReport) -> _Columns:
-    existing = {f.name.lower(): f for f in session.scalars(select(CustomField))}
-    mapped = _Columns()
-    seen: dict[str, int] = {}
-    for i, raw in enumerate(table.header):
-        name = raw.strip()
-        key = name.lower()
-        if not name:
-            if any(not tpl.is_blank(row[i]) for row in table.rows):
-                report.problems.append(Problem(None, f"#{i + 1}", None, "this column has values but no name"))
-            continue
-        if key in seen:
-            report.problems.append(Problem(None, name, None, f"the column appears twice (columns {seen[key] + 1} "
-                                           f"and {i + 1})"))
-            continue
-        seen[key] = i
-        if key in tpl.BY_NAME:
-            column = tpl.BY_NAME[key]
-            if column.name == "study_id":
-                mapped.study_id = i
-            if not column.derived:
-                mapped.template[i] = column
-        elif key in existing:
-            mapped.custom[i] = existing[key]
-        elif not options.add_fields:
-            report.problems.append(Problem(None, name, None, "unknown column: not in the case template and not a "
-                                           "custom field (rename it, or add it as a custom field: --add-fields)"))
-        elif len(name) > 60:
-            report.problems.append(Problem(None, name, None, "a custom field name can have at most 60 characters"))
-        else:
-            guess = _infer_kind([row[i] for row in table.rows], options.date_format) or NewField("", "text")
-            new = NewField(name, guess.kind, guess.choices)
-            report.new_fields.append(new)
-            mapped.custom[i] = CustomField(name=name, kind=new.kind, choices="\n".join(new.choices) or None)
-    if mapped.study_id is None and table.header:
-        report.problems.append(Problem(None, "study_id", None, "the file has no study_id column"))
-    return mapped
-
-
-def _custom_text(custom: CustomField, value: Any, date_format: str | None) -> str | None:
-    if tpl.is_blank(value):
-        return None
-    if custom.kind == "date":
-        return tpl.parse_date(value, date_format).isoformat()
-    if custom.kind == "number":
-        return tpl.number_text(tpl.parse_cell(tpl.BY_NAME["height_cm"], value, None))
-    if custom.kind == "yesno":
-        return "yes" if tpl.parse_yesno(value) else "no"
-    text = tpl.unneutralise(tpl.cell_text(value).strip())
-    problem = custom_value_problem(custom, text)
-    if problem:
-        raise ValueError(problem.removeprefix(f"{custom.name} "))
-    return text
-
-
-def _set_custom(case: Case, custom: CustomField, text: str | None) -> None:
-    current = next((v for v in case.custom_values if v.field is custom), None)
-    if current is not None:
-        if text is None:
-            case.custom_values.remove(current)
-        else:
-            current.value = text
-    elif text is not None:
-        case.custom_values.append(CustomValue(field=custom, value=text))
 
 
 def _study_id(value: Any) -> str:
     return tpl.unneutralise(tpl.cell_text(value).strip())  # an export wrote '-P02 for -P02, as for all text
 
 
-def _shown(value: Any) -> str:
-    return tpl.cell_text(value)
-
-
-def _build_row(case: Case, number: int, row: list[Any], columns: _Columns, options: ImportOptions,
-               problems: list[Problem], new_case: bool) -> None:
-    values: dict[str, Any] = {}
-    cells: dict[str, Any] = {}
-    for i, column in columns.template.items():
-        if column.name == "study_id":
-            continue
-        cells[column.name] = row[i]
-        try:
-            values[column.name] = tpl.parse_cell(column, row[i], options.date_format)
-        except ValueError as exc:
-            problems.append(Problem(number, column.name, _shown(row[i]), f"{_shown(row[i])!r} {exc}"))
-    for name, rule in tpl.put_values(case, values):  # every record found once, before anything is written
-        problems.append(Problem(number, name, _shown(cells[name]), rule))
-    for i in columns.custom:
-        custom = columns.custom_for(i, new_case)
-        try:
-            _set_custom(case, custom, _custom_text(custom, row[i], options.date_format))
-        except ValueError as exc:
-            problems.append(Problem(number, custom.name, _shown(row[i]), f"{_shown(row[i])!r} {exc}"))
-    names = {c.name: i for i, c in columns.template.items()}
-    if "prior_hsct_count" in names and "prior_hsct_dates" in names:
-        try:
-            stated = tpl.parse_cell(tpl.BY_NAME["prior_hsct_count"], row[names["prior_hsct_count"]], None)
-        except ValueError:
-            stated = None  # reported above
-        if stated is not None and len(case.prior_transplants) > stated:
-            problems.append(Problem(number, "prior_hsct_dates", _shown(row[names["prior_hsct_dates"]]),
-                                    f"lists more dates than prior_hsct_count ({stated})"))
-
-
-def _load_existing(session: Session, keys: list[str], full: bool) -> dict[str, list[Case]]:
-    """The stored cases by study_id_key (several if the database already holds, e.g., both X1 and x1)."""
-    found: dict[str, dict[int, Case]] = {}
-    for start in range(0, len(keys), 500):
-        chunk = set(keys[start:start + 500])
-        query = select(Case).where(same_study_id(chunk))
-        if full:
-            query = query.options(*(selectinload(getattr(Case, rel)) for rel in (
-                "identity", "findings", "prior_transplants", "assessments", "transplants", "complications",
-                "subsequent_therapies", "relapses", "death", "custom_values")),
-                selectinload(Case.courses).selectinload(SalvageCourse.drugs))
-        for case in session.scalars(query):
-            key = study_id_key(case.study_id)
-            if key in chunk:
-                found.setdefault(key, {})[case.id] = case
-    return {key: list(cases.values()) for key, cases in found.items()}
-
-
-@dataclass
-class ImportPlan:
-    report: ImportReport
-    updated: list[Case] = field(default_factory=list)  # existing cases, changed in the session
-    new: list[CaseRows] = field(default_factory=list)  # new cases, checked and flattened
-    new_fields: list[CustomField] = field(default_factory=list)
-
-
 def plan_import(session: Session, path: Path, options: ImportOptions, progress: Progress | None = None) -> ImportPlan:
     """Read, build and check every row without writing anything."""
+    from storage.interchange.long_files import is_long
+
+    if is_long(Path(path)) and options.mapping is None:
+        from storage.interchange.long_import import plan_long_import
+
+        return plan_long_import(session, path, options, progress)
     report = ImportReport(Path(path))
     plan = ImportPlan(report)
-    bad_format = date_format_problem(options.date_format)
+    mapping = options.mapping
+    date_format = options.date_format or (mapping.date_format if mapping else None)
+    bad_format = date_format_problem(date_format)
     if bad_format:
         report.problems.append(Problem(None, None, None, bad_format))
         return plan
@@ -293,7 +82,8 @@ def plan_import(session: Session, path: Path, options: ImportOptions, progress: 
         return plan
     report.header, report.rows = table.header, table.rows
     report.problems.extend(table.problems)
-    columns = _map_columns(session, table, options, report)
+    columns = map_columns(session, table, mapping, options.add_fields, date_format, report.problems,
+                          report.new_fields)
     rows = [(i + 1, row) for i, row in enumerate(table.rows) if not all(tpl.is_blank(v) for v in row)]
     if not rows:
         report.problems.append(Problem(None, None, None, "the file has a header but no case rows"))
@@ -301,19 +91,20 @@ def plan_import(session: Session, path: Path, options: ImportOptions, progress: 
     if columns.study_id is None or not rows:
         return plan
     sid_at = columns.study_id
+    sid_column = columns.header[sid_at]
     first_row: dict[str, tuple[int, str]] = {}  # by study_id_key: any letter case, invisible characters ignored
     for number, row in rows:
         sid = _study_id(row[sid_at])
         key = study_id_key(sid)
         if not key:
-            report.problems.append(Problem(number, "study_id", sid, "the study ID is required"))
+            report.problems.append(Problem(number, sid_column, sid, "the study ID is required"))
         elif key in first_row:
             first, as_written = first_row[key]
-            report.problems.append(Problem(number, "study_id", sid, f"study ID {sid} is also in row {first}"
+            report.problems.append(Problem(number, sid_column, sid, f"study ID {sid} is also in row {first}"
                                            f"{shown_as(sid, as_written)}"))
         else:
             first_row[key] = (number, sid)
-    existing = _load_existing(session, list(first_row), options.update_existing)
+    existing = load_existing(session, list(first_row), options.update_existing)
     header = [h.strip() for h in table.header]
     for done, (number, row) in enumerate(rows):
         if progress and done % 250 == 0:
@@ -325,12 +116,12 @@ def plan_import(session: Session, path: Path, options: ImportOptions, progress: 
         matches = existing.get(key, [])
         case = next((c for c in matches if c.study_id == sid), matches[0] if len(matches) == 1 else None)
         if matches and not options.update_existing:
-            report.problems.append(Problem(number, "study_id", sid, f"study ID {sid} already exists in the database"
+            report.problems.append(Problem(number, sid_column, sid, f"study ID {sid} already exists in the database"
                                            f"{shown_as(sid, matches[0].study_id)} (to change that case, choose to "
                                            "update existing cases)"))
             continue
         if matches and case is None:
-            report.problems.append(Problem(number, "study_id", sid, f"study ID {sid} matches several cases ("
+            report.problems.append(Problem(number, sid_column, sid, f"study ID {sid} matches several cases ("
                                            f"{', '.join(repr(c.study_id) for c in matches)}); give one exactly"))
             continue
         new_case = case is None
@@ -340,21 +131,21 @@ def plan_import(session: Session, path: Path, options: ImportOptions, progress: 
         else:
             report.updated.append(case.study_id)
         row_problems: list[Problem] = []
-        _build_row(case, number, row, columns, options, row_problems, new_case)
-        by_column = {c.name: row[i] for i, c in columns.template.items()}
+        paths = build_row(case, number, row, columns, row_problems, new_case)
+        by_column = {columns.header[i]: row[i] for i in (*columns.template, *columns.records)}
         by_column.update({f.name: row[i] for i, f in columns.custom.items()})
         reported = {p.column for p in row_problems}  # unreadable or refused cells: not written, said once
         for violation in check_case(case):  # the rules run on the rest of the row all the same
-            name = tpl.column_for_path(violation.field)
+            name = paths.get(violation.field) or columns.header_of(tpl.column_for_path(violation.field))
             if name in reported:
                 continue
             value = by_column.get(name)
-            row_problems.append(Problem(number, name, None if value is None else _shown(value), violation.rule))
+            row_problems.append(Problem(number, name, None if value is None else shown(value), violation.rule))
         report.problems.extend(row_problems)
         if not new_case:
             plan.updated.append(case)
         elif not report.problems:  # once anything is wrong nothing will be written: keep no rows
-            content = json.dumps([header, [tpl.cell_text(v) for v in row]], ensure_ascii=False)
+            content = json.dumps([header, [tpl.cell_text(v) for v in row]], ensure_ascii=False, default=str)
             plan.new.append(flatten(case, hashlib.sha256(content.encode("utf-8")).hexdigest()))
     if progress:
         progress(len(rows), len(rows), "checked")

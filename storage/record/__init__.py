@@ -1,0 +1,1 @@
+"""The case record: models, codes, integrity rules, custom fields, endpoint definitions, migrations."""

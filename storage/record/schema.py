@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -88,7 +87,8 @@ def cannot_write(path: Path) -> str | None:
 def read_only_uri(path: Path) -> str:
     """An SQLite URI that opens ``path`` read-only. The path is percent-encoded: a folder named
     "Studie #3" or "a?b" or "%41" would otherwise be cut at the # or ?, or decoded to another name."""
-    return "file:" + urllib.parse.quote(str(Path(path).absolute()), safe="/") + "?mode=ro"
+    # as_uri percent-encodes # ? % and spaces, and writes a Windows path as file:///C:/...
+    return Path(path).absolute().as_uri() + "?mode=ro"
 
 
 def refuse_hard_links(path: Path) -> None:

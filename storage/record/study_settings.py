@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from storage.record.models import StudyInfo
 
 KEY_LENGTH = 60  # study_info.key is String(60)
-NAMESPACES = frozenset({"figure_style", "import_mapping", "drug_catalogue", "study"})
+NAMESPACES = frozenset({"figure_style", "import_mapping", "drug_catalogue", "dose_warnings", "study"})
 
 
 class SettingError(Exception):

@@ -1,0 +1,1 @@
+"""Data safety: audit trail, verification, backup and restore, the lock, data freezes."""

@@ -136,6 +136,11 @@ def check_anchors(conn: sqlite3.Connection, database: Path) -> AnchorReport:
     # Anchors of a database that used to be at this path: older than this trail's own creation.
     created = [a["at"] for a in anchors if a.get("event") == "created" and a.get("identity") == identity]
     since = min(created) if created else None
+    # A restore replaces the trail by a backup's; what was anchored before it belongs to the replaced trail,
+    # which the restore's safety copy keeps (its entry in the restored trail names that copy).
+    restores = [str(a["at"]) for a in anchors if str(a.get("event", "")).startswith("restore")
+                and a.get("database") == str(database)]
+    restored_at = max(restores) if restores else None
     problems: list[str] = []
 
     def check(entry: int, digest: str, anchor_identity: str, where: str) -> None:
@@ -152,13 +157,18 @@ def check_anchors(conn: sqlite3.Connection, database: Path) -> AnchorReport:
     for anchor in anchors:
         if anchor.get("identity") != identity and since is not None and str(anchor.get("at")) < since:
             continue
+        if restored_at is not None and str(anchor.get("at")) < restored_at:
+            continue
         journal_checked += 1
         check(int(anchor.get("entry", 0)), str(anchor.get("hash")), str(anchor.get("identity")),
               f"the journal's anchor of {anchor.get('at')} ({anchor.get('event')})")
     backups_checked = 0
+    restored_epoch = dt.datetime.fromisoformat(restored_at).timestamp() if restored_at else None
     for path, head in _backup_heads(database):
         if head.identity != identity and since is not None:
             continue  # a copy of the database that was here before this one was created
+        if restored_epoch is not None and path.stat().st_mtime < restored_epoch:
+            continue  # taken before the restore: a state of the replaced trail
         backups_checked += 1
         check(head.entry, head.hash, head.identity, f"the backup {path.name}")
     anchored = [int(a.get("entry", 0)) for a in anchors if a.get("identity") == identity]
@@ -168,7 +178,9 @@ def check_anchors(conn: sqlite3.Connection, database: Path) -> AnchorReport:
                         "computer, or it stopped before recording them)")
     facts = [f"Audit trail anchors outside the database: {journal_checked} in the journal {journal_path()}, "
              f"{backups_checked} backup(s); " + ("all match the trail" if not problems else
-                                                 f"{len(problems)} do not match")]
+                                                 f"{len(problems)} do not match")
+             + (f" (those before the restore of {restored_at} belong to the trail it replaced)"
+                if restored_at else "")]
     if not journal_checked and not backups_checked:
         facts = ["Audit trail anchors outside the database: none found (no export, backup or freeze recorded "
                  f"in {journal_path()} for this file, and no backup beside it)"]

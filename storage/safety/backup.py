@@ -68,7 +68,8 @@ def study_identity(path: Path) -> str | None:
 def _owner_only_file(path: Path) -> None:
     fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, OWNER_ONLY)
     try:
-        os.fchmod(fd, OWNER_ONLY)
+        if hasattr(os, "fchmod"):  # POSIX; on Windows the file inherits the folder's access list
+            os.fchmod(fd, OWNER_ONLY)
     finally:
         os.close(fd)
 

@@ -1,0 +1,1 @@
+"""Read models for the GUI and the analysis: case summaries, timelines, data quality."""

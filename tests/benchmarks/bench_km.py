@@ -3,7 +3,7 @@
 Times analysis.statistics.cohort.analyze_cohort (endpoint derivation, one KM curve, median and reverse-KM follow-up per
 group, k-group log-rank) on summaries loaded once, as the tab recomputes on a change of endpoint or grouping;
 and, separately, the load itself (storage.views.summaries.load_summaries), which the tab pays when the data
-changed. With --tab and gui/analysis_tab.py landed, it also reports the longest event-loop stall of the real
+changed. With --tab and gui/analysis/tab.py landed, it also reports the longest event-loop stall of the real
 tab during a recompute (the window must stay responsive). Target: recompute <= 1 s.
 """
 

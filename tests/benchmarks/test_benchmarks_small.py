@@ -27,7 +27,10 @@ SCRIPTS = {
     "bench_km.py": (["--tab"], {"load_summaries", "tab", "target", "met"}),
     "bench_analyze.py": ([], {"analyze", "pandas_lifelines", "ratio", "same_groups", "met"}),
     "bench_import.py": (["--gui"], {"cases", "audit_entries", "dialog", "target", "met"}),
+    "bench_import_long.py": (["--gui"], {"cases", "records", "peak_rss_mb", "dialog", "target", "met"}),
     "bench_memory.py": ([], {"rows_shown", "target", "met"}),
+    "bench_case_entry.py": ([], {"key_events", "characters_typed", "other_keys", "same_every_run"}),
+    "bench_bundle.py": ([], {"bundle_mb", "bundle", "installed", "ratio", "met"}),  # skipped: no bundle built
 }
 
 
@@ -60,5 +63,8 @@ def test_benchmark_runs_small(script: str, bench_env: dict[str, str]) -> None:
     assert result["n"] >= 1 and result["min"] <= result["median"] <= result["max"]
     if script == "bench_import.py":  # the synthetic case file imports whole, through CLI and dialog
         assert result["cases"] == result["audit_entries"] == 200 and result["dialog"]["written"]
+    if script == "bench_import_long.py":  # every sheet of the long workbook imports, through CLI and dialog
+        assert result["cases"] == result["audit_entries"] == 200 and result["dialog"]["written"]
+        assert result["records"] + result["cases"] == result["records_in_file"]
     if script == "bench_analyze.py":
         assert result["same_groups"]  # the app and the hand-written script analysed the same cases

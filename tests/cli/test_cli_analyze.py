@@ -30,22 +30,27 @@ def test_json_contract_on_the_demo(demo_path: str) -> None:
     result = run("--db", demo_path, "--endpoint", "os", "--at", "36", "--json")
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
-    assert list(out) == ["endpoint", "unit", "conf_type", "conf_level", "groups", "logrank"]
+    # issue 4's keys first, in their order; issue 13 only adds keys after them
+    assert list(out)[:6] == ["endpoint", "unit", "conf_type", "conf_level", "groups", "logrank"]
+    assert {"follow_up", "cif", "table1", "rates"} <= set(out)
     assert (out["endpoint"], out["unit"], out["conf_type"], out["conf_level"]) == ("os", "months", "log", 0.95)
     assert out["logrank"] is None
     (group,) = out["groups"]
-    assert list(group) == ["label", "n", "events", "censored", "median", "median_ci", "at"]
+    assert list(group)[:7] == ["label", "n", "events", "censored", "median", "median_ci", "at"]
+    assert group["median_status"] == "estimate" and group["median_ci_status"] == ["estimate", "not_reached"]
     assert (group["label"], group["n"], group["events"], group["censored"]) == ("all", 8, 6, 2)
     assert group["median"] == pytest.approx(8.0, abs=0.05)
     assert group["median_ci"][0] == pytest.approx(3.0, abs=0.05) and group["median_ci"][1] is None
-    assert group["at"] == [{"time": 36, "survival": 0.375, "ci": [0.1533, 0.9174],
-                            "at_risk": 3, "events": 5, "censored": 0}]
+    (at36,) = group["at"]
+    assert {k: at36[k] for k in ("time", "survival", "at_risk", "events", "censored")} == {
+        "time": 36, "survival": 0.375, "at_risk": 3, "events": 5, "censored": 0}
+    assert at36["ci"] == pytest.approx([0.1533, 0.9174], abs=5e-5)
 
 
-def test_json_is_the_only_output_and_rounded_to_4_decimals(demo_path: str) -> None:
+def test_json_is_the_only_output_and_never_rounded(demo_path: str) -> None:
     result = run("--db", demo_path, "--endpoint", "os", "--json")
     assert result.stdout.count("\n") == 1
-    assert json.loads(result.stdout)["groups"][0]["median"] == 8.0164  # (4 + 366 / 30.4375) / 2
+    assert json.loads(result.stdout)["groups"][0]["median"] == (122 / 30.4375 + 366 / 30.4375) / 2
 
 
 def test_group_by_and_where(demo_path: str) -> None:
@@ -53,7 +58,7 @@ def test_group_by_and_where(demo_path: str) -> None:
                  "prior_hsct", "--conf-type", "log-log", "--json")
     out = json.loads(result.stdout)
     assert [(g["label"], g["n"]) for g in out["groups"]] == [("no", 3), ("yes", 2)]
-    assert set(out["logrank"]) == {"chisq", "df", "p"} and out["logrank"]["df"] == 1
+    assert {"chisq", "df", "p", "reason"} <= set(out["logrank"]) and out["logrank"]["df"] == 1
     assert out["conf_type"] == "log-log"
 
 
@@ -126,7 +131,8 @@ def test_aml_group_by_through_import_and_cli_matches_r(tmp_path: Path) -> None:
         ("Maintained", 11, 7, 31.0, [18.0, None]),
         ("Nonmaintained", 12, 11, 23.0, [8.0, None]),
     ]
-    assert out["logrank"] == {"chisq": pytest.approx(3.396, abs=5e-4), "df": 1, "p": 0.0653}
+    lr = out["logrank"]
+    assert (lr["chisq"], lr["df"], lr["p"]) == (pytest.approx(3.396, abs=5e-4), 1, pytest.approx(0.0653, abs=5e-5))
 
 
 def test_help_documents_every_field() -> None:
@@ -150,4 +156,37 @@ def test_building_the_parser_imports_no_heavy_module() -> None:
 def test_landmark_beyond_follow_up_is_null(demo_path: str) -> None:
     out = json.loads(run("--db", demo_path, "--endpoint", "os", "--at", "100", "--json").stdout)
     assert out["groups"][0]["at"] == [{"time": 100, "survival": None, "ci": [None, None],
-                                       "at_risk": 0, "events": 6, "censored": 2}]
+                                       "at_risk": 0, "events": 6, "censored": 2, "std_err": None,
+                                       "interval_events": 6, "interval_censored": 2}]
+
+
+def test_cox_gray_and_fine_gray_keys_with_a_grouping(demo_path: str) -> None:
+    out = json.loads(run("--db", demo_path, "--endpoint", "os", "--group-by", "prior_hsct", "--covariates", "age",
+                         "--json").stdout)
+    assert out["covariates"] == ["prior_hsct", "age"]
+    assert [c["name"] for c in out["cox"]["coefficients"]] == ["prior_hsct=yes", "age"]
+    assert out["cox"]["ties"] == "Efron" and out["cox"]["proportional_hazards"]["global"]["df"] == 2
+    assert [t["cause"] for t in out["gray"]["tests"]] == ["relapse", "non_relapse_mortality"]
+    assert [m["cause"] for m in out["fine_gray"]] == ["relapse", "non_relapse_mortality"]
+
+
+def test_no_model_keys_without_a_grouping_or_covariates(demo_path: str) -> None:
+    out = json.loads(run("--db", demo_path, "--endpoint", "os", "--json").stdout)
+    assert (out["covariates"], out["cox"], out["gray"], out["fine_gray"]) == ([], None, None, None)
+
+
+def test_reference_and_conf_level_on_the_command_line(demo_path: str) -> None:
+    result = run("--db", demo_path, "--endpoint", "os", "--group-by", "prior_hsct", "--reference", "yes",
+                 "--conf-level", "0.9")
+    assert result.returncode == 0, result.stderr
+    assert "Previous allogeneic HSCT: no vs yes: HR" in result.stdout and "90% CI" in result.stdout
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--covariates", "colour"), "Unknown covariate 'colour'"),
+    (("--group-by", "sex", "--reference", "x"), "'x' is not a level of sex"),
+    (("--conf-level", "95"), "--conf-level must be at least 0.5 and below 1"),
+])
+def test_bad_model_arguments_are_one_line(demo_path: str, args: tuple[str, ...], message: str) -> None:
+    result = run("--db", demo_path, "--endpoint", "os", *args)
+    assert result.returncode == 2 and message in result.stderr and result.stderr.count("\n") == 1

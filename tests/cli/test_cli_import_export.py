@@ -58,7 +58,7 @@ def test_import_reports_each_problem_on_its_own_line(demo: Path, tmp_path: Path)
 
 @pytest.mark.parametrize("args, message", [
     (("import", "missing.csv", "--db", "{db}"), "there is no file missing.csv"),
-    (("import", "{junk}", "--db", "{db}"), "is not UTF-8 text"),
+    (("import", "{junk}", "--db", "{db}"), "is neither UTF-8 nor Windows-1252 text"),
     (("import", "{csv}", "--db", "{junk}"), "is not a Casebook database"),
     (("import", "{csv}", "--db", "{db}", "--date-format", "dd.mm.yyyy"), "has no % codes"),
     (("export", "--db", "{tmp}/none.db", "--out", "{tmp}/x.csv"), "there is no database"),

@@ -1,6 +1,6 @@
 """Figure tests: image regression against committed baselines, captions, sizing.
 
-Baselines live in tests/analysis/baseline/ and were inspected by eye before
+Baselines live in tests/analysis/rendering/baseline/ and were inspected by eye before
 being committed.  A missing baseline is a failure, never silently generated.
 To regenerate deliberately (then look at the PNGs!):
 

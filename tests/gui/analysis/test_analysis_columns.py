@@ -49,7 +49,7 @@ def test_patients_view_shows_every_column_at_1400_px(qtbot: QtBot, demo_db: Data
     if tab.outcome is None:
         with qtbot.waitSignal(tab.computed, timeout=30000):
             pass
-    tab.views.setCurrentIndex(tab.views.count() - 1)
+    tab.views.setCurrentIndex(tab.views.indexOf(tab.patients.parentWidget()))  # the Patients page
     qtbot.wait(50)
     panel = tab.patients
     right, width = _layout(panel)

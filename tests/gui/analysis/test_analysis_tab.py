@@ -1,9 +1,9 @@
 """The Analysis tab driven as a user would: endpoint, population, grouping, CI bands, exports.
 
 The computation runs on a worker thread; each step waits for the tab's ``computed`` signal.
-Image checks: the tab's exported KM figure must match the inspected seed baseline of
-tests/analysis (drawn there from hand-entered months, here from the demo database), and the
-on-screen grouped plot must match tests/gui/baseline/analysis_km_prior_hsct.png.
+Image checks: the tab's exported KM figure must equal the one ``casebook figure`` writes, and the
+on-screen grouped plot (the study style: no bands when groups are compared, 12-month ticks) must match
+tests/gui/analysis/baseline/analysis_km_prior_hsct.png (regenerated and looked at for issue 11).
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from gui.analysis.views import EndpointDialog
 from storage.database import Database
 
 ROOT = Path(__file__).resolve().parents[3]
-SEED_BASELINE = ROOT / "tests" / "analysis" / "rendering" / "baseline" / "km_seed_os.png"
 GROUPED_BASELINE = Path(__file__).parent / "baseline" / "analysis_km_prior_hsct.png"
 TOLERANCE_RMS = 0.5
 
@@ -116,11 +115,19 @@ def test_group_by_shows_curves_risk_table_and_logrank(qtbot: QtBot, tab: Analysi
 
 def test_ci_bands_can_be_turned_off(qtbot: QtBot, tab: AnalysisTab) -> None:
     plot = tab.km.figure.axes[0]
-    assert plot.collections  # bands
+    assert plot.collections  # a band: one curve, the style's default
+    assert "95% CI: Greenwood, log transform" in tab.km.caption.text()
     tab.show_ci.setChecked(False)
     plot = tab.km.figure.axes[0]
     assert not plot.collections
     assert "CI" not in tab.km.caption.text().split(";")[1]
+
+
+def test_groups_are_compared_without_overlapping_bands(qtbot: QtBot, tab: AnalysisTab) -> None:
+    choose(tab.group_by, "prior_hsct")
+    wait(qtbot, tab)
+    assert not tab.km.figure.axes[0].collections
+    assert list(tab.km.figure.axes[0].get_xticks()) == [0, 12, 24, 36, 48, 60, 72]
 
 
 def test_rates_and_cumulative_incidence(tab: AnalysisTab) -> None:
@@ -193,10 +200,13 @@ def test_export_tables_and_report(tab: AnalysisTab, tmp_path: Path) -> None:
     assert tab.write_report_to(tmp_path / "report.pdf").read_bytes().startswith(b"%PDF")
 
 
-def test_exported_figure_matches_the_seed_baseline(tab: AnalysisTab, tmp_path: Path) -> None:
-    """The demo database's OS figure equals the baseline drawn from the hand-entered months."""
-    actual = tab.export_figure_to(tmp_path / "km.png", dpi=150)
-    assert compare_images(str(SEED_BASELINE), str(actual), tol=TOLERANCE_RMS) is None
+def test_exported_figure_is_the_one_the_figure_command_writes(tab: AnalysisTab, tmp_path: Path) -> None:
+    """Clicking and scripting give the same file: one study style, one drawing."""
+    from main import main
+
+    actual = tab.export_figure_to(tmp_path / "tab.png")
+    assert main(["figure", "--db", str(tab.database.path), "--out", str(tmp_path / "cli.png")]) == 0
+    assert compare_images(str(tmp_path / "cli.png"), str(actual), tol=0.01) is None
 
 
 def render_grouped(tab: AnalysisTab, path: Path) -> Path:
@@ -235,16 +245,17 @@ def test_main_window_opens_the_tab_and_refreshes_it(qtbot: QtBot, demo_db: Datab
 
 def test_export_dialogs_write_the_chosen_format(tab: AnalysisTab, tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    from PySide6.QtWidgets import QFileDialog, QInputDialog
-
-    from gui.analysis import tab as analysis_tab
+    from PySide6.QtWidgets import QFileDialog
 
     target = tmp_path / "figure"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), "TIFF image (*.tiff)"))
-    monkeypatch.setattr(QInputDialog, "getInt", lambda *a, **k: (150, True))
-    monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: (list(analysis_tab.COLUMN_WIDTHS)[0], True))
     tab.export_figure_dialog()
     assert (tmp_path / "figure.tiff").read_bytes()[:4] == b"II*\x00"
+    from PIL import Image
+
+    with Image.open(tmp_path / "figure.tiff") as image:  # the study style's dpi and width
+        assert image.mode == "RGB" and image.info["dpi"] == pytest.approx((300, 300))
+        assert image.size[0] == pytest.approx(85 / 25.4 * 300, abs=1)
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path / "report"), "PDF"))
     tab.report_dialog()
     assert (tmp_path / "report.pdf").exists()

@@ -55,7 +55,7 @@ def test_p04_reads_back_like_the_article(form: CaseForm, demo_db: Database) -> N
     assert _field(form, "relapse_number").text() == "2"
     drugs = form.courses.drugs.table
     melphalan = [drugs.item(0, c).text() for c in range(5)]
-    assert melphalan == ["melphalan", "33", "mg/m²", "2", "intravenous"]
+    assert melphalan == ["melphalan", "33", "mg/m²", "2", "IV"]
     assert "second relapse" in form.endpoints_line.text()
     assert form.outcome.os_label.text() == (
         "Overall survival — P04: event (death) on 2019-01-16, 12.0 months after time zero"
@@ -106,8 +106,8 @@ def test_bsa_and_total_dose_follow_height_and_weight(form: CaseForm, demo_db: Da
     courses.item(0, 3).setText("40")  # weight kg
     assert courses.item(0, 4).text() == "1.29 m²"  # sqrt(150 * 40 / 3600)
     drugs = form.courses.drugs.table
-    assert drugs.item(0, 6).text() == "85.2 mg"  # melphalan 2 x 33 mg/m² x 1.29 m²
-    assert drugs.item(1, 6).text() == "5.2 g"  # cytarabine 4 x 1 g/m²
+    assert drugs.item(0, 6).text() == "33 mg/m² × 2 × 1.29 m² = 85.1 mg"  # melphalan, with its computation
+    assert drugs.item(1, 6).text() == "1 g/m² × 4 × 1.29 m² = 5.2 g"  # cytarabine
 
 
 def test_rule_on_a_table_cell_marks_the_cell_and_names_the_row(form: CaseForm, demo_db: Database) -> None:

@@ -37,7 +37,7 @@ def test_p04_row_reads_like_the_article(demo_db: Database) -> None:
     row = _row(_model(demo_db), "P04")
     assert row[m.AGE] == "11.8"
     assert row[m.SEX] == "female"
-    assert row[m.DIAGNOSIS] == "AML M2"
+    assert row[m.DIAGNOSIS] == "AML"  # the diagnosis; the subtype (AML M2) is in the tooltip
     assert row[m.STATUS] == "second relapse"
     assert row[m.BEST_RESPONSE] == "CR"
     assert row[m.TRANSPLANT] == "yes (MMFD)"
@@ -121,7 +121,9 @@ def test_one_row_is_updated_added_and_removed_without_a_reset(demo_db: Database)
     model.modelReset.connect(lambda: resets.append(True))
     p04 = next(s for s in model.summaries() if s.study_id == "P04")
     model.upsert_case(dataclasses.replace(p04, subtype="AML M2 (FAB)"), [])
-    assert _row(model, "P04")[m.DIAGNOSIS] == "AML M2 (FAB)"
+    row = model.row_of_case(p04.case_id)
+    assert row is not None
+    assert model.data(model.index(row, m.DIAGNOSIS), Qt.ItemDataRole.ToolTipRole).endswith("subtype AML M2 (FAB)")
     model.upsert_case(dataclasses.replace(p04, case_id=99, study_id="P09"), ["no last follow-up date"])
     assert model.rowCount() == 9 and _row(model, "P09")[m.PROBLEMS] == "1 problem"
     model.remove_case(99)
@@ -217,3 +219,18 @@ def test_the_chosen_case_stays_chosen_while_a_filter_hides_it(qtbot, demo_db: Da
     assert widget.count_label.text() == "1 of 8 cases shown"
     widget.filter_edit.clear()
     assert widget.current_case_id() == p04 and selected == [p04]
+
+
+def test_efs_of_a_case_without_remission_is_na_as_in_the_article(demo_db: Database) -> None:
+    """P05, P06 and P08 failed treatment: the article prints NA; the header names the definition."""
+    model = _model(demo_db)
+    assert m.HEADERS[m.EFS] == "EFS (efs, months)"
+    for study_id in ("P05", "P06", "P08"):
+        assert _row(model, study_id)[m.EFS] == "NA (no CR)"
+    assert _row(model, "P04")[m.EFS] == "12.0 (event)"
+
+
+def test_prior_transplants_offer_no_autologous_donor() -> None:
+    from gui.case_form.sections import ALLOGENEIC_DONOR
+
+    assert "auto" not in ALLOGENEIC_DONOR and "MMFD" in ALLOGENEIC_DONOR

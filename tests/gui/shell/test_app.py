@@ -30,9 +30,28 @@ def _close(opened: object) -> None:
         lock.release()
 
 
-def test_db_flag_creates_a_missing_file(tmp_path: Path, data_home: Path) -> None:
-    opened = app.initial_database(tmp_path / "study.db", last="")
-    assert isinstance(opened, tuple) and opened[0].path.exists()
+def test_db_flag_on_a_missing_file_means_the_first_start_question(tmp_path: Path, data_home: Path) -> None:
+    assert app.initial_database(tmp_path / "study.db", last="") is False
+    assert not (tmp_path / "study.db").exists()
+
+
+def test_db_flag_on_a_new_file_offers_the_demo_in_that_file(qtbot, monkeypatch, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                           data_home: Path) -> None:
+    from sqlalchemy import func, select
+
+    from storage.record.models import Case
+
+    def click(box: QMessageBox) -> int:
+        next(b for b in box.buttons() if b.text() == "Open the demo cohort").click()
+        return 0
+
+    monkeypatch.setattr(QMessageBox, "exec", click)
+    target = tmp_path / "study.db"
+    opened = app.ask_first_start(target, demo_path=target)
+    assert opened is not None and opened[0].path == target
+    with opened[0].session() as s:
+        assert s.scalar(select(func.count()).select_from(Case)) == 8
+    assert not app.demo_database_path().exists()  # not the default demo: the file --db named
     _close(opened)
 
 

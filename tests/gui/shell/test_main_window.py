@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QMenu, QMessageBox
 from sqlalchemy import func, select
 
@@ -152,7 +153,8 @@ def test_a_saved_edit_shows_in_the_list_row(qtbot, window: MainWindow) -> None: 
     window.save_case_action.trigger()
     row = window.case_list.model.row_of_case(summary.case_id)
     assert row is not None
-    assert window.case_list.model.data(window.case_list.model.index(row, m.DIAGNOSIS)) == "AML M2"
+    tip = window.case_list.model.data(window.case_list.model.index(row, m.DIAGNOSIS), Qt.ItemDataRole.ToolTipRole)
+    assert tip == "acute myeloid leukemia — subtype AML M2"
     assert window.case_list.current_case_id() == summary.case_id
 
 

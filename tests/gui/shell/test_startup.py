@@ -23,13 +23,23 @@ def _start(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=60)
 
 
-def test_db_pointing_to_a_new_file_creates_it_without_questions(tmp_path: Path) -> None:
+def test_db_pointing_to_a_new_file_gets_the_first_start_question(tmp_path: Path) -> None:
+    """The same offer (empty or demo) as the default database; closed unanswered, nothing is created."""
     target = tmp_path / "new.db"
     result = _start(tmp_path, "--db", str(target))
     assert result.returncode == 0, result.stderr
-    assert "started: Casebook — new.db" in result.stdout
-    assert target.exists()
-    assert not target.with_name("new.db.lock").exists()  # released on quitting
+    assert "Welcome to Casebook" in result.stderr
+    assert str(target) in result.stderr  # the question names the file
+    assert not target.exists()
+
+
+def test_db_pointing_to_an_existing_file_opens_it_without_questions(tmp_path: Path) -> None:
+    target = tmp_path / "study.db"
+    assert _start(tmp_path, "demo", "--db", str(target)).returncode == 0
+    result = _start(tmp_path, "--db", str(target))
+    assert "started: Casebook — study.db" in result.stdout, result.stderr
+    assert "Welcome" not in result.stderr
+    assert not target.with_name("study.db.lock").exists()  # released on quitting
 
 
 def test_a_file_that_is_not_a_database_gets_a_clear_message(tmp_path: Path) -> None:
@@ -80,7 +90,9 @@ def test_the_database_opens_after_the_window_is_painted(qtbot, tmp_path: Path, s
 
     from gui.shell import app
     from gui.shell.main_window import MainWindow
+    from storage.database import create_database
 
+    create_database(tmp_path / "study.db").close()  # an existing file (a new one gets the question first)
     window = MainWindow(None, settings)
     qtbot.addWidget(window)
     form_place = app._show_opening(window, tmp_path / "study.db")

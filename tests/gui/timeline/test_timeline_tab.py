@@ -151,3 +151,31 @@ def test_show_cases_restricts_the_plot_to_a_selection(tab: TimelineTab) -> None:
     assert tab.drawn is not None and tab.drawn.lanes == ["P03", "P07"]
     tab.show_cases(None)
     assert len(tab.drawn.lanes) == 8
+
+
+def test_swimmer_exports_tiff_at_the_chosen_dpi_without_burned_in_caption(tab: TimelineTab, tmp_path: Path) -> None:
+    from PIL import Image
+
+    _show(tab, SWIMMER)
+    tab.style_keeper.change(tab.style_keeper.style.changed(dpi=600), "dpi")
+    with Image.open(tab.export_figure(tmp_path / "swimmer.tiff")) as image:
+        assert image.mode == "RGB" and image.info["compression"] == "tiff_lzw"
+        assert image.info["dpi"] == pytest.approx((600, 600))
+        assert image.size[0] == pytest.approx(174 / 25.4 * 600, abs=1)
+    svg = tab.export_figure(tmp_path / "swimmer.svg").read_text(encoding="utf-8")
+    assert "Swimmer plot: one lane per case" not in svg  # the caption stays beside the figure
+    tab.style_keeper.change(tab.style_keeper.style.changed(caption=True), "caption")
+    svg = tab.export_figure(tmp_path / "captioned.svg").read_text(encoding="utf-8")
+    assert "Swimmer plot: one lane per case" in svg  # burned in only when asked
+
+
+def test_format_dialog_for_the_timeline_shows_its_own_controls(tab: TimelineTab, qtbot: QtBot) -> None:
+    dialog = tab.format_figure()
+    qtbot.addWidget(dialog)
+    assert set(dialog.controls) == {"title", "font_family", "font_size", "timeline_width_mm", "height_mm", "dpi",
+                                    "caption"}
+    dialog.controls["title"].setText("Figure 2")
+    dialog.controls["title"].textEdited.emit("Figure 2")
+    assert tab.style_keeper.style.title == "Figure 2"
+    dialog.undo_button.click()
+    assert tab.style_keeper.style.title == ""

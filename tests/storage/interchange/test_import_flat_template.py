@@ -132,7 +132,9 @@ def test_an_existing_study_id_is_an_error_unless_updating_which_is_audited(empty
 def test_ambiguous_dates_need_a_stated_format(empty_db: Database, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "de.csv", [good_row(1) | {"salvage_start": "04.03.2019"}])
     report = import_file(empty_db, path)
-    assert [p.column for p in report.problems] == ["salvage_start"] and "--date-format" in report.problems[0].rule
+    assert [p.column for p in report.problems] == ["salvage_start"] and "--date-format" in str(report.problems[0])
+    assert "choose the date format above" in report.problems[0].text(dialog=True)  # the dialog's own words
+    assert "--" not in report.problems[0].text(dialog=True)
     report = import_file(empty_db, path, ImportOptions(date_format="%d.%m.%Y"))
     assert report.written
     with empty_db.session() as session:
@@ -171,9 +173,9 @@ def test_xlsx_with_a_formula_cell_is_refused(empty_db: Database, tmp_path: Path)
 @pytest.mark.parametrize("content, expected", [
     (b"", "is empty"),
     (",".join(HEADER).encode() + b"\r\n", "header but no case rows"),
-    ("study_id,sex,notes\nS1,f,Müller\n".encode("latin-1"), "not UTF-8"),
+    (b"study_id,sex,notes\nS1,f,M\x81ller\n", "neither UTF-8 nor Windows-1252"),
     (b"\x00\x01junk\x00" * 10, "NUL bytes"),
-], ids=["empty", "header-only", "latin-1", "binary"])
+], ids=["empty", "header-only", "not-1252", "binary"])
 def test_unreadable_files_are_refused_with_a_reason(empty_db: Database, tmp_path: Path, content: bytes,
                                                      expected: str) -> None:
     path = tmp_path / "in.csv"

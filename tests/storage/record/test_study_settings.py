@@ -7,7 +7,13 @@ from pathlib import Path
 import pytest
 
 from storage.database import create_database, open_database
-from storage.record.study_settings import SettingError, delete_setting, get_setting, list_settings, put_setting
+from storage.record.study_settings import (
+    SettingError,
+    delete_setting,
+    get_setting,
+    list_settings,
+    put_setting,
+)
 
 
 def test_a_setting_survives_reopening_the_database(tmp_path: Path) -> None:

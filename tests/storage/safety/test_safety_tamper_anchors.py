@@ -115,3 +115,17 @@ def test_values_changed_by_sql_in_any_table_are_caught(demo_db: Database) -> Non
     conn.close()
     problem = next(p for p in _problems(demo_db) if "record value(s) differ" in p)
     assert f"salvage_courses {course_id} weight_kg" in problem and f"identities {identity_id} name" in problem
+
+
+def test_a_restore_is_not_mistaken_for_tampering(demo_db: Database) -> None:
+    from storage.safety.backup import restore_backup
+
+    early = backup_database(demo_db.path, "manual")
+    with demo_db.session() as session:
+        session.add(Case(study_id="P60"))
+    backup_database(demo_db.path, "manual")
+    demo_db.close()
+    restore_backup(early, demo_db.path)
+    report = verify_database(demo_db.path)
+    assert report.ok, report.problems
+    assert any("belong to the trail it replaced" in f for f in report.facts)

@@ -1,0 +1,94 @@
+"""What an import found and will write: its options, its report, and the plan the writing step carries out.
+
+Shared by the flat import (storage.interchange.importing) and the long-format import
+(storage.interchange.long_import), which check everything first and write only a clean plan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from storage.interchange.bulk_insert import CaseRows
+from storage.interchange.column_mapping import ColumnMapping
+from storage.interchange.row_building import NewField
+from storage.interchange.table_files import Problem, worded
+from storage.record.models import Case, CustomField, SalvageCourse
+from storage.record.rules import same_study_id, study_id_key
+
+Progress = Callable[[int, int, str], None]  # (done, total, what is happening)
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    add_fields: bool = False  # unknown columns become custom fields (type inferred)
+    date_format: str | None = None  # e.g. "%d.%m.%Y"; ISO and real spreadsheet dates always work
+    update_existing: bool = False  # a study ID already in the database updates that case
+    dry_run: bool = False  # check and report only
+    mapping: ColumnMapping | None = None  # the user's columns and values -> Casebook's fields and codes
+
+
+@dataclass
+class ImportReport:
+    path: Path
+    header: list[str] = field(default_factory=list)
+    rows: list[list[Any]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    new_fields: list[NewField] = field(default_factory=list)
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    written: bool = False
+    backup: Path | None = None
+    sheet: str | None = None  # the sheet header and rows show, of a long-format workbook
+    notes: dict[str, list[str]] = field(default_factory=dict)  # column -> what its cells show (decimal commas ...)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def problem_cells(self) -> dict[tuple[int, str | None], list[str]]:
+        """Problems by (row, column) of the previewed sheet for a preview to highlight; row 0 is the header."""
+        cells: dict[tuple[int, str | None], list[str]] = {}
+        for p in self.problems:
+            if p.sheet not in (None, self.sheet):
+                continue
+            cells.setdefault((p.row or 0, p.column), []).append(worded(p.rule, dialog=True))
+        return cells
+
+    def summary(self) -> str:
+        if self.problems:
+            return f"{len(self.problems)} problem(s) in {self.path.name}; nothing was imported."
+        fields = f", {len(self.new_fields)} new custom field(s)" if self.new_fields else ""
+        verb = "imported" if self.written else "would be imported (dry run: nothing written)"
+        return f"{len(self.created)} new and {len(self.updated)} updated case(s) {verb}{fields}."
+
+
+def load_existing(session: Session, keys: list[str], full: bool) -> dict[str, list[Case]]:
+    """The stored cases by study_id_key (several if the database already holds, e.g., both X1 and x1)."""
+    found: dict[str, dict[int, Case]] = {}
+    for start in range(0, len(keys), 500):
+        chunk = set(keys[start:start + 500])
+        query = select(Case).where(same_study_id(chunk))
+        if full:
+            query = query.options(*(selectinload(getattr(Case, rel)) for rel in (
+                "identity", "findings", "prior_transplants", "assessments", "transplants", "complications",
+                "subsequent_therapies", "relapses", "death", "custom_values")),
+                selectinload(Case.courses).selectinload(SalvageCourse.drugs))
+        for case in session.scalars(query):
+            key = study_id_key(case.study_id)
+            if key in chunk:
+                found.setdefault(key, {})[case.id] = case
+    return {key: list(cases.values()) for key, cases in found.items()}
+
+
+@dataclass
+class ImportPlan:
+    report: ImportReport
+    updated: list[Case] = field(default_factory=list)  # existing cases, changed in the session
+    new: list[CaseRows] = field(default_factory=list)  # new cases, checked and flattened
+    new_fields: list[CustomField] = field(default_factory=list)
