@@ -26,7 +26,6 @@ from storage.record.schema import (  # re-exported: callers open and inspect thr
     DatabaseTooNew,
     NotACasebookDatabase,
     head_revision,
-    inspect_revision,
     known_revisions,
     refuse_hard_links,
 )
@@ -36,6 +35,7 @@ from storage.safety import (
 )
 from storage.safety.anchors import record_anchor
 from storage.safety.backup import BackupError, backup_database
+from storage.safety.encryption import inspect_revision  # re-exported: plain and encrypted files alike
 from storage.safety.reasons import REASON_PROMPT_KEY
 
 __all__ = ["SCHEMA_REVISIONS", "Database", "DatabaseError", "DatabaseHardLinked", "DatabaseNeedsUpgrade",
