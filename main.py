@@ -20,6 +20,9 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     demo = sub.add_parser("demo", help="write the published demo cohort into a new database file")
     demo.add_argument("--db", type=Path, required=True, help="new database file to create")
+    demo.add_argument("--encrypt", action="store_true",
+                      help="encrypt it (passphrase from --passphrase-prompt or $CASEBOOK_PASSPHRASE)")
+    demo.add_argument("--passphrase-prompt", action="store_true", help="ask for the new passphrase (twice)")
     from storage.data_commands import add_parsers as add_data_parsers  # light: no pandas or Qt
 
     add_data_parsers(sub)
@@ -35,14 +38,20 @@ def _parser() -> argparse.ArgumentParser:
 def _run_demo(args: argparse.Namespace) -> int:
     from storage.database import DatabaseError
     from storage.generated.demo import write_demo
+    from storage.safety.encryption import passphrase_from_command_line
 
     try:
-        db = write_demo(args.db)
+        passphrase = None
+        if args.encrypt:
+            passphrase = passphrase_from_command_line(args.passphrase_prompt, new=True)
+            if passphrase is None:
+                raise DatabaseError("--encrypt needs a passphrase: --passphrase-prompt, or CASEBOOK_PASSPHRASE")
+        db = write_demo(args.db, passphrase)
     except DatabaseError as exc:
         print(f"casebook demo: {exc}", file=sys.stderr)
         return 1
     db.close()
-    print(f"Wrote the demo cohort (8 reconstructed cases) to {args.db}")
+    print(f"Wrote the demo cohort (8 reconstructed cases) to {args.db}{' (encrypted)' if args.encrypt else ''}")
     return 0
 
 

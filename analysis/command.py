@@ -73,6 +73,9 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--no-models", dest="no_models", action="store_true",
                    help="leave out the Cox, Gray and Fine–Gray models (only Kaplan–Meier, log-rank and the tables)")
     p.add_argument("--json", action="store_true", help="print one JSON object (every number unrounded)")
+    from storage.safety.encryption import add_passphrase_option
+
+    add_passphrase_option(p)
 
 
 @dataclass(frozen=True)
@@ -190,6 +193,9 @@ def analyze(args: argparse.Namespace) -> CohortResult:
     conf_level = _parse_conf_level(args.conf_level)
     try:
         conditions = [Condition.parse(w) for w in args.where]
+        from storage.safety.encryption import unlock_for_command
+
+        unlock_for_command(Path(db_path), getattr(args, "passphrase_prompt", False))
         # an analysis only reads: no backup copy on opening, and an older schema is never upgraded
         database = open_database(Path(db_path), backup=False, upgrade_schema=False)
     except (CohortError, DatabaseError) as exc:

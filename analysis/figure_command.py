@@ -42,6 +42,9 @@ def _common(p: Any, out_help: str) -> None:
     p.add_argument("--style", metavar="NAME", help="a figure style saved in the study (default: the style in use)")
     p.add_argument("--out", type=Path, help=out_help)
     p.add_argument("--overwrite", action="store_true", help="replace an existing output file")
+    from storage.safety.encryption import add_passphrase_option
+
+    add_passphrase_option(p)
 
 
 def add_parsers(sub: Any) -> None:
@@ -187,8 +190,10 @@ def _refuse_unused(args: argparse.Namespace) -> None:
 
 def _open(args: argparse.Namespace) -> Any:
     from storage.database import DatabaseError, open_database
+    from storage.safety.encryption import unlock_for_command
 
     try:
+        unlock_for_command(Path(args.db), getattr(args, "passphrase_prompt", False))  # remembered for analyze too
         return open_database(Path(args.db), backup=False)  # only read: no backup copy
     except DatabaseError as exc:
         raise FigureCommandError(f"--db: {exc}") from None

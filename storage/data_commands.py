@@ -46,6 +46,10 @@ def add_parsers(sub: Any) -> None:
                      help="replace an existing export file (never a database, its backups or any SQLite file)")
     ver = sub.add_parser("verify", help="check the audit trail's hash chain and the database's integrity")
     ver.add_argument("--db", type=Path, required=True, help="database to check (opened read-only)")
+    from storage.safety.encryption import add_passphrase_option
+
+    for parser in (imp, exp, ver):
+        add_passphrase_option(parser)
 
 
 def _say(command: str, message: str) -> None:
@@ -53,8 +57,16 @@ def _say(command: str, message: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from storage.record.schema import DatabaseError
+    from storage.safety.encryption import unlock_for_command
+
     handlers = {"import": run_import, "export": run_export, "verify": run_verify}
     try:
+        try:  # an encrypted database's passphrase, checked once before anything opens it
+            args.new_passphrase = unlock_for_command(args.db, args.passphrase_prompt, new=args.command == "import")
+        except DatabaseError as exc:
+            _say(args.command, str(exc))
+            return 1
         return handlers[args.command](args)
     except KeyboardInterrupt:
         _say(args.command, "interrupted; nothing was changed by the unfinished step")
@@ -100,7 +112,7 @@ def run_import(args: argparse.Namespace) -> int:
         if args.dry_run and not args.db.exists():
             report = _dry_run_on_new_database(args.file, options, args.mapping)  # the check needs no database file
         else:
-            report = _import_into(args.db, args.file, options, args.mapping)
+            report = _import_into(args.db, args.file, options, args.mapping, args.new_passphrase)
     except MappingNotFound as exc:
         _say("import", f"--mapping: {exc}")
         return 1
@@ -178,16 +190,17 @@ def terminal_progress(stream: TextIO | None = None, clock: Callable[[], float] =
             out.flush()
 
 
-def _import_into(path: Path, file: Path, options: Any, mapping: str | None = None) -> Any:
+def _import_into(path: Path, file: Path, options: Any, mapping: str | None = None,
+                 passphrase: str | None = None) -> Any:
     """Import into an existing database (no backup on opening: the import backs up before it writes),
-    or into a new one, which is removed again unless the import wrote to it."""
+    or into a new one (encrypted if a passphrase was given), which is removed again unless the import wrote to it."""
     from storage.database import create_database, open_database
     from storage.interchange.importing import import_file
     from storage.safety.lock import acquire_lock
 
     with acquire_lock(path):
         new = not path.exists()
-        db = create_database(path) if new else open_database(path, backup=False, upgrade_schema=not options.dry_run)
+        db = create_database(path, passphrase) if new else open_database(path, backup=False, upgrade_schema=not options.dry_run)
         report = None
         try:
             with terminal_progress() as progress:
@@ -256,6 +269,11 @@ def run_export(args: argparse.Namespace) -> int:
         if lock is not None:
             lock.release()
     print(f"Exported {result.cases} cases to {', '.join(str(p) for p in result.paths)}")
+    from storage.safety.encryption import is_encrypted
+
+    if is_encrypted(args.db):
+        print("  The export is a plain file: it is not encrypted as the database is. Keep it on an encrypted "
+              "medium and share de-identified exports only.")
     for line in result.about[1:]:
         print(f"  {line}")
     return 0

@@ -26,13 +26,16 @@ from storage.record.schema import (  # re-exported: callers open and inspect thr
     DatabaseTooNew,
     NotACasebookDatabase,
     head_revision,
-    inspect_revision,
     known_revisions,
     refuse_hard_links,
 )
-from storage.safety import audit  # (also registers the audit trail on every Session)
+from storage.safety import (
+    audit,  # (also registers the audit trail on every Session)
+    encryption,
+)
 from storage.safety.anchors import record_anchor
 from storage.safety.backup import BackupError, backup_database
+from storage.safety.encryption import inspect_revision  # re-exported: plain and encrypted files alike
 from storage.safety.reasons import REASON_PROMPT_KEY
 
 __all__ = ["SCHEMA_REVISIONS", "Database", "DatabaseError", "DatabaseHardLinked", "DatabaseNeedsUpgrade",
@@ -93,11 +96,16 @@ def _on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(path: Path) -> Engine:
+def make_engine(path: Path, passphrase: str | None = None) -> Engine:
     # hide_parameters: an error's text (a busy, read-only or full disk) must never carry the values of
     # the statement, which are names, hospital numbers or the re-identification key. URL.create: a path
     # with # or ? is a file name, not a URL's query or fragment.
-    engine = create_engine(URL.create("sqlite", database=str(path)), future=True, hide_parameters=True)
+    if passphrase is not None and encryption.is_encrypted(path):
+        encryption.unlock(path, passphrase)
+    if encryption.is_encrypted(path):  # keyed from this process's memory (storage.safety.encryption)
+        engine = encryption.file_engine(path)
+    else:
+        engine = create_engine(URL.create("sqlite", database=str(path)), future=True, hide_parameters=True)
     event.listen(engine, "connect", _on_connect)
     return engine
 
@@ -151,13 +159,17 @@ def _record_upgrade(engine: Engine, revision: str) -> None:
         audit.record_event(connection, "upgrade", {"from": revision, "to": head_revision(), "baseline": baseline})
 
 
-def create_database(path: Path) -> Database:
-    """A new, empty database at the current schema. Refuses to touch an existing file."""
+def create_database(path: Path, passphrase: str | None = None) -> Database:
+    """A new, empty database at the current schema, encrypted with ``passphrase`` if one is given.
+
+    Refuses to touch an existing file."""
     path = Path(path)
     if path.exists():
         raise DatabaseError(f"{path} already exists; Casebook will not overwrite it.")
     path.parent.mkdir(parents=True, exist_ok=True)
     create_owner_only(path)
+    if passphrase is not None:
+        encryption.create_encrypted_file(path, passphrase)
     engine = make_engine(path)
     try:
         upgrade(engine)
@@ -172,20 +184,23 @@ def create_database(path: Path) -> Database:
     return Database(path, engine, sessionmaker(engine, expire_on_commit=False))
 
 
-def open_database(path: Path, create: bool = False, backup: bool = True, upgrade_schema: bool = True) -> Database:
+def open_database(path: Path, create: bool = False, backup: bool = True, upgrade_schema: bool = True,
+                  passphrase: str | None = None) -> Database:
     """Open an existing database (upgrading an older schema after a backup), or create one.
 
     Opening backs the file up first (storage.safety.backup, rotated in a backups folder beside it)
     unless ``backup`` is False; a schema upgrade always backs up. A command that only reads passes
     ``upgrade_schema=False``: an older schema is then refused (DatabaseNeedsUpgrade) and nothing written.
+    An encrypted file opens with ``passphrase`` or one this process remembers (PassphraseNeeded,
+    WrongPassphrase otherwise, before a byte is written).
     """
     path = Path(path)
     if not path.exists():
         if create:
-            return create_database(path)
+            return create_database(path, passphrase)
         raise DatabaseError(f"There is no database at {path}.")
     refuse_hard_links(path)
-    revision = inspect_revision(path)
+    revision = encryption.inspect_revision(path, passphrase)
     head = head_revision()
     if revision != head and revision not in known_revisions():
         raise DatabaseTooNew(

@@ -31,7 +31,7 @@ def _import_cases(w: StudyWindow) -> None:
 
 
 def _export_cases(w: StudyWindow) -> None:
-    if w.db is not None:
+    if w.db is not None and _call("gui.data.encryption_dialogs", "export_may_be_plain")(w, w.db.path):
         _call("gui.data.exchange_dialogs", "open_export_dialog")(w, w.db)
 
 
@@ -127,6 +127,10 @@ ENTRIES: list[tuple[str, str, str, Callable[[StudyWindow], None], bool]] = [
     ("file", "Back &up now", "storage.safety.backup", _backup_now, True),
     ("file", "Save a backup &copy as…", "storage.safety.backup", _save_copy, True),
     ("file", "Restore from &backup…", "gui.data.backup_dialogs", _restore_backup, True),
+    ("file", "E&ncrypt this database…", "gui.data.encryption_dialogs",
+     lambda w: _call("gui.data.encryption_dialogs", "encrypt_this_database")(w), True),
+    ("file", "Change &passphrase…", "gui.data.encryption_dialogs",
+     lambda w: _call("gui.data.encryption_dialogs", "change_passphrase_of")(w), True),
     ("edit", "&History of this case…", "gui.data.audit_view", _case_history, True),
     ("tools", "&Custom fields…", "gui.study.custom_fields_dialog", _custom_fields, True),
     ("tools", "&Data quality…", "gui.data.data_quality", _data_quality, True),

@@ -51,6 +51,8 @@ def unattended() -> bool:
 
 def open_existing(parent: QWidget | None, path: Path) -> Opened | None:
     """Open with the write lock (or read-only, if the user agrees); None if cancelled or refused."""
+    if _has("gui.data.encryption_dialogs") and not _ask_to_unlock(parent, Path(path)):
+        return None  # an encrypted file whose passphrase was not given: nothing opened, nothing written
     if _has("gui.data.backup_dialogs"):
         from gui.data.backup_dialogs import open_with_lock
 
@@ -67,10 +69,30 @@ def open_existing(parent: QWidget | None, path: Path) -> Opened | None:
 
 def create_new(path: Path) -> Opened:
     """A new empty database, locked for this window. Raises DatabaseError (e.g. the file exists)."""
-    from storage.database import create_database
+    from storage.database import DatabaseError, create_database
 
-    db = create_database(Path(path))
+    passphrase = None
+    from PySide6.QtWidgets import QApplication
+
+    # Encrypted is the default for a new study: asked in a dialog (not in the start-up test, nor without Qt).
+    if _has("gui.data.encryption_dialogs") and not unattended() and QApplication.instance() is not None:
+        from gui.data.encryption_dialogs import ask_new_passphrase
+
+        go_on, passphrase = ask_new_passphrase(QApplication.activeWindow(), Path(path))
+        if not go_on:
+            raise DatabaseError("No database was created (cancelled).")
+    db = create_database(Path(path), passphrase)
+    if passphrase is not None:
+        from gui.data.encryption_dialogs import show_recovery_sheet
+
+        show_recovery_sheet(QApplication.activeWindow(), db.path)
     return db, take_lock(db)
+
+
+def _ask_to_unlock(parent: QWidget | None, path: Path) -> bool:
+    from gui.data.encryption_dialogs import ask_to_unlock
+
+    return ask_to_unlock(parent, path)
 
 
 def take_lock(db: Database) -> Any:

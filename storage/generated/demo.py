@@ -108,12 +108,14 @@ def add_demo_cases(session: Session) -> list[Case]:
     return cases
 
 
-def write_demo(path: Path) -> Database:
-    """Create a new database holding the demo cohort. Refuses an existing file and changes nothing."""
+def write_demo(path: Path, passphrase: str | None = None) -> Database:
+    """Create a new database holding the demo cohort (encrypted with ``passphrase`` if given).
+
+    Refuses an existing file and changes nothing."""
     path = Path(path)
     if path.exists():
         raise DatabaseError(f"{path} already exists; the demo is only written into a new file.")
-    db = create_database(path)
+    db = create_database(path, passphrase)
     try:
         with db.session() as session:
             add_demo_cases(session)

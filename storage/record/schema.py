@@ -9,7 +9,15 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+from sqlcipher3 import dbapi2 as _sqlcipher
+
+# An encrypted file is read through SQLCipher's driver, whose errors are its own classes.
+_OPERATIONAL_ERRORS = (sqlite3.OperationalError, _sqlcipher.OperationalError)
+_DATABASE_ERRORS = (sqlite3.DatabaseError, _sqlcipher.DatabaseError)
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 
@@ -111,17 +119,19 @@ def known_revisions() -> list[str]:
     return list(SCHEMA_REVISIONS)
 
 
-def inspect_revision(path: Path) -> str:
-    """The schema revision of an existing file, read without writing a byte to it."""
+def inspect_revision(path: Path, connect: Callable[[Path], Any] | None = None) -> str:
+    """The schema revision of an existing file, read without writing a byte to it.
+
+    ``connect`` opens a file that has no SQLite header (storage.safety.encryption passes its keyed, read-only one)."""
     try:
         with path.open("rb") as fh:
             header = fh.read(len(SQLITE_HEADER))
     except OSError as exc:
         raise DatabaseError(f"Cannot read {path}: {exc.strerror}.") from exc
-    if header != SQLITE_HEADER:
+    if header != SQLITE_HEADER and connect is None:
         raise NotACasebookDatabase(f"{path.name} is not a Casebook database (it is not an SQLite file).")
     try:
-        conn = sqlite3.connect(read_only_uri(path), uri=True)
+        conn = connect(path) if connect is not None else sqlite3.connect(read_only_uri(path), uri=True)
         try:
             conn.execute("PRAGMA query_only=ON")
             ok = conn.execute("PRAGMA quick_check").fetchone()
@@ -133,12 +143,12 @@ def inspect_revision(path: Path) -> str:
             row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
         finally:
             conn.close()
-    except sqlite3.OperationalError as exc:
+    except _OPERATIONAL_ERRORS as exc:
         known = sqlite_problem(str(exc))
         if known is None:
             raise NotACasebookDatabase(f"{path.name} cannot be read as a Casebook database ({exc}).") from exc
         raise DatabaseError(f"{path.name} cannot be opened: {known}") from exc
-    except sqlite3.DatabaseError as exc:
+    except _DATABASE_ERRORS as exc:
         raise NotACasebookDatabase(f"{path.name} cannot be read as a Casebook database ({exc}).") from exc
     if row is None:
         raise NotACasebookDatabase(f"{path.name} has no schema version; it is not a Casebook database.")

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from storage.record.schema import read_only_uri
+from storage.safety import encryption
 
 JOURNAL_NAME = "audit-anchors.jsonl"
 
@@ -54,13 +54,13 @@ class Head:
 def trail_head(path: Path) -> Head | None:
     """The newest entry of a database's trail, read through a read-only connection (committed data only)."""
     try:
-        conn = sqlite3.connect(read_only_uri(path), uri=True)
-    except sqlite3.Error:
+        conn = encryption.connect(path, read_only=True)
+    except encryption.OPEN_ERRORS:
         return None
     try:
         last = conn.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
         first = conn.execute("SELECT hash FROM audit_log ORDER BY id LIMIT 1").fetchone()
-    except sqlite3.Error:
+    except encryption.DRIVER_ERRORS:
         return None
     finally:
         conn.close()

@@ -17,11 +17,10 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from storage.record.schema import read_only_uri
+from storage.safety import encryption
 from storage.safety.anchors import record_anchor, trail_head
 from storage.safety.audit import record_event
 
@@ -54,12 +53,12 @@ def backup_folder(database: Path) -> Path:
 def study_identity(path: Path) -> str | None:
     """What tells one study's database from another's: the hash of its first audit entry (None before one)."""
     try:
-        conn = sqlite3.connect(read_only_uri(path), uri=True)
-    except sqlite3.Error:
+        conn = encryption.connect(path, read_only=True)
+    except encryption.OPEN_ERRORS:
         return None
     try:
         row = conn.execute("SELECT hash FROM audit_log ORDER BY id LIMIT 1").fetchone()
-    except sqlite3.Error:
+    except encryption.DRIVER_ERRORS:
         return None
     finally:
         conn.close()
@@ -77,9 +76,9 @@ def _owner_only_file(path: Path) -> None:
 
 def _copy(source: Path, target: Path) -> None:
     _owner_only_file(target)  # an empty file is a new SQLite database; its mode stays the owner's only
-    src = sqlite3.connect(read_only_uri(source), uri=True)
+    src = encryption.connect(source, read_only=True)
     try:
-        dst = sqlite3.connect(target)
+        dst = encryption.connect_copy_target(source, target)  # an encrypted study's copies are encrypted alike
         try:
             src.backup(dst)
         finally:
@@ -103,7 +102,7 @@ def copy_database(database: Path, target: Path) -> Path:
         partial.unlink(missing_ok=True)  # left by a copy that was killed
         _copy(database, partial)
         partial.replace(target)
-    except (sqlite3.Error, OSError) as exc:
+    except encryption.COPY_ERRORS as exc:
         partial.unlink(missing_ok=True)
         raise BackupError(f"Could not copy {database.name} to {target}: {exc}") from exc
     return target
@@ -121,7 +120,7 @@ def backup_database(database: Path, reason: str) -> Path:
     try:
         _copy(database, partial)
         partial.replace(target)  # a copy interrupted half-way never looks like a backup
-    except (sqlite3.Error, OSError) as exc:
+    except encryption.COPY_ERRORS as exc:
         partial.unlink(missing_ok=True)
         raise BackupError(f"Could not back up {database.name} to {folder}: {exc}") from exc
     record_anchor(database, f"backup ({slug})", trail_head(target))
@@ -190,22 +189,29 @@ def restore_backup(backup: Path, database: Path) -> Path:
     is checked to be a readable Casebook database before anything is overwritten. Returns the
     safety copy of the state before the restore.
     """
-    from storage.record.schema import DatabaseError, inspect_revision
+    from storage.record.schema import DatabaseError
 
     backup, database = Path(backup), Path(database)
     try:
-        inspect_revision(backup)
+        encryption.inspect_revision(backup)
     except DatabaseError as exc:
         raise BackupError(f"{backup.name} cannot be restored: {exc}") from exc
+    if database.exists() and encryption.is_encrypted(database) != encryption.is_encrypted(backup):
+        raise BackupError(f"{backup.name} cannot be restored into {database.name}: one is encrypted, the other "
+                          "is not. Open the copy as a database of its own instead.")
+    if encryption.is_encrypted(backup) and database.exists() and (
+            encryption.key_of(backup) != encryption.key_of(database)):
+        raise BackupError(f"{backup.name} has another passphrase than {database.name}; open it as a database of "
+                          "its own with its passphrase instead.")
     safety = backup_database(database, "before-restore") if database.exists() else database
-    src = sqlite3.connect(read_only_uri(backup), uri=True)
+    src = encryption.connect(backup, read_only=True)
     try:
-        dst = sqlite3.connect(database)
+        dst = encryption.connect(database) if database.exists() else encryption.connect_copy_target(backup, database)
         try:
             src.backup(dst)  # writes page by page inside one transaction of the target
         finally:
             dst.close()
-    except sqlite3.Error as exc:
+    except encryption.DRIVER_ERRORS as exc:
         raise BackupError(f"Restoring {backup.name} failed ({exc}); {database.name} was not changed.") from exc
     finally:
         src.close()
@@ -215,10 +221,10 @@ def restore_backup(backup: Path, database: Path) -> Path:
 
 def _record_restore(database: Path, backup: Path, safety: Path) -> None:
     """The restore in the restored trail, naming the copy that keeps the trail it replaced; then an anchor."""
-    from sqlalchemy import URL, create_engine, text
+    from sqlalchemy import text
 
     replaced = trail_head(safety) if safety != database else None
-    engine = create_engine(URL.create("sqlite", database=str(database)), hide_parameters=True)
+    engine = encryption.file_engine(database)
     try:
         with engine.begin() as connection:
             if connection.execute(text("SELECT 1 FROM sqlite_master WHERE name='audit_log'")).first():

@@ -5,13 +5,13 @@ Reads through a read-only connection, so checking never changes the file.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import select
 
-from storage.record.schema import head_revision, inspect_revision, known_revisions, read_only_uri
+from storage.record.schema import head_revision, known_revisions
+from storage.safety import encryption
 from storage.safety.anchors import check_anchors
 from storage.safety.record_checks import changed_values, missing_creations
 from storage.safety.trail_checks import verify_chain
@@ -35,13 +35,12 @@ MAX_LISTED = 200  # violations listed one by one; the rest are counted
 def rule_violations(path: Path) -> list[str]:
     """Every integrity rule re-checked on every case of the file, however the data got in (SQL, a bulk
     write that bypassed the ORM's checks): one line per violation naming case, field and rule."""
-    from sqlalchemy import create_engine
     from sqlalchemy.orm import Session, selectinload
 
     from storage.record.models import Case, SalvageCourse
     from storage.record.rules import check_case, study_id_key
 
-    engine = create_engine("sqlite://", creator=lambda: sqlite3.connect(read_only_uri(path), uri=True))
+    engine = encryption.file_engine(path, read_only=True)
     found: list[str] = []
     total = 0
     try:
@@ -72,14 +71,14 @@ def verify_database(path: Path) -> VerificationReport:
 
     Raises storage.database.DatabaseError if the file is not a Casebook database.
     """
-    revision = inspect_revision(path)
+    revision = encryption.inspect_revision(path)
     report = VerificationReport([f"{path}: Casebook database, schema {revision} (this app: {head_revision()})"])
     if revision not in known_revisions():
         report.problems.append(
             f"the database was written by a newer Casebook (schema {revision}); this version cannot know its "
             "rules, so it was not checked. Update Casebook and verify again.")
         return report
-    conn = sqlite3.connect(read_only_uri(path), uri=True)
+    conn = encryption.connect(path, read_only=True)
     try:
         integrity = [r[0] for r in conn.execute("PRAGMA integrity_check")]
         if integrity == ["ok"]:
@@ -113,7 +112,7 @@ def verify_database(path: Path) -> VerificationReport:
             report.problems += broken
             if not broken:
                 report.facts.append(f"Integrity rules: every rule re-checked on all {report.cases} cases, none broken")
-    except sqlite3.DatabaseError as exc:
+    except encryption.DRIVER_ERRORS as exc:
         report.problems.append(f"the database cannot be read: {exc}")
     finally:
         conn.close()

@@ -1,0 +1,197 @@
+"""Encrypting an existing plain database, and changing the passphrase of an encrypted one.
+
+Both work on a closed database (the caller holds its lock and has closed every connection). Neither
+ever leaves the file half done: encrypting writes a new encrypted copy beside the file (sqlcipher_export),
+checks it against the plain file table by table, renames it over the plain file in one step, then
+overwrites the plain content with zeros; changing the passphrase is SQLCipher's ``PRAGMA rekey``, one
+transaction. The database's backups follow it (encrypted, or rekeyed), so no copy is left behind
+readable without the passphrase, or readable with the old one.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlcipher3 import dbapi2 as sqlcipher
+
+from storage.record.schema import DatabaseError
+from storage.safety import encryption
+from storage.safety.anchors import record_anchor
+from storage.safety.backup import list_backups
+
+_SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
+class EncryptionError(DatabaseError):
+    """The database could not be encrypted or rekeyed; the file was left as it was. The message is for the user."""
+
+
+@dataclass
+class EncryptionReport:
+    database: Path
+    backups_done: list[Path] = field(default_factory=list)
+    backups_left: list[Path] = field(default_factory=list)  # copies that could not be converted: the user is told
+
+    def lines(self) -> list[str]:
+        said = [f"{self.database.name} is now encrypted (SQLCipher 4, AES-256)."]
+        if self.backups_done:
+            said.append(f"Its {len(self.backups_done)} backup(s) in {self.backups_done[0].parent} were converted too.")
+        for copy in self.backups_left:
+            said.append(f"NOT converted, still readable without the passphrase: {copy}. Delete it or keep it "
+                        "on an encrypted medium.")
+        said.append("Copies made elsewhere before (Save a copy, exports, hospital IT's disk backups) are not "
+                    "touched: they stay as they were.")
+        return said
+
+
+def _checkpoint(path: Path, conn: Any) -> None:
+    """Fold the -wal into the file, so that the file alone holds every committed transaction."""
+    row = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    if row is not None and row[0] != 0:
+        raise EncryptionError(f"{path.name} is in use by another program; close it there and try again.")
+
+
+def _contents(conn: Any, schema: str = "main") -> dict[str, Any]:
+    """Each table's row count and the audit trail's newest hash: what the copy must share with the original."""
+    tables = [r[0] for r in conn.execute(f"SELECT name FROM {schema}.sqlite_master WHERE type='table' ORDER BY name")]
+    found: dict[str, Any] = {t: conn.execute(f'SELECT count(*) FROM {schema}."{t}"').fetchone()[0] for t in tables}
+    if "audit_log" in tables:
+        found["audit head"] = conn.execute(f"SELECT hash FROM {schema}.audit_log ORDER BY id DESC LIMIT 1").fetchone()
+    found["user_version"] = conn.execute(f"PRAGMA {schema}.user_version").fetchone()[0]
+    return found
+
+
+def _zero_and_close(fd: int) -> None:
+    """Overwrite a file's content in place, then let it go (the name already points to the encrypted file).
+
+    On an SSD or a copy-on-write file system the old blocks may survive elsewhere; docs/encryption.md says so."""
+    try:
+        size = os.fstat(fd).st_size
+        os.lseek(fd, 0, os.SEEK_SET)
+        chunk = b"\0" * (1 << 20)
+        written = 0
+        while written < size:
+            written += os.write(fd, chunk[: min(len(chunk), size - written)])
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _remove_side_files(path: Path) -> None:
+    for suffix in _SIDE_FILES:
+        side = path.with_name(path.name + suffix)
+        if side.exists():
+            _zero_and_close(os.open(side, os.O_RDWR))
+            side.unlink()
+
+
+def _encrypt_file(path: Path, key: bytes, salt: bytes) -> None:
+    """Replace one plain file by a verified encrypted copy keyed with (key, salt); the plain content is zeroed."""
+    partial = path.with_name(path.name + ".encrypting")
+    partial.unlink(missing_ok=True)  # left by an attempt that was killed; the plain file is still whole
+    fd = os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    os.close(fd)
+    try:
+        conn = sqlcipher.connect(str(path))  # no key: SQLCipher reads a plain file as SQLite does
+        try:
+            _checkpoint(path, conn)
+            expected = _contents(conn)
+            conn.execute("ATTACH DATABASE ? AS encrypted KEY \"x'" + key.hex() + salt.hex() + "'\"", (str(partial),))
+            conn.execute("SELECT sqlcipher_export('encrypted')")
+            conn.execute(f"PRAGMA encrypted.user_version = {int(expected['user_version'])}")
+            conn.commit()
+            conn.execute("DETACH DATABASE encrypted")
+        finally:
+            conn.close()
+        check = encryption.create_keyed(partial, key, salt)
+        try:
+            integrity = check.execute("PRAGMA integrity_check").fetchone()[0]
+            if integrity != "ok" or _contents(check) != expected:
+                raise EncryptionError(f"The encrypted copy of {path.name} did not match it; {path.name} was not "
+                                      "changed.")
+            check.execute("PRAGMA journal_mode=WAL")
+        finally:
+            check.close()
+        _remove_side_files(partial)
+        plain = os.open(path, os.O_RDWR)
+    except encryption.DRIVER_ERRORS as exc:
+        partial.unlink(missing_ok=True)
+        raise EncryptionError(f"{path.name} could not be encrypted ({exc}); it was not changed.") from exc
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    try:
+        _remove_side_files(path)  # checkpointed and closed: empty; a stale -wal must never meet the new file
+        os.replace(partial, path)  # the one step: the name holds the whole plain or the whole encrypted file
+    except BaseException:
+        os.close(plain)
+        partial.unlink(missing_ok=True)
+        raise
+    _zero_and_close(plain)
+
+
+def encrypt_database(path: Path, passphrase: str) -> EncryptionReport:
+    """Encrypt a closed plain database and its backups with a new passphrase (remembered for this process)."""
+    path = Path(path)
+    if encryption.is_encrypted(path):
+        raise EncryptionError(f"{path.name} is encrypted already; use Change passphrase instead.")
+    problem = encryption.check_new_passphrase(passphrase)
+    if problem:
+        raise EncryptionError(problem)
+    encryption.inspect_revision(path)  # a Casebook database, readable: else refused before anything is written
+    backups = [b.path for b in list_backups(path) if not encryption.is_encrypted(b.path)]
+    key, salt = encryption.new_key(passphrase)
+    _encrypt_file(path, key, salt)
+    encryption.remember(passphrase)
+    report = EncryptionReport(path)
+    for copy in backups:
+        try:
+            _encrypt_file(copy, key, salt)
+            report.backups_done.append(copy)
+        except encryption.COPY_ERRORS:  # DatabaseError is among them
+            report.backups_left.append(copy)
+    record_anchor(path, "encrypted")
+    return report
+
+
+def _rekey_file(path: Path, new_key: bytes) -> None:
+    conn = encryption.connect(path)  # keyed with the remembered passphrase; the file keeps its salt
+    try:
+        _checkpoint(path, conn)
+        conn.execute("PRAGMA journal_mode=DELETE")  # SQLCipher rekeys every page in one rollback-journal transaction
+        conn.execute(f"PRAGMA rekey = \"x'{new_key.hex()}'\"")
+        conn.execute("PRAGMA journal_mode=WAL")
+    finally:
+        conn.close()
+
+
+def change_passphrase(path: Path, old: str, new: str, repeated: str | None = None) -> EncryptionReport:
+    """PRAGMA rekey on a closed encrypted database, then on each of its backups. Raises WrongPassphrase for ``old``."""
+    path = Path(path)
+    if not encryption.is_encrypted(path):
+        raise EncryptionError(f"{path.name} is not encrypted; use Encrypt this database instead.")
+    problem = encryption.check_new_passphrase(new, repeated)
+    if problem:
+        raise EncryptionError(problem)
+    encryption.unlock(path, old)
+    backups = [b.path for b in list_backups(path) if encryption.is_encrypted(b.path)]
+    _old_key, salt = encryption.key_of(path, old)
+    try:
+        _rekey_file(path, encryption.derive(new, salt))
+    except encryption.DRIVER_ERRORS as exc:
+        raise EncryptionError(f"The passphrase of {path.name} could not be changed ({exc}); the old one still "
+                              "opens it.") from exc
+    encryption.remember(new)
+    report = EncryptionReport(path)
+    for copy in backups:
+        try:
+            _rekey_file(copy, encryption.derive(new, encryption.salt_of(copy)))
+            report.backups_done.append(copy)
+        except encryption.COPY_ERRORS:  # DatabaseError is among them
+            report.backups_left.append(copy)
+    encryption.forget(old)
+    record_anchor(path, "passphrase changed")
+    return report
