@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
-EXPORT_SUFFIXES = {".csv": "csv", ".xlsx": "xlsx", ".sav": "sav", ".dta": "dta"}  # as storage.interchange.exporting.SUFFIXES
+EXPORT_SUFFIXES = {".csv": "csv", ".xlsx": "xlsx", ".sav": "sav", ".dta": "dta"}  # as storage.interchange.export.exporting.SUFFIXES
 
 
 def add_parsers(sub: Any) -> None:
@@ -90,8 +90,8 @@ def _unexpected(exc: Exception) -> str:
 
 def run_import(args: argparse.Namespace) -> int:
     from storage.database import DatabaseError
-    from storage.interchange.column_mapping import MappingNotFound
-    from storage.interchange.importing import ImportOptions
+    from storage.interchange.imports.column_mapping import MappingNotFound
+    from storage.interchange.imports.importing import ImportOptions
     from storage.safety.lock import DatabaseLocked
 
     if not args.file.is_file() and not args.file.is_dir():  # a folder: the long format's CSV tables
@@ -153,7 +153,7 @@ def _with_mapping(db: Any, options: Any, mapping: str | None) -> Any:
     """The options with the mapping named on the command line (saved in the study, or a .json file)."""
     import dataclasses
 
-    from storage.interchange.column_mapping import load_mapping
+    from storage.interchange.imports.column_mapping import load_mapping
 
     if mapping is None:
         return options
@@ -195,7 +195,7 @@ def _import_into(path: Path, file: Path, options: Any, mapping: str | None = Non
     """Import into an existing database (no backup on opening: the import backs up before it writes),
     or into a new one (encrypted if a passphrase was given), which is removed again unless the import wrote to it."""
     from storage.database import create_database, open_database
-    from storage.interchange.importing import import_file
+    from storage.interchange.imports.importing import import_file
     from storage.safety.lock import acquire_lock
 
     with acquire_lock(path):
@@ -218,7 +218,7 @@ def _dry_run_on_new_database(file: Path, options: Any, mapping: str | None = Non
     import tempfile
 
     from storage.database import create_database
-    from storage.interchange.importing import import_file
+    from storage.interchange.imports.importing import import_file
 
     with tempfile.TemporaryDirectory(prefix="casebook-dry-run-") as folder:
         db = create_database(Path(folder) / "dry-run.db")
@@ -231,7 +231,7 @@ def _dry_run_on_new_database(file: Path, options: Any, mapping: str | None = Non
 
 def run_export(args: argparse.Namespace) -> int:
     from storage.database import DatabaseError, open_database
-    from storage.interchange.exporting import ExportError, ExportOptions, export_database
+    from storage.interchange.export.exporting import ExportError, ExportOptions, export_database
     from storage.safety.lock import DatabaseLocked, Lock, acquire_lock, make_read_only
 
     fmt = args.format or EXPORT_SUFFIXES.get(args.out.suffix.lower(), "csv")

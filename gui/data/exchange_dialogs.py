@@ -1,4 +1,4 @@
-"""Import and export dialogs. They collect choices; storage.interchange.importing / storage.interchange.exporting do the work.
+"""Import and export dialogs. They collect choices; storage.interchange.imports.importing / storage.interchange.export.exporting do the work.
 
 Work runs on a QThreadPool thread (BackgroundJob) so that the window stays responsive; progress
 arrives as signals. The import dialog (column mapping, preview, problems) is gui.data.import_dialog.
@@ -96,7 +96,7 @@ class ExportDialog(QDialog):
             self.out_edit.setText(path)
 
     def run_export(self) -> None:
-        from storage.interchange.exporting import ExportOptions, export_database
+        from storage.interchange.export.exporting import ExportOptions, export_database
 
         out = self.out_edit.text().strip()
         if not out:
@@ -141,7 +141,7 @@ def open_export_dialog(parent: QWidget | None, database: Database) -> bool:
 
 def save_import_template(parent: QWidget | None) -> bool:
     """File > Save empty import template…: a CSV or XLSX listing every column and its allowed values."""
-    from storage.interchange.export_writers import write_template
+    from storage.interchange.export.export_writers import write_template
 
     path, _ = save_file_name(parent, "Save an empty import template", "casebook-template.xlsx",
                              "Excel workbook (*.xlsx);;CSV (*.csv)")

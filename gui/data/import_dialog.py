@@ -38,7 +38,7 @@ from gui.data.background import BackgroundJob, file_row
 from gui.data.mapping_panel import MappingPanel
 from gui.widgets.file_dialogs import open_file_name
 from storage.database import Database
-from storage.interchange.column_mapping import (
+from storage.interchange.imports.column_mapping import (
     ColumnMapping,
     Suggestion,
     custom_field_names,
@@ -48,8 +48,8 @@ from storage.interchange.column_mapping import (
     suggest,
     suggested_mapping,
 )
-from storage.interchange.import_plan import ImportOptions, ImportReport
-from storage.interchange.importing import import_file
+from storage.interchange.imports.import_plan import ImportOptions, ImportReport
+from storage.interchange.imports.importing import import_file
 
 PROBLEM_COLOUR = QColor("#f8d0d0")
 PREVIEW_ROWS = 2000  # rows shown; every problem is listed below the table whatever the size
@@ -76,7 +76,7 @@ class LoadedFile:
 
 def load_file(path: Path) -> LoadedFile:
     """Read a file for the mapping table (on the worker thread)."""
-    from storage.interchange.long_files import is_long
+    from storage.interchange.imports.long_files import is_long
     from storage.interchange.table_files import UnreadableFile
     from storage.interchange.table_reading import read_table
 

@@ -1,7 +1,7 @@
 """The import dialog's column mapping and value mapping: each column of the file with its suggested field
 (and how it was suggested), changeable; each written value that maps to no code, with a code to choose.
 
-The panel only collects the user's choices into a storage.interchange.column_mapping.ColumnMapping;
+The panel only collects the user's choices into a storage.interchange.imports.column_mapping.ColumnMapping;
 reading, suggesting and importing are storage's.
 """
 
@@ -21,9 +21,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from storage.interchange.column_mapping import ColumnMapping, Suggestion, examples, unmapped_values
 from storage.interchange.conventions import column_notes
-from storage.interchange.mapping_targets import (
+from storage.interchange.imports.column_mapping import ColumnMapping, Suggestion, examples, unmapped_values
+from storage.interchange.imports.mapping_targets import (
     CUSTOM,
     IGNORE,
     choosable_targets,

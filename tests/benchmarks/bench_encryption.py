@@ -33,7 +33,7 @@ def _timed(work: object) -> float:
 def main() -> int:
     args = c.parser(__doc__ or "", runs=3).parse_args()
     from storage.database import create_database, open_database
-    from storage.interchange.importing import ImportOptions, import_file
+    from storage.interchange.imports.importing import ImportOptions, import_file
     from storage.safety import encryption
     from storage.safety.encrypting import encrypt_database
     from storage.views.summaries import load_summaries

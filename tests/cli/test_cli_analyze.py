@@ -116,7 +116,7 @@ def test_missing_database(tmp_path: Path) -> None:
 def test_aml_group_by_through_import_and_cli_matches_r(tmp_path: Path) -> None:
     """R survival::aml imported from the flat template, then `analyze --group-by` (R: chisq 3.396, p 0.0653)."""
     from storage.database import create_database
-    from storage.interchange.importing import ImportOptions, import_file
+    from storage.interchange.imports.importing import ImportOptions, import_file
 
     db = create_database(tmp_path / "aml.db")
     try:

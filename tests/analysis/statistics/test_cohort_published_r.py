@@ -23,7 +23,7 @@ import pytest
 from analysis.command import load_inputs
 from analysis.statistics.cohort import analyze_cohort
 from storage.database import Database
-from storage.interchange.importing import ImportOptions, import_file
+from storage.interchange.imports.importing import ImportOptions, import_file
 
 AML_CSV = Path(__file__).resolve().parents[2] / "fixtures" / "r_survival_aml.csv"
 

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from storage.database import Database
-from storage.interchange.column_mapping import load_mapping
-from storage.interchange.exporting import ExportOptions, export_database
+from storage.interchange.export.exporting import ExportOptions, export_database
+from storage.interchange.imports.column_mapping import load_mapping
 from storage.record.models import Case, DrugAdministration
 from tests.storage.interchange import german_sheet
 
@@ -79,7 +79,7 @@ def test_the_authors_sheet_through_the_dialog(qtbot, empty_db: Database, tmp_pat
 
 def test_a_saved_mapping_is_offered_for_the_next_file(qtbot, empty_db: Database, tmp_path: Path) -> None:
     from gui.data.import_dialog import ImportDialog
-    from storage.interchange.column_mapping import ColumnMapping, save_mapping
+    from storage.interchange.imports.column_mapping import ColumnMapping, save_mapping
 
     with empty_db.session() as session:
         save_mapping(session, "Tübingen sheet", ColumnMapping(dict(german_sheet.MAPPING), date_format="%d.%m.%Y"))

@@ -9,7 +9,7 @@ import pytest
 
 from storage.interchange.cell_values import number_from_text, parse_date, read_date
 from storage.interchange.conventions import date_format_of
-from storage.interchange.dose_cells import Dose, read_dose, read_drug_list
+from storage.interchange.imports.dose_cells import Dose, read_dose, read_drug_list
 
 
 @pytest.mark.parametrize("cell, doses, dose, unit", [
@@ -69,7 +69,7 @@ def test_excel_serial_days_and_date_cells() -> None:
 def test_a_percent_formatted_xlsx_cell_is_read_as_percent(empty_db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from openpyxl import Workbook
 
-    from storage.interchange.importing import import_file
+    from storage.interchange.imports.importing import import_file
     from storage.record.models import ResponseAssessment
 
     book = Workbook()

@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from storage.database import Database
 from storage.generated.demo import FICTITIOUS_NAMES
-from storage.interchange.deidentify import case_keys
-from storage.interchange.exporting import ExportOptions, export_database, load_cases
+from storage.interchange.export.deidentify import case_keys
+from storage.interchange.export.exporting import ExportOptions, export_database, load_cases
 from storage.record.models import Case
 from storage.record.tables import deid_keys
 

@@ -12,8 +12,8 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from storage.database import Database, create_database
-from storage.interchange.exporting import ExportError, ExportOptions, export_database
-from storage.interchange.importing import import_file
+from storage.interchange.export.exporting import ExportError, ExportOptions, export_database
+from storage.interchange.imports.importing import import_file
 from storage.record.models import Case
 from storage.safety.freeze import freeze_dataset
 

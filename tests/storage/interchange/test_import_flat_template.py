@@ -13,8 +13,8 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from storage.database import Database
-from storage.interchange.export_writers import write_template
-from storage.interchange.importing import ImportOptions, import_file
+from storage.interchange.export.export_writers import write_template
+from storage.interchange.imports.importing import ImportOptions, import_file
 from storage.record.models import Case, CustomField
 from storage.record.tables import audit_log
 from storage.safety.audit import case_history

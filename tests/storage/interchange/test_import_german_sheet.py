@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from storage.database import Database
-from storage.interchange.column_mapping import ColumnMapping, load_mapping, save_mapping, suggest
-from storage.interchange.importing import ImportOptions, import_file
+from storage.interchange.imports.column_mapping import ColumnMapping, load_mapping, save_mapping, suggest
+from storage.interchange.imports.importing import ImportOptions, import_file
 from storage.record.models import Case, SalvageCourse
 from tests.storage.interchange import german_sheet
 

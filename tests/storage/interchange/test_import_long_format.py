@@ -13,8 +13,8 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from storage.database import Database, create_database
-from storage.interchange.exporting import ExportOptions, export_database
-from storage.interchange.importing import ImportOptions, import_file
+from storage.interchange.export.exporting import ExportOptions, export_database
+from storage.interchange.imports.importing import ImportOptions, import_file
 from storage.record.models import Case, DrugAdministration, Relapse
 from storage.safety.audit import case_history
 from tests.storage.interchange.test_import_mapping_refusals import content_hash

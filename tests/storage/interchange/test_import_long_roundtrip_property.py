@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from storage.database import create_database, open_database
-from storage.interchange.exporting import ExportOptions, export_database
-from storage.interchange.importing import import_file
+from storage.interchange.export.exporting import ExportOptions, export_database
+from storage.interchange.imports.importing import import_file
 from storage.record import codes
 from storage.record.models import (
     Case,

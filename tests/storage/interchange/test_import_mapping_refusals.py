@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from storage.database import Database, create_database
-from storage.interchange.column_mapping import ColumnMapping, save_mapping
-from storage.interchange.importing import ImportOptions, import_file
+from storage.interchange.imports.column_mapping import ColumnMapping, save_mapping
+from storage.interchange.imports.importing import ImportOptions, import_file
 from tests.storage.interchange import german_sheet
 
 ROOT = Path(__file__).resolve().parents[3]

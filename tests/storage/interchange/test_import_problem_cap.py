@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from storage.interchange.import_plan import ImportReport
+from storage.interchange.imports.import_plan import ImportReport
 from storage.interchange.table_files import SHOWN_PROBLEMS, Problem, ProblemList
 
 

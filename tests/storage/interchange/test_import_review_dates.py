@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from storage.database import Database
-from storage.interchange.importing import ImportOptions, import_file
+from storage.interchange.imports.importing import ImportOptions, import_file
 
 from .test_import_flat_template import case_count, good_row, write_csv
 

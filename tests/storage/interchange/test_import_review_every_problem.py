@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from storage.database import Database
-from storage.interchange.importing import ImportOptions, import_file
+from storage.interchange.imports.importing import ImportOptions, import_file
 
 from .test_import_flat_template import case_count, good_row, write_csv
 

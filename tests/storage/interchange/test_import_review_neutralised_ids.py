@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from storage.database import Database, create_database
-from storage.interchange.exporting import ExportOptions, export_database
-from storage.interchange.importing import ImportOptions, import_file
+from storage.interchange.export.exporting import ExportOptions, export_database
+from storage.interchange.imports.importing import ImportOptions, import_file
 from storage.record.models import Case
 
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from storage.database import Database
-from storage.interchange.importing import ImportOptions, import_file
+from storage.interchange.imports.importing import ImportOptions, import_file
 from storage.record.models import Case
 from storage.record.rules import RecordRejected, study_id_key
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from storage.database import Database
-from storage.interchange.importing import ImportOptions, import_file
+from storage.interchange.imports.importing import ImportOptions, import_file
 from storage.record.models import Case, Transplant
 from storage.record.tables import audit_log
 
@@ -89,7 +89,7 @@ def test_the_recorded_best_response_and_a_manual_override_import_without_touchin
 
 
 def test_a_full_export_imported_as_an_update_changes_nothing(demo_db: Database, tmp_path: Path) -> None:
-    from storage.interchange.exporting import ExportOptions, export_database
+    from storage.interchange.export.exporting import ExportOptions, export_database
 
     out = tmp_path / "all.csv"
     with demo_db.session() as session:

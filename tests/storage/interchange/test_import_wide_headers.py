@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from storage.generated.demo import write_demo
-from storage.interchange.import_plan import ImportOptions
-from storage.interchange.importing import import_file
+from storage.interchange.imports.import_plan import ImportOptions
+from storage.interchange.imports.importing import import_file
 from storage.interchange.table_files import SHOWN_PROBLEMS
 
 

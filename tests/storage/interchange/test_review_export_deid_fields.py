@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from storage.database import Database
-from storage.interchange.exporting import ExportOptions, export_database
+from storage.interchange.export.exporting import ExportOptions, export_database
 from storage.record.models import Case, CustomField, CustomValue
 from storage.record.tables import deid_keys
 from tests.storage.interchange.test_export_deidentified import exported_text, identifying_values

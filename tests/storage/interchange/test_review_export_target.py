@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from storage.database import Database
-from storage.interchange import export_writers
-from storage.interchange.exporting import ExportError, ExportOptions, export_database
+from storage.interchange.export import export_writers
+from storage.interchange.export.exporting import ExportError, ExportOptions, export_database
 
 
 def _export(db: Database, out: Path, **options: object) -> list[Path]:

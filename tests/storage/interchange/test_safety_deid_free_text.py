@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from storage.database import Database
-from storage.interchange.exporting import ExportError, ExportOptions, export_database, mark_fields_safe
-from storage.interchange.identifier_scan import CaseIdentifiers, birth_date_spellings
+from storage.interchange.export.exporting import ExportError, ExportOptions, export_database, mark_fields_safe
+from storage.interchange.export.identifier_scan import CaseIdentifiers, birth_date_spellings
 from storage.record.models import (
     Case,
     CustomField,

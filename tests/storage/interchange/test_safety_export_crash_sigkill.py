@@ -15,15 +15,15 @@ from pathlib import Path
 import pytest
 
 from storage.generated.demo import write_demo
-from storage.interchange.export_writers import STAGING_MARK
+from storage.interchange.export.export_writers import STAGING_MARK
 
 ROOT = Path(__file__).parents[3]
 CHILD = """
 import sys, time
 from pathlib import Path
 from storage.database import open_database
-from storage.interchange import export_writers
-from storage.interchange.exporting import ExportOptions, export_database
+from storage.interchange.export import export_writers
+from storage.interchange.export.exporting import ExportOptions, export_database
 
 real, calls = export_writers._xlsx_value, [0]
 def slow(value):

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select, update
 
 from storage.database import Database
-from storage.interchange.importing import ImportOptions, import_file
+from storage.interchange.imports.importing import ImportOptions, import_file
 from storage.record.models import Case, CustomField, CustomValue, ResponseAssessment, SalvageCourse
 from storage.record.rules import RecordRejected
 from storage.safety.verification import verify_database

@@ -65,7 +65,7 @@ def test_the_policy_is_a_study_setting(demo_db: Database) -> None:
 
 
 def test_freeze_key_creation_restore_and_creation_are_audited(demo_db: Database, tmp_path: Path) -> None:
-    from storage.interchange.exporting import ExportOptions, export_database
+    from storage.interchange.export.exporting import ExportOptions, export_database
 
     with demo_db.session() as session:
         freeze_dataset(session, dt.date(2022, 1, 1))

@@ -25,8 +25,8 @@ from storage.database import (
     open_database,
 )
 from storage.generated.demo import write_demo
-from storage.interchange import export_writers
-from storage.interchange.exporting import ExportOptions, export_database
+from storage.interchange.export import export_writers
+from storage.interchange.export.exporting import ExportOptions, export_database
 from storage.record.models import Case
 from storage.safety.audit import os_user
 from storage.safety.backup import backup_database, list_backups, rotate

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from storage.database import Database
-from storage.interchange.exporting import ExportOptions, export_database
+from storage.interchange.export.exporting import ExportOptions, export_database
 from storage.record.models import Case
 from storage.safety.anchors import journal_path
 from storage.safety.audit import CONTENT_FIELDS, GENESIS, entry_hash

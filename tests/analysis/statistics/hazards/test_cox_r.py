@@ -21,7 +21,7 @@ from analysis.statistics.hazards.cox import CoxModel, cox_model
 from analysis.statistics.hazards.design import cohort_design
 from analysis.statistics.hazards.efron import score_test
 from storage.database import Database, create_database
-from storage.interchange.importing import ImportOptions, import_file
+from storage.interchange.imports.importing import ImportOptions, import_file
 
 R_DIR = Path(__file__).resolve().parents[3] / "fixtures" / "r"
 

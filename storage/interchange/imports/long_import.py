@@ -2,7 +2,7 @@
 
 All sheets are read and checked together, case by case (the case row, then its records of every
 kind; drugs join their course by course number), with the same rules as every flush. Only a file
-without a single problem is written, all of it in one transaction (storage.interchange.importing
+without a single problem is written, all of it in one transaction (storage.interchange.imports.importing
 writes the plan). With update-existing a stored case's records are matched by what identifies them
 (a course by its number, an assessment by timing and date, a drug by name and route ...): a matched
 record is changed, any other row is added, each change an ORM edit in the audit trail.
@@ -22,8 +22,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.interchange import case_template as tpl
-from storage.interchange.export_writers import CODED
-from storage.interchange.import_plan import (
+from storage.interchange.export.export_writers import CODED
+from storage.interchange.imports.import_plan import (
     ImportOptions,
     ImportPlan,
     ImportReport,
@@ -31,9 +31,16 @@ from storage.interchange.import_plan import (
     load_existing,
     release,
 )
-from storage.interchange.light_records import Light, LightCase, light_rows
-from storage.interchange.long_files import KINDS, LongColumn, cell, check_columns, kind_columns, read_long
-from storage.interchange.row_building import NewField
+from storage.interchange.imports.light_records import Light, LightCase, light_rows
+from storage.interchange.imports.long_files import (
+    KINDS,
+    LongColumn,
+    cell,
+    check_columns,
+    kind_columns,
+    read_long,
+)
+from storage.interchange.imports.row_building import NewField
 from storage.interchange.table_files import Problem, RawTable, UnreadableFile
 from storage.record import codes
 from storage.record.models import (
@@ -177,7 +184,7 @@ class _CaseBuilder:
 
     def _new(self, kind: str, values: dict[str, Any]) -> Any:
         """A stored case's new record is an ORM object (its constructor: far cheaper than attribute by
-        attribute); a new case's a Light one (storage.interchange.light_records)."""
+        attribute); a new case's a Light one (storage.interchange.imports.light_records)."""
         return MODELS[kind](**values) if self.stored else Light(kind, values)
 
     def _put(self, kind: str, number: int, values: dict[str, Any], records: list[Any]) -> None:
@@ -283,7 +290,7 @@ def plan_long_import(session: Session, path: Path, options: ImportOptions,
     # are plain records): the cyclic collector would only walk them again and again, each pass holding the
     # interpreter lock for over half a second (the dialog's window stalled 540-650 ms at 50,000 cases).
     # It stays off while reading and checking; what the plan keeps is then frozen out of later passes
-    # (storage.interchange.importing unfreezes it once the import is written or refused).
+    # (storage.interchange.imports.importing unfreezes it once the import is written or refused).
     enabled = gc.isenabled()
     gc.disable()
     try:

@@ -3,7 +3,7 @@
 Building 50,000 new cases as ORM objects costs most of the import's time in SQLAlchemy's attribute
 instrumentation (measured: two thirds of the checking), yet a new case is never flushed through the
 ORM: it is checked by storage.record.rules.check_case, which only reads attributes, and then written by
-storage.interchange.bulk_insert. A Light record has every column of its model (None unless given) and
+storage.interchange.imports.bulk_insert. A Light record has every column of its model (None unless given) and
 its model's lists, so the rules read it as they read the model; stored cases are changed as ORM objects.
 """
 
@@ -14,7 +14,7 @@ from typing import Any, cast
 
 from sqlalchemy import Table, inspect
 
-from storage.interchange.bulk_insert import CaseRows
+from storage.interchange.imports.bulk_insert import CaseRows
 from storage.record.models import (
     Case,
     Complication,

@@ -21,7 +21,13 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from storage.interchange import case_template as tpl
-from storage.interchange.mapping_targets import CUSTOM, IGNORE, canonical, target_codes, target_problem
+from storage.interchange.imports.mapping_targets import (
+    CUSTOM,
+    IGNORE,
+    canonical,
+    target_codes,
+    target_problem,
+)
 from storage.record import codes
 from storage.record.study_settings import get_setting, list_settings, put_setting
 
@@ -140,7 +146,7 @@ _ROUTE_COLUMNS = {"intrathekal": "course[1].intrathecal", "intrathecal": "course
 
 def _drug_column(key: str) -> str | None:
     """course[1].drug[melphalan] for "Melphalan Dosis", "Cytarabin", "Ara-C dose"; the intrathecal column."""
-    from storage.interchange.dose_cells import DRUG_NAMES
+    from storage.interchange.imports.dose_cells import DRUG_NAMES
 
     if key in _ROUTE_COLUMNS:
         return _ROUTE_COLUMNS[key]

@@ -1,7 +1,7 @@
 """What an import found and will write: its options, its report, and the plan the writing step carries out.
 
-Shared by the flat import (storage.interchange.importing) and the long-format import
-(storage.interchange.long_import), which check everything first and write only a clean plan.
+Shared by the flat import (storage.interchange.imports.importing) and the long-format import
+(storage.interchange.imports.long_import), which check everything first and write only a clean plan.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from storage.interchange.bulk_insert import CaseRows
-from storage.interchange.column_mapping import ColumnMapping
-from storage.interchange.row_building import NewField
+from storage.interchange.imports.bulk_insert import CaseRows
+from storage.interchange.imports.column_mapping import ColumnMapping
+from storage.interchange.imports.row_building import NewField
 from storage.interchange.table_files import Problem, ProblemList, more_problems, problem_total, worded
 from storage.record.models import Case, CustomField, SalvageCourse
 from storage.record.rules import same_study_id, study_id_key

@@ -13,8 +13,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from storage.interchange.dose_cells import Dose, NamedDose
-from storage.interchange.mapping_targets import RecordTarget
+from storage.interchange.imports.dose_cells import Dose, NamedDose
+from storage.interchange.imports.mapping_targets import RecordTarget
 from storage.record.models import (
     Case,
     Complication,

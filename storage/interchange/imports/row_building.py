@@ -16,10 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.interchange import case_template as tpl
-from storage.interchange.column_mapping import ColumnMapping, relapse_number_of
 from storage.interchange.conventions import date_format_of
-from storage.interchange.dose_cells import read_dose, read_drug_list
-from storage.interchange.mapping_targets import (
+from storage.interchange.imports.column_mapping import ColumnMapping, relapse_number_of
+from storage.interchange.imports.dose_cells import read_dose, read_drug_list
+from storage.interchange.imports.mapping_targets import (
     CUSTOM,
     FLAT_KIND,
     IGNORE,
@@ -29,7 +29,7 @@ from storage.interchange.mapping_targets import (
     target_codes,
     target_problem,
 )
-from storage.interchange.record_cells import put_records
+from storage.interchange.imports.record_cells import put_records
 from storage.interchange.table_files import Problem, RawTable
 from storage.record.custom_fields import name_rule
 from storage.record.models import Case, CustomField, CustomValue

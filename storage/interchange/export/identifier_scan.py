@@ -1,6 +1,6 @@
 """The last check of a de-identified export: no cell holds the case's own name, hospital number or birth date.
 
-Leaving free text out (storage.interchange.exporting) is the rule; this scan is the safety net for what
+Leaving free text out (storage.interchange.export.exporting) is the rule; this scan is the safety net for what
 a user marked safe, a custom field, or a coded column that somebody filled with an identifier. Casebook
 knows each case's identifying data, so every exported cell is compared with that case's name (each part
 and the whole, in any letter case, with or without accents or umlauts spelt out), hospital number (with or

@@ -21,10 +21,10 @@ from sqlalchemy.orm import Session
 
 from storage.database import Database
 from storage.interchange import case_template as tpl
-from storage.interchange.bulk_insert import flatten, insert_cases
-from storage.interchange.import_plan import ImportOptions as ImportOptions  # re-exported for callers
-from storage.interchange.import_plan import ImportPlan, ImportReport, Progress, load_existing, release
-from storage.interchange.row_building import build_row, map_columns, shown
+from storage.interchange.imports.bulk_insert import flatten, insert_cases
+from storage.interchange.imports.import_plan import ImportOptions as ImportOptions  # re-exported for callers
+from storage.interchange.imports.import_plan import ImportPlan, ImportReport, Progress, load_existing, release
+from storage.interchange.imports.row_building import build_row, map_columns, shown
 from storage.interchange.table_files import Problem, UnreadableFile
 from storage.interchange.table_reading import read_table
 from storage.record.models import Case
@@ -62,10 +62,10 @@ def _study_id(value: Any) -> str:
 
 def plan_import(session: Session, path: Path, options: ImportOptions, progress: Progress | None = None) -> ImportPlan:
     """Read, build and check every row without writing anything."""
-    from storage.interchange.long_files import is_long
+    from storage.interchange.imports.long_files import is_long
 
     if is_long(Path(path)):
-        from storage.interchange.long_import import plan_long_import
+        from storage.interchange.imports.long_import import plan_long_import
 
         if options.mapping is not None:
             report = ImportReport(Path(path))
@@ -219,6 +219,6 @@ def _import_file(db: Database, path: Path, options: ImportOptions, progress: Pro
 
 def write_template(path: Path) -> Path:
     """An empty flat template (.csv or .xlsx) that lists every column's allowed values."""
-    from storage.interchange.export_writers import write_template as write
+    from storage.interchange.export.export_writers import write_template as write
 
     return write(path)

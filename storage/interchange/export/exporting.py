@@ -19,11 +19,11 @@ from sqlalchemy import Table as SqlTable
 from sqlalchemy.orm import Session, selectinload
 
 from storage.interchange import case_template as tpl
-from storage.interchange import export_writers as writers
-from storage.interchange.deidentify import Deidentifier
-from storage.interchange.export_writers import CODED, Table
-from storage.interchange.export_writers import ExportError as ExportError  # re-exported for callers
-from storage.interchange.identifier_scan import IdentifierFound, scan_rows
+from storage.interchange.export import export_writers as writers
+from storage.interchange.export.deidentify import Deidentifier
+from storage.interchange.export.export_writers import CODED, Table
+from storage.interchange.export.export_writers import ExportError as ExportError  # re-exported for callers
+from storage.interchange.export.identifier_scan import IdentifierFound, scan_rows
 from storage.record.codes import best_response
 from storage.record.models import Base, Case, CustomField, SalvageCourse
 from storage.record.study_settings import get_setting, put_setting
