@@ -50,6 +50,10 @@ class ExportDialog(QDialog):
         self.shift = QRadioButton("Shift every date of a case by one random offset (intervals stay exact)")
         self.days = QRadioButton("Replace dates by days from time zero")
         self.shift.setChecked(True)
+        self.deidentify.setChecked(True)  # the export for sharing is the default; a full one is chosen knowingly
+        self.plain_note = QLabel("")
+        self.plain_note.setWordWrap(True)
+        self.plain_note.setObjectName("plain_note")
         self.out_edit = QLineEdit()
         self.confirmed_path = ""  # the save dialog asked before replacing this file
         form = QFormLayout()
@@ -58,6 +62,7 @@ class ExportDialog(QDialog):
         form.addRow("", self.deidentify)
         form.addRow("", self.shift)
         form.addRow("", self.days)
+        form.addRow("", self.plain_note)
         form.addRow("Save as:", file_row(self.out_edit, self._choose))
         self.summary = QLabel("")
         self.summary.setWordWrap(True)
@@ -84,6 +89,7 @@ class ExportDialog(QDialog):
         self.long.setEnabled(not stats)
         for button in (self.shift, self.days):
             button.setEnabled(self.deidentify.isChecked())
+        self.plain_note.setText(plain_note(self.database.path, self.deidentify.isChecked()))
 
     def _choose(self) -> None:
         fmt = self.format.currentData()
@@ -130,6 +136,19 @@ class ExportDialog(QDialog):
         self.progress.setVisible(False)
         self.export_button.setEnabled(True)
         self.summary.setText(message)
+
+
+def plain_note(database: Path, deidentified: bool) -> str:
+    """What the export dialog says of the file it writes: never encrypted, and what it holds."""
+    from storage.safety.encryption import is_encrypted
+
+    where = ("The exported file is <b>not encrypted</b>, as this database is" if is_encrypted(database)
+             else "The exported file is <b>not encrypted</b>")
+    if deidentified:
+        return (f"{where}. De-identified, it holds no names, hospital numbers, birth dates or free text: the "
+                "export for sharing.")
+    return (f"{where}, and it holds names, hospital numbers and birth dates: anyone who can read it reads them. "
+            "Keep it on an encrypted drive; for sharing tick De-identify.")
 
 
 def open_export_dialog(parent: QWidget | None, database: Database) -> bool:

@@ -385,11 +385,11 @@ def recent_entries(session: Session, limit: int = 500) -> list[AuditEntry]:
 # --- system events: what happened to the database rather than to a record -------------------------
 
 EVENT_ACTION = "event"  # action of a system event; its table_name is "database", its field the kind
-EVENT_KINDS = frozenset({"created", "upgrade", "restore", "freeze", "key", "backup"})
+EVENT_KINDS = frozenset({"created", "upgrade", "restore", "freeze", "key", "backup", "encrypted", "passphrase changed"})
 
 
 def record_event(connection: Connection, kind: str, detail: dict[str, Any], reason: str | None = None) -> None:
-    """Append a system event (creation, schema upgrade, restore, freeze, key creation) to the trail.
+    """Append a system event (creation, schema upgrade, restore, freeze, key creation, encryption) to the trail.
 
     ``detail`` is plain data without patient values (never a code or an offset of the key)."""
     if kind not in EVENT_KINDS:

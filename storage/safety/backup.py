@@ -74,8 +74,10 @@ def _owner_only_file(path: Path) -> None:
         os.close(fd)
 
 
-def _copy(source: Path, target: Path) -> None:
+def _copy(source: Path, target: Path, ciphertext: bool = False) -> None:
     _owner_only_file(target)  # an empty file is a new SQLite database; its mode stays the owner's only
+    if ciphertext and encryption.is_encrypted(source) and encryption.copy_ciphertext(source, target):
+        return
     src = encryption.connect(source, read_only=True)
     try:
         dst = encryption.connect_copy_target(source, target)  # an encrypted study's copies are encrypted alike
@@ -118,7 +120,7 @@ def backup_database(database: Path, reason: str) -> Path:
     target = folder / f"{database.resolve().name}--{stamp}-{slug}.db"
     partial = target.with_suffix(".partial")
     try:
-        _copy(database, partial)
+        _copy(database, partial, ciphertext=True)
         partial.replace(target)  # a copy interrupted half-way never looks like a backup
     except encryption.COPY_ERRORS as exc:
         partial.unlink(missing_ok=True)

@@ -20,6 +20,7 @@ from sqlcipher3 import dbapi2 as sqlcipher
 from storage.record.schema import DatabaseError
 from storage.safety import encryption
 from storage.safety.anchors import record_anchor
+from storage.safety.audit import record_event
 from storage.safety.backup import list_backups
 
 _SIDE_FILES = ("-wal", "-shm", "-journal")
@@ -133,6 +134,16 @@ def _encrypt_file(path: Path, key: bytes, salt: bytes) -> None:
     _zero_and_close(plain)
 
 
+def _record(path: Path, kind: str, detail: dict[str, object]) -> None:
+    """The event in the database's own trail (never the passphrase or the key: what was done, by whom, when)."""
+    engine = encryption.file_engine(path)
+    try:
+        with engine.begin() as connection:
+            record_event(connection, kind, detail)
+    finally:
+        engine.dispose()
+
+
 def encrypt_database(path: Path, passphrase: str) -> EncryptionReport:
     """Encrypt a closed plain database and its backups with a new passphrase (remembered for this process)."""
     path = Path(path)
@@ -153,6 +164,8 @@ def encrypt_database(path: Path, passphrase: str) -> EncryptionReport:
             report.backups_done.append(copy)
         except encryption.COPY_ERRORS:  # DatabaseError is among them
             report.backups_left.append(copy)
+    _record(path, "encrypted", {"cipher": "SQLCipher 4 (AES-256, HMAC-SHA512, PBKDF2-HMAC-SHA512 256,000 rounds)",
+                                "backups_encrypted": len(report.backups_done), "backups_left_plain": len(report.backups_left)})
     record_anchor(path, "encrypted")
     return report
 
@@ -193,5 +206,7 @@ def change_passphrase(path: Path, old: str, new: str, repeated: str | None = Non
         except encryption.COPY_ERRORS:  # DatabaseError is among them
             report.backups_left.append(copy)
     encryption.forget(old)
+    _record(path, "passphrase changed", {"backups_rekeyed": len(report.backups_done),
+                                         "backups_left_with_the_old_passphrase": len(report.backups_left)})
     record_anchor(path, "passphrase changed")
     return report

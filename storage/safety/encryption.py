@@ -185,6 +185,51 @@ def connect_copy_target(source: Path, target: Path) -> Any:
     return create_keyed(target, *key_of(source))
 
 
+def copy_ciphertext(source: Path, target: Path) -> bool:
+    """Copy an encrypted database's file as it is, its pages still encrypted with the same key and salt.
+
+    SQLite's backup API would decrypt every page and encrypt it again (about three times the time of a
+    plain copy at 50,000 cases). A file copy is a consistent database only when nothing is in the WAL and
+    nobody can commit during it: so the WAL is checkpointed into the file and emptied, the write lock is
+    taken, the WAL is seen to be still empty, and only then are the bytes copied (into ``target``, an
+    existing owner-only file) and synced. False when that cannot be had at once (another connection reads
+    or writes, the file is read-only): the caller then uses the backup API, which works under any load.
+    """
+    source = Path(source)
+    key, _salt = key_of(source)
+    conn = _try_key(source, key, read_only=False)
+    if conn is None:
+        return False
+    conn.isolation_level = None  # BEGIN and ROLLBACK by hand
+    wal = source.with_name(source.name + "-wal")
+    try:
+        conn.execute("PRAGMA busy_timeout = 0")
+        busy, frames, _done = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        if busy or frames > 0:
+            return False
+        conn.execute("BEGIN IMMEDIATE")  # no other connection can commit until the ROLLBACK below
+        try:
+            if wal.exists() and wal.stat().st_size > 0:
+                return False  # a commit came between the checkpoint and the lock
+            fd = os.open(target, os.O_WRONLY | os.O_TRUNC)
+            with source.open("rb") as src, os.fdopen(fd, "wb") as dst:
+                while chunk := src.read(1 << 20):
+                    dst.write(chunk)
+                dst.flush()
+                os.fsync(dst.fileno())
+        finally:
+            conn.execute("ROLLBACK")
+    except (sqlcipher.Error, OSError):
+        return False
+    finally:
+        conn.close()
+    check = _try_key(Path(target), key, read_only=True)  # the copy opens with the database's own key
+    if check is None:
+        return False
+    check.close()
+    return True
+
+
 def new_key(passphrase: str) -> tuple[bytes, bytes]:
     salt = secrets.token_bytes(SALT_BYTES)
     return derive(passphrase, salt), salt

@@ -152,9 +152,13 @@ def gui_available() -> bool:
 
 
 def probe(mode: str, app_args: Sequence[str] = (), *, bare: bool = False, harness: bool = False,
-          timeout: float = 300) -> tuple[float, dict[str, Any]]:
-    """Start a GUI probe process; (seconds from just before spawning to its report, its report)."""
+          timeout: float = 300, passphrase: str | None = None) -> tuple[float, dict[str, Any]]:
+    """Start a GUI probe process; (seconds from just before spawning to its report, its report).
+
+    ``passphrase``: the probe answers the window's passphrase dialog with it (an encrypted database)."""
     flags = ["--bare"] if bare else ["--harness"] if harness else []
+    if passphrase is not None:
+        flags += ["--passphrase", passphrase]
     cmd = [sys.executable, str(PROBE), mode, *flags, "--", *app_args]
     started = time.time()
     result = run_json(cmd, timeout=timeout)

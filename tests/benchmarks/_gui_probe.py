@@ -1,6 +1,6 @@
 """Child process of the GUI benchmarks: runs the real app (or a bare Qt window) and reports timings.
 
-    python _gui_probe.py MODE [--bare] [--harness] -- [main.py arguments]
+    python _gui_probe.py MODE [--bare] [--harness] [--passphrase P] -- [main.py arguments]
 
 MODE is one of
   paint   wall-clock time (time.time()) when the first window has finished its first paint
@@ -157,10 +157,23 @@ def _rss_mb() -> float:
     return -1.0
 
 
-def _install(mode: str) -> None:
+def _answer_passphrase_dialogs(passphrase: str) -> None:
+    """As a user who types the passphrase at once: the dialog is built as always, then accepted with it."""
+    from gui.data import encryption_dialogs
+
+    def typed(dialog: Any) -> int:
+        dialog.new.setText(passphrase)
+        return 1
+
+    encryption_dialogs.PassphraseDialog.exec = typed  # type: ignore[method-assign, assignment]
+
+
+def _install(mode: str, passphrase: str | None = None) -> None:
     original = QtWidgets.QApplication.exec
 
     def exec_with_probe(*args: Any) -> int:
+        if passphrase is not None:  # the database is opened after the first paint, so this comes in time
+            _answer_passphrase_dialogs(passphrase)
         app = QtWidgets.QApplication.instance()
         probe = Probe(mode)
         app.installEventFilter(probe)
@@ -213,7 +226,8 @@ def main() -> int:
     argv = sys.argv[1:]
     mode = argv.pop(0)
     app_args = argv[argv.index("--") + 1:] if "--" in argv else []
-    _install(mode)
+    passphrase = argv[argv.index("--passphrase") + 1] if "--passphrase" in argv[:argv.index("--") if "--" in argv else None] else None
+    _install(mode, passphrase)
     if "--bare" in argv:
         return _bare()
     if "--harness" in argv:

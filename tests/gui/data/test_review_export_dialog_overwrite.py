@@ -37,3 +37,27 @@ def test_the_database_itself_is_refused_even_when_confirmed(qtbot, demo_db: Data
     dialog.export_button.click()
     qtbot.waitUntil(lambda: "is the database" in dialog.summary.text(), timeout=10_000)
     assert demo_db.path.read_bytes() == before
+
+
+def test_the_dialog_says_the_export_is_a_plain_file_and_de_identifies_by_default(qtbot, demo_db: Database) -> None:
+    from gui.data.exchange_dialogs import ExportDialog
+
+    dialog = ExportDialog(demo_db)
+    qtbot.addWidget(dialog)
+    assert dialog.deidentify.isChecked()  # the export for sharing is the default
+    assert "not encrypted" in dialog.plain_note.text() and "no names" in dialog.plain_note.text()
+    dialog.deidentify.setChecked(False)
+    assert "holds names, hospital numbers and birth dates" in dialog.plain_note.text()
+
+
+def test_for_an_encrypted_study_it_says_the_export_is_not_encrypted_as_the_database_is(tmp_path: Path) -> None:
+    from gui.data.exchange_dialogs import plain_note
+    from storage.generated.demo import write_demo
+    from storage.safety import encryption
+
+    path = tmp_path / "secret.db"
+    write_demo(path, "Station 4b Kaffeemaschine").close()
+    try:
+        assert "not encrypted</b>, as this database is" in plain_note(path, deidentified=True)
+    finally:
+        encryption.forget_all()
