@@ -104,3 +104,66 @@ def test_encrypting_and_changing_the_passphrase_are_events_of_the_trail(tmp_path
     assert PASSPHRASE not in trail and new not in trail  # the passphrases never reach the trail
     report = verify_database(path)
     assert report.problems == [], report.problems
+
+
+_WRITER = """
+import sys, time
+sys.path.insert(0, {root!r})
+from storage.safety import encryption
+encryption.remember({passphrase!r})
+conn = encryption.connect(__import__("pathlib").Path({path!r}))
+conn.execute("PRAGMA busy_timeout = 5000")
+conn.execute("CREATE TABLE IF NOT EXISTS ticks (n INTEGER, pair INTEGER)")
+conn.commit()
+n = 0
+end = time.monotonic() + {seconds}
+while time.monotonic() < end:
+    n += 1
+    conn.execute("INSERT INTO ticks VALUES (?, 1)", (n,))
+    conn.execute("INSERT INTO ticks VALUES (?, 2)", (n,))  # two rows per transaction: a torn copy shows one
+    conn.commit()
+    time.sleep(0.005 if n % 2 else 0)  # now and then a moment between commits: room for a ciphertext copy
+print(n)
+"""
+
+
+def test_backups_taken_while_another_process_commits_are_each_a_whole_database(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+    import sys
+    import time
+
+    ways: list[bool] = []
+    real_copy = encryption.copy_ciphertext
+
+    def counted(source: Path, target: Path) -> bool:
+        ways.append(real_copy(source, target))
+        return ways[-1]
+
+    monkeypatch.setattr(encryption, "copy_ciphertext", counted)
+
+    database = tmp_path / "study.db"
+    write_demo(database, PASSPHRASE).close()
+    root = str(Path(__file__).resolve().parents[3])
+    code = _WRITER.format(root=root, passphrase=PASSPHRASE, path=str(database), seconds=4)
+    writer = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    copies = []
+    try:
+        time.sleep(0.5)
+        while writer.poll() is None and len(copies) < 40:
+            copies.append(backup_database(database, "manual"))
+    finally:
+        out, _ = writer.communicate(timeout=60)
+    assert writer.returncode == 0 and int(out) > 10
+    assert any(ways)  # some copies were the ciphertext itself, taken between two of the writer's commits
+    kept = [copy for copy in copies if copy.exists()]  # rotation keeps the newest ten of a day
+    assert len(kept) >= 5
+    for copy in kept:
+        conn = encryption.connect(copy, read_only=True)
+        try:
+            assert conn.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+            pairs = conn.execute("SELECT count(*) FROM ticks GROUP BY n HAVING count(*) != 2").fetchall()
+            assert pairs == []  # every transaction whole or absent
+            assert conn.execute("SELECT count(*) FROM cases").fetchone()[0] == 8
+        finally:
+            conn.close()
