@@ -256,3 +256,19 @@ def export_may_be_plain(parent: QWidget | None, path: Path) -> bool:
     answer = QMessageBox.warning(parent, "The export is not encrypted", EXPORT_IS_PLAIN,
                                  QMessageBox.StandardButton.Ok | QMessageBox.StandardButton.Cancel)
     return answer == QMessageBox.StandardButton.Ok
+
+
+def warn_if_plain_copy_of_encrypted(parent: QWidget | None, path: Path) -> None:
+    """After opening a plain file: if its study was encrypted (the journal says so), say what this copy is."""
+    from storage.safety.anchors import encrypted_before
+
+    when = encrypted_before(Path(path))
+    if when is None:
+        return
+    QMessageBox.warning(parent, "A plain copy of an encrypted study",
+                        f"This study was encrypted on {when}, but {Path(path).name} is a plain copy of it: anyone "
+                        "who can read the file reads every patient's name, hospital number and date of birth, and "
+                        "what was entered after this copy was made may be missing.\n\nUse the encrypted database "
+                        "if you still have it, and delete this copy; or encrypt it now with File > Encrypt this "
+                        "database….")
+

@@ -57,6 +57,10 @@ def open_existing(parent: QWidget | None, path: Path) -> Opened | None:
         from gui.data.backup_dialogs import open_with_lock
 
         result: Opened | None = open_with_lock(parent, Path(path))
+        if result is not None and _has("gui.data.encryption_dialogs"):
+            from gui.data.encryption_dialogs import warn_if_plain_copy_of_encrypted
+
+            warn_if_plain_copy_of_encrypted(parent, Path(path))
         return result
     from storage.database import DatabaseError, open_database
 

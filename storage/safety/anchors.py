@@ -108,7 +108,26 @@ def _journal(database: Path, identity: str | None) -> list[dict[str, Any]]:
     return found
 
 
-def _backup_heads(database: Path) -> list[tuple[Path, Head]]:
+def encrypted_before(database: Path) -> str | None:
+    """For a plain database: when (and where) this study was encrypted, by the journal, if it ever was; else None.
+
+    A plain file whose study was encrypted is a copy from before the encryption (a disk backup, an old copy
+    put back): its patient data are readable by anyone, and what was entered since may be missing."""
+    database = Path(database)
+    if encryption.is_encrypted(database):
+        return None
+    head = trail_head(database)
+    if head is None:
+        return None
+    for anchor in _journal(database, head.identity):
+        if anchor.get("event") == "encrypted" and anchor.get("identity") == head.identity:
+            return f"{str(anchor.get('at', ''))[:10]} ({anchor.get('database')})"
+    return None
+
+
+def _backup_heads(database: Path, unreadable: list[Path] | None = None) -> list[tuple[Path, Head]]:
+    """The trail heads of the database's backups; those that cannot be read (e.g. encrypted under another
+    passphrase) go to ``unreadable``."""
     folder = database.parent / "backups"  # as storage.safety.backup.backup_folder
     heads = []
     if folder.is_dir():
@@ -116,7 +135,19 @@ def _backup_heads(database: Path) -> list[tuple[Path, Head]]:
             head = trail_head(path)
             if head is not None:
                 heads.append((path, head))
+            elif unreadable is not None and _is_encrypted_under_another_key(path):
+                unreadable.append(path)
     return heads
+
+
+def _is_encrypted_under_another_key(path: Path) -> bool:
+    if not encryption.is_encrypted(path):
+        return False
+    try:
+        encryption.key_of(path)
+    except encryption.OPEN_ERRORS:
+        return True
+    return False
 
 
 @dataclass
@@ -164,7 +195,8 @@ def check_anchors(conn: sqlite3.Connection, database: Path) -> AnchorReport:
               f"the journal's anchor of {anchor.get('at')} ({anchor.get('event')})")
     backups_checked = 0
     restored_epoch = dt.datetime.fromisoformat(restored_at).timestamp() if restored_at else None
-    for path, head in _backup_heads(database):
+    unreadable: list[Path] = []
+    for path, head in _backup_heads(database, unreadable):
         if head.identity != identity and since is not None:
             continue  # a copy of the database that was here before this one was created
         if restored_epoch is not None and path.stat().st_mtime < restored_epoch:
@@ -181,6 +213,15 @@ def check_anchors(conn: sqlite3.Connection, database: Path) -> AnchorReport:
                                                  f"{len(problems)} do not match")
              + (f" (those before the restore of {restored_at} belong to the trail it replaced)"
                 if restored_at else "")]
+    was_encrypted = encrypted_before(database)
+    if was_encrypted:
+        problems.append(f"this study was encrypted on {was_encrypted}, but this file is a plain copy of it: its "
+                        "patient data are readable by anyone, and what was entered after the copy may be missing. "
+                        "Use the encrypted database; delete this copy or encrypt it (File > Encrypt this database)")
+    if unreadable:
+        facts.append(f"{len(unreadable)} backup(s) could not be checked: they do not open with this database's "
+                     "passphrase (a passphrase change that did not finish? Run File > Change passphrase again, or "
+                     "open them with the passphrase they had): " + ", ".join(p.name for p in unreadable))
     if not journal_checked and not backups_checked:
         facts = ["Audit trail anchors outside the database: none found (no export, backup or freeze recorded "
                  f"in {journal_path()} for this file, and no backup beside it)"]

@@ -1,7 +1,9 @@
 """Automatic backups in a ``backups`` folder next to the database, and restoring one.
 
-Copies are made with SQLite's online backup API, never by copying the file: a live database in
-WAL mode keeps recent transactions in its -wal file, which a file copy would miss or tear.
+Copies are made with SQLite's online backup API: a live database in WAL mode keeps recent transactions
+in its -wal file, which a plain file copy would miss or tear. An encrypted database is the exception: its
+ciphertext is copied byte for byte, but only under its write lock with the WAL empty
+(storage.safety.encryption.copy_ciphertext), else with the backup API too.
 Rotation treats two classes of copies separately, so that many routine copies (on opening, manual)
 never push out the copies taken before a change to the data (before an import, an upgrade or a
 restore): of each class it keeps the 10 newest plus the newest of each day of the last 31 days.
@@ -119,6 +121,7 @@ def backup_database(database: Path, reason: str) -> Path:
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     target = folder / f"{database.resolve().name}--{stamp}-{slug}.db"
     partial = target.with_suffix(".partial")
+    remove_stale_partials(database)
     try:
         _copy(database, partial, ciphertext=True)
         partial.replace(target)  # a copy interrupted half-way never looks like a backup
@@ -172,8 +175,26 @@ def backups_to_keep(backups: list[BackupInfo], now: dt.datetime | None = None) -
     return _keep_of_class(protected, now) | _keep_of_class(routine, now)
 
 
+def stale_partials(database: Path) -> list[Path]:
+    """Copies of this database that a killed backup left half-written (never listed as backups)."""
+    database = Path(database).resolve()
+    folder = backup_folder(database)
+    if not folder.is_dir():
+        return []
+    prefix = f"{database.name}--"
+    return sorted(p for p in folder.iterdir() if p.name.startswith(prefix) and p.name.endswith(".partial"))
+
+
+def remove_stale_partials(database: Path) -> None:
+    """Remove what killed backups left (the caller holds the database's lock, so none is being written)."""
+    for partial in stale_partials(database):
+        for side in (partial, *(partial.with_name(partial.name + s) for s in ("-wal", "-shm", "-journal"))):
+            side.unlink(missing_ok=True)
+
+
 def rotate(database: Path, now: dt.datetime | None = None) -> list[Path]:
-    """Delete backups beyond the rotation; returns the deleted paths."""
+    """Delete backups beyond the rotation; returns the deleted paths. Also removes the empty side files
+    (-shm, empty -wal) that reading a backup leaves beside it."""
     backups = list_backups(database)
     keep = backups_to_keep(backups, now)
     removed = []
@@ -181,6 +202,7 @@ def rotate(database: Path, now: dt.datetime | None = None) -> list[Path]:
         if b.path not in keep:
             b.path.unlink(missing_ok=True)
             removed.append(b.path)
+        encryption.remove_empty_side_files(b.path)
     return removed
 
 

@@ -1,11 +1,11 @@
 """Encrypting an existing plain database, and changing the passphrase of an encrypted one.
 
-Both work on a closed database (the caller holds its lock and has closed every connection). Neither
-ever leaves the file half done: encrypting writes a new encrypted copy beside the file (sqlcipher_export),
-checks it against the plain file table by table, renames it over the plain file in one step, then
-overwrites the plain content with zeros; changing the passphrase is SQLCipher's ``PRAGMA rekey``, one
-transaction. The database's backups follow it (encrypted, or rekeyed), so no copy is left behind
-readable without the passphrase, or readable with the old one.
+Both work on a closed database (the caller holds its lock and has closed every connection), and both
+the same way, so that neither ever leaves a file half done: a new copy is written beside the file
+(sqlcipher_export, under the new key), checked against it table by table, renamed over it in one step,
+and the old content is overwritten with zeros. The database's backups go first (a kill half-way then
+leaves the database as it was and some backups already under the new key, never a plain or old-key
+backup of a converted database); copies left half-written by a killed backup are zeroed and removed.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from storage.record.schema import DatabaseError
 from storage.safety import encryption
 from storage.safety.anchors import record_anchor
 from storage.safety.audit import record_event
-from storage.safety.backup import list_backups
+from storage.safety.backup import list_backups, stale_partials
 
 _SIDE_FILES = ("-wal", "-shm", "-journal")
 
@@ -35,13 +35,20 @@ class EncryptionReport:
     database: Path
     backups_done: list[Path] = field(default_factory=list)
     backups_left: list[Path] = field(default_factory=list)  # copies that could not be converted: the user is told
+    rekeyed: bool = False  # a passphrase change, not a first encryption
 
     def lines(self) -> list[str]:
-        said = [f"{self.database.name} is now encrypted (SQLCipher 4, AES-256)."]
+        if self.rekeyed:
+            said = [f"The passphrase of {self.database.name} was changed; the old one no longer opens it."]
+        else:
+            said = [f"{self.database.name} is now encrypted (SQLCipher 4, AES-256)."]
         if self.backups_done:
-            said.append(f"Its {len(self.backups_done)} backup(s) in {self.backups_done[0].parent} were converted too.")
+            said.append(f"Its {len(self.backups_done)} backup(s) in {self.backups_done[0].parent} were "
+                        + ("changed to the new passphrase too." if self.rekeyed else "converted too."))
         for copy in self.backups_left:
-            said.append(f"NOT converted, still readable without the passphrase: {copy}. Delete it or keep it "
+            said.append(f"NOT changed, still opened by the OLD passphrase: {copy}. Delete it, or keep the old "
+                        "passphrase with it." if self.rekeyed else
+                        f"NOT converted, still readable without the passphrase: {copy}. Delete it or keep it "
                         "on an encrypted medium.")
         said.append("Copies made elsewhere before (Save a copy, exports, hospital IT's disk backups) are not "
                     "touched: they stay as they were.")
@@ -89,14 +96,22 @@ def _remove_side_files(path: Path) -> None:
             side.unlink()
 
 
-def _encrypt_file(path: Path, key: bytes, salt: bytes) -> None:
-    """Replace one plain file by a verified encrypted copy keyed with (key, salt); the plain content is zeroed."""
+def _encrypt_file(path: Path, key: bytes, salt: bytes, source_key: bytes | None = None) -> None:
+    """Replace one file by a verified encrypted copy keyed with (key, salt); the old content is zeroed.
+
+    ``source_key``: the file's present key (a passphrase change), None for a plain file."""
     partial = path.with_name(path.name + ".encrypting")
-    partial.unlink(missing_ok=True)  # left by an attempt that was killed; the plain file is still whole
+    if partial.exists():  # left by an attempt that was killed; the file itself is still whole
+        _remove_side_files(partial)
+        _zero_and_close(os.open(partial, os.O_RDWR))
+        partial.unlink()
     fd = os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     os.close(fd)
     try:
         conn = sqlcipher.connect(str(path))  # no key: SQLCipher reads a plain file as SQLite does
+        if source_key is not None:
+            conn.execute("PRAGMA cipher_log_level = NONE")
+            conn.execute(f"PRAGMA key = \"x'{source_key.hex()}'\"")
         try:
             _checkpoint(path, conn)
             expected = _contents(conn)
@@ -120,7 +135,8 @@ def _encrypt_file(path: Path, key: bytes, salt: bytes) -> None:
         plain = os.open(path, os.O_RDWR)
     except encryption.DRIVER_ERRORS as exc:
         partial.unlink(missing_ok=True)
-        raise EncryptionError(f"{path.name} could not be encrypted ({exc}); it was not changed.") from exc
+        what = "given its new passphrase" if source_key is not None else "encrypted"
+        raise EncryptionError(f"{path.name} could not be {what} ({exc}); it was not changed.") from exc
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
@@ -146,65 +162,72 @@ def _record(path: Path, kind: str, detail: dict[str, object]) -> None:
 
 def encrypt_database(path: Path, passphrase: str) -> EncryptionReport:
     """Encrypt a closed plain database and its backups with a new passphrase (remembered for this process)."""
-    path = Path(path)
+    path = Path(path).resolve()  # through a symbolic link: the real file is replaced, its backups converted
     if encryption.is_encrypted(path):
         raise EncryptionError(f"{path.name} is encrypted already; use Change passphrase instead.")
     problem = encryption.check_new_passphrase(passphrase)
     if problem:
         raise EncryptionError(problem)
     encryption.inspect_revision(path)  # a Casebook database, readable: else refused before anything is written
+    _zero_stale_partials(path)
     backups = [b.path for b in list_backups(path) if not encryption.is_encrypted(b.path)]
     key, salt = encryption.new_key(passphrase)
-    _encrypt_file(path, key, salt)
-    encryption.remember(passphrase)
+    encryption.remember(passphrase)  # the backups converted by a killed earlier attempt open with it
     report = EncryptionReport(path)
-    for copy in backups:
+    for copy in backups:  # first: a kill after this leaves no plain backup of an encrypted database
         try:
             _encrypt_file(copy, key, salt)
             report.backups_done.append(copy)
         except encryption.COPY_ERRORS:  # DatabaseError is among them
             report.backups_left.append(copy)
+    _encrypt_file(path, key, salt)
     _record(path, "encrypted", {"cipher": "SQLCipher 4 (AES-256, HMAC-SHA512, PBKDF2-HMAC-SHA512 256,000 rounds)",
                                 "backups_encrypted": len(report.backups_done), "backups_left_plain": len(report.backups_left)})
     record_anchor(path, "encrypted")
     return report
 
 
-def _rekey_file(path: Path, new_key: bytes) -> None:
-    conn = encryption.connect(path)  # keyed with the remembered passphrase; the file keeps its salt
-    try:
-        _checkpoint(path, conn)
-        conn.execute("PRAGMA journal_mode=DELETE")  # SQLCipher rekeys every page in one rollback-journal transaction
-        conn.execute(f"PRAGMA rekey = \"x'{new_key.hex()}'\"")
-        conn.execute("PRAGMA journal_mode=WAL")
-    finally:
-        conn.close()
+def _zero_stale_partials(path: Path) -> None:
+    """Half-written copies of killed backups hold the study as it was (plain, or under the old key): zeroed."""
+    for partial in stale_partials(path):
+        _remove_side_files(partial)
+        _zero_and_close(os.open(partial, os.O_RDWR))
+        partial.unlink()
+
+
+def _rekey_file(path: Path, new: str) -> None:
+    """A verified copy under the new passphrase (same salt) replaces the file, as encrypting does; not
+    PRAGMA rekey, whose one long rollback-journal transaction, if killed, leaves a hot journal that no
+    read-only check can roll back (both passphrases would then look wrong until it is)."""
+    old_key, salt = encryption.key_of(path)  # the remembered (old) passphrase
+    _encrypt_file(path, encryption.derive(new, salt), salt, source_key=old_key)
 
 
 def change_passphrase(path: Path, old: str, new: str, repeated: str | None = None) -> EncryptionReport:
-    """PRAGMA rekey on a closed encrypted database, then on each of its backups. Raises WrongPassphrase for ``old``."""
-    path = Path(path)
+    """A copy of the closed encrypted database under the new passphrase replaces it, after each of its backups
+    was changed the same way. Raises WrongPassphrase for ``old``."""
+    path = Path(path).resolve()
     if not encryption.is_encrypted(path):
         raise EncryptionError(f"{path.name} is not encrypted; use Encrypt this database instead.")
     problem = encryption.check_new_passphrase(new, repeated)
     if problem:
         raise EncryptionError(problem)
     encryption.unlock(path, old)
+    encryption.remember(new)  # backups changed by a killed earlier attempt open with it
+    _zero_stale_partials(path)
     backups = [b.path for b in list_backups(path) if encryption.is_encrypted(b.path)]
-    _old_key, salt = encryption.key_of(path, old)
-    try:
-        _rekey_file(path, encryption.derive(new, salt))
-    except encryption.DRIVER_ERRORS as exc:
-        raise EncryptionError(f"The passphrase of {path.name} could not be changed ({exc}); the old one still "
-                              "opens it.") from exc
-    encryption.remember(new)
-    report = EncryptionReport(path)
-    for copy in backups:
+    report = EncryptionReport(path, rekeyed=True)
+    for copy in backups:  # first: a kill after this leaves the database on the old passphrase, all readable
         try:
-            _rekey_file(copy, encryption.derive(new, encryption.salt_of(copy)))
+            _rekey_file(copy, new)
             report.backups_done.append(copy)
         except encryption.COPY_ERRORS:  # DatabaseError is among them
             report.backups_left.append(copy)
+    try:
+        _rekey_file(path, new)  # last: until this rename the old passphrase opens the database
+    except encryption.DRIVER_ERRORS as exc:
+        raise EncryptionError(f"The passphrase of {path.name} could not be changed ({exc}); the old one still "
+                              "opens it.") from exc
     encryption.forget(old)
     _record(path, "passphrase changed", {"backups_rekeyed": len(report.backups_done),
                                          "backups_left_with_the_old_passphrase": len(report.backups_left)})

@@ -36,6 +36,7 @@ MIN_LENGTH = 10
 DRIVER_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error, sqlcipher.Error)
 
 _passphrases: list[str] = []  # this process only
+_from_environment: str | None = None  # $CASEBOOK_PASSPHRASE, once read (and removed from the environment)
 _keys: dict[tuple[str, bytes], bytes] = {}
 
 
@@ -82,6 +83,8 @@ def remember(passphrase: str) -> None:
 
 def forget_all() -> None:
     """Drop every passphrase and derived key from memory (closing a study; tests)."""
+    global _from_environment
+    _from_environment = None
     _passphrases.clear()
     _keys.clear()
 
@@ -195,7 +198,7 @@ def copy_ciphertext(source: Path, target: Path) -> bool:
     existing owner-only file) and synced. False when that cannot be had at once (another connection reads
     or writes, the file is read-only): the caller then uses the backup API, which works under any load.
     """
-    source = Path(source)
+    source = Path(source).resolve()  # SQLite keeps the WAL beside the real file, not beside a symbolic link
     key, _salt = key_of(source)
     conn = _try_key(source, key, read_only=False)
     if conn is None:
@@ -227,7 +230,19 @@ def copy_ciphertext(source: Path, target: Path) -> bool:
     if check is None:
         return False
     check.close()
+    remove_empty_side_files(Path(target))
     return True
+
+
+def remove_empty_side_files(path: Path) -> None:
+    """The -shm and an empty -wal that reading a closed copy leaves beside it (they hold nothing)."""
+    for suffix in ("-shm", "-wal"):
+        side = Path(path).with_name(Path(path).name + suffix)
+        try:
+            if suffix == "-shm" or side.stat().st_size == 0:
+                side.unlink()
+        except OSError:
+            pass
 
 
 def new_key(passphrase: str) -> tuple[bytes, bytes]:
@@ -289,7 +304,10 @@ def passphrase_from_command_line(prompt: bool, new: bool = False) -> str | None:
             if problem:
                 raise DatabaseError(problem)
         return passphrase
-    value = os.environ.get(ENVIRONMENT_VARIABLE)
+    global _from_environment
+    if ENVIRONMENT_VARIABLE in os.environ:  # taken out of the environment: no child process inherits it
+        _from_environment = os.environ.pop(ENVIRONMENT_VARIABLE)
+    value = _from_environment
     if value is not None and new and (problem := check_new_passphrase(value)):
         raise DatabaseError(f"{ENVIRONMENT_VARIABLE}: {problem}")
     return value or None

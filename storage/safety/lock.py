@@ -147,7 +147,7 @@ def acquire_lock(database: Path) -> Lock:
         pass  # a database still to be created
     for _attempt in range(3):
         try:
-            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)  # owner-only, as the database: who holds it is nobody else's business
         except FileExistsError:
             current = holder(database)
             if current is not None:

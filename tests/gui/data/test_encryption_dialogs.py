@@ -128,3 +128,24 @@ def test_export_of_an_encrypted_database_says_the_file_is_plain(qtbot, monkeypat
     plain = tmp_path / "plain.db"
     write_demo(plain).close()
     assert encryption_dialogs.export_may_be_plain(None, plain) and len(said) == 1
+
+
+def test_opening_a_plain_copy_of_an_encrypted_study_warns(qtbot, monkeypatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+
+    from storage.safety.encrypting import encrypt_database
+
+    said: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _p, title, text, *a, **k: said.append(f"{title}: {text}"))
+    path = tmp_path / "demo.db"
+    write_demo(path).close()
+    shutil.copy(path, tmp_path / "old-plain.db")
+    encrypt_database(path, PASSPHRASE)
+    path.unlink()
+    shutil.copy(tmp_path / "old-plain.db", path)
+    opened = opening.open_existing(None, path)
+    assert opened is not None
+    opened[0].close()
+    if opened[1] is not None:
+        opened[1].release()
+    assert len(said) == 1 and said[0].startswith("A plain copy of an encrypted study") and "was encrypted on" in said[0]

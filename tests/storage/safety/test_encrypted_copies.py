@@ -167,3 +167,95 @@ def test_backups_taken_while_another_process_commits_are_each_a_whole_database(
             assert conn.execute("SELECT count(*) FROM cases").fetchone()[0] == 8
         finally:
             conn.close()
+
+
+def test_a_half_written_backup_is_zeroed_when_the_database_is_encrypted(tmp_path: Path) -> None:
+    from storage.safety.encrypting import encrypt_database
+
+    path = tmp_path / "study.db"
+    write_demo(path).close()
+    copy = backup_database(path, "manual")
+    partial = copy.with_name(path.name + "--20260101-000000-000000-manual.partial")
+    partial.write_bytes(copy.read_bytes())  # what a backup killed before its rename leaves
+    encrypt_database(path, PASSPHRASE)
+    assert not partial.exists()
+    leftovers = [p for p in (tmp_path / "backups").iterdir() if not encryption.is_encrypted(p)]
+    assert leftovers == []
+
+
+def test_encrypting_and_changing_through_a_symbolic_link_change_the_real_file(tmp_path: Path) -> None:
+    from storage.safety.encrypting import change_passphrase, encrypt_database
+
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").mkdir()
+    real = tmp_path / "real" / "study.db"
+    write_demo(real).close()
+    backup_database(real, "manual")
+    link = tmp_path / "link" / "study.db"
+    link.symlink_to(real)
+    encrypt_database(link, PASSPHRASE)
+    assert link.is_symlink() and encryption.is_encrypted(real)
+    assert all(encryption.is_encrypted(b) for b in (tmp_path / "real" / "backups").glob("*.db"))
+    new = "Ein neuer Satz fuer Station 4b"
+    report = change_passphrase(link, PASSPHRASE, new, new)
+    assert link.is_symlink() and report.backups_done and not report.backups_left
+    assert report.lines()[0].startswith("The passphrase of study.db was changed")
+    encryption.forget_all()
+    encryption.remember(new)
+    assert _cases_in(real) == 8
+
+
+def test_the_passphrase_from_the_environment_is_not_passed_on_to_child_processes(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    monkeypatch.setenv(encryption.ENVIRONMENT_VARIABLE, PASSPHRASE)
+    assert encryption.passphrase_from_command_line(prompt=False) == PASSPHRASE
+    assert encryption.ENVIRONMENT_VARIABLE not in os.environ
+    assert encryption.passphrase_from_command_line(prompt=False) == PASSPHRASE  # read once, kept in memory
+
+
+def test_backups_leave_no_side_files_behind(tmp_path: Path) -> None:
+    path = tmp_path / "study.db"
+    write_demo(path, PASSPHRASE).close()
+    for _ in range(3):
+        backup_database(path, "manual")
+    side = [p.name for p in (tmp_path / "backups").iterdir() if not p.name.endswith(".db")]
+    assert side == []
+
+
+def test_verify_names_the_backups_another_passphrase_keeps_closed(tmp_path: Path) -> None:
+    from storage.safety.encrypting import change_passphrase
+    from storage.safety.verification import verify_database
+
+    path = tmp_path / "study.db"
+    write_demo(path, PASSPHRASE).close()
+    old_copy = backup_database(path, "manual")
+    keep = old_copy.read_bytes()
+    new = "Ein neuer Satz fuer Station 4b"
+    change_passphrase(path, PASSPHRASE, new, new)
+    old_copy.write_bytes(keep)  # as if the change had been killed before this copy was changed
+    encryption.forget_all()
+    encryption.remember(new)
+    text = " ".join(verify_database(path).facts)
+    assert "1 backup(s) could not be checked" in text and old_copy.name in text
+
+
+def test_a_plain_copy_put_back_after_encryption_is_named_by_verify(tmp_path: Path) -> None:
+    import shutil
+
+    from storage.safety.anchors import encrypted_before
+    from storage.safety.encrypting import encrypt_database
+    from storage.safety.verification import verify_database
+
+    path = tmp_path / "study.db"
+    write_demo(path).close()
+    old_plain = tmp_path / "it-backup.db"
+    shutil.copy(path, old_plain)  # hospital IT's disk backup from before the encryption
+    assert encrypted_before(path) is None
+    encrypt_database(path, PASSPHRASE)
+    path.unlink()
+    shutil.copy(old_plain, path)  # put back in the study's place
+    assert encrypted_before(path) is not None
+    problems = " ".join(verify_database(path).problems)
+    assert "this study was encrypted on" in problems and "plain copy" in problems
