@@ -14,6 +14,7 @@ from storage.record.schema import head_revision, known_revisions
 from storage.safety import encryption
 from storage.safety.anchors import check_anchors
 from storage.safety.record_checks import changed_values, missing_creations
+from storage.safety.record_presence import presence_problems
 from storage.safety.trail_checks import verify_chain
 
 
@@ -100,6 +101,9 @@ def verify_database(path: Path) -> VerificationReport:
             creation_facts, creation_problems = missing_creations(conn)
             report.facts += creation_facts
             report.problems += creation_problems + changed_values(conn)
+            presence_facts, presence_problems_found = presence_problems(conn)
+            report.facts += presence_facts
+            report.problems += presence_problems_found
             anchors = check_anchors(conn, path)
             report.facts += anchors.facts
             report.problems += anchors.problems
