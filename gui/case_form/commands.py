@@ -48,17 +48,18 @@ class _Guarded(QUndoCommand):
 
 
 class SaveCaseCommand(_Guarded):
-    """An edit of one case saved from the form: undo puts the old document back."""
+    """An edit of one case saved from the form: undo puts the old document back. A redo repeats the
+    edit's reason in the trail ("redo: <reason>"); an undo has none of its own (asked if required)."""
 
     def __init__(self, db: Database, case_id: int, old: Document, new: Document, notify: Notify = _nothing,
-                 *, applied: bool = False) -> None:
+                 *, applied: bool = False, reason: str | None = None) -> None:
         super().__init__(f"Edit case {new.get('study_id') or old.get('study_id')}")
-        self._db, self._case_id, self._notify = db, case_id, notify
+        self._db, self._case_id, self._notify, self.reason = db, case_id, notify, reason
         self._old, self._new = copy.deepcopy(old), copy.deepcopy(new)
         self._skip_redo = applied  # the form saved already, to see the rules' verdict first
 
-    def _put(self, doc: Document) -> None:
-        with self._db.session() as s:
+    def _put(self, doc: Document, reason: str | None) -> None:
+        with self._db.audit_context(reason=reason), self._db.session() as s:
             save_document(s, doc, self._case_id)
         self._notify(self._case_id)
 
@@ -66,10 +67,10 @@ class SaveCaseCommand(_Guarded):
         if self._skip_redo:
             self._skip_redo = False
             return
-        self._run(lambda: self._put(self._new))
+        self._run(lambda: self._put(self._new, self.reason))
 
     def undo(self) -> None:
-        self._run(lambda: self._put(self._old))
+        self._run(lambda: self._put(self._old, None))
 
 
 class CreateCaseCommand(_Guarded):
@@ -98,18 +99,20 @@ class CreateCaseCommand(_Guarded):
 
 
 class DeleteCaseCommand(_Guarded):
-    """Deleting a case with all it holds; undo restores it, same id, same children."""
+    """Deleting a case with all it holds; undo restores it, same id, same children. The reason given
+    in the confirmation goes on every delete entry (and a redo's)."""
 
-    def __init__(self, db: Database, case_id: int, study_id: str, notify: Notify = _nothing) -> None:
+    def __init__(self, db: Database, case_id: int, study_id: str, notify: Notify = _nothing,
+                 reason: str | None = None) -> None:
         super().__init__(f"Delete case {study_id}")
-        self._db, self._notify, self.case_id = db, notify, case_id
+        self._db, self._notify, self.case_id, self.reason = db, notify, case_id, reason
         self._doc: Document | None = None
 
     def redo(self) -> None:
         self._run(self._delete)
 
     def _delete(self) -> None:
-        with self._db.session() as s:
+        with self._db.audit_context(reason=self.reason), self._db.session() as s:
             self._doc = delete_case(s, self.case_id)
         self._notify(self.case_id)
 

@@ -20,25 +20,23 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMessageBox,
-    QPushButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
-from analysis.statistics.endpoints import EVENT_FREE_SURVIVAL, OVERALL_SURVIVAL, derive
 from gui.case_form import navigator, row_undo, sections
 from gui.case_form.commands import Notify, Report, SaveCaseCommand
 from gui.case_form.courses import CoursesSection
+from gui.case_form.derived import derived_texts
 from gui.case_form.navigator import ProblemBanner, SectionNavigator
 from gui.case_form.outcome import CustomSection, NotesSection, OutcomeSection
+from gui.case_form.save_row import SaveRow
 from gui.widgets.fields import format_number
 from storage.database import Database
-from storage.record import codes
 from storage.record.case_documents import (
     Document,
     case_from_document,
-    document_dates,
     empty_document,
     load_custom_fields,
     load_document,
@@ -53,6 +51,7 @@ from storage.record.dosing import (
     seed_catalogue,
 )
 from storage.record.rules import RecordRejected, check_case
+from storage.safety.reasons import reason_required
 from storage.views.quality import document_problems
 
 
@@ -83,19 +82,15 @@ class CaseForm(QWidget):
         self.quality_line.setStyleSheet("color: #a05a00;")
         self.banner = ProblemBanner(self.jump_to, self)
         self._refused = False  # the last save was refused: the banner and the button say so
-        self.save_button = QPushButton("Save case")
-        self.save_button.setToolTip("Save this case (Ctrl+S)")
-        self.revert_button = QPushButton("Discard changes")
+        self.save_row = SaveRow()  # the reason for a change, Discard changes, Save case
+        self.save_button, self.revert_button = self.save_row.save_button, self.save_row.revert_button
         self.save_button.clicked.connect(self.save)
         self.revert_button.clicked.connect(self.revert)
-        header = QHBoxLayout()
-        titles = QVBoxLayout()
-        titles.addWidget(self.title)
-        titles.addWidget(self.endpoints_line)
-        titles.addWidget(self.quality_line)
-        header.addLayout(titles, 1)
-        header.addWidget(self.revert_button)
-        header.addWidget(self.save_button)
+        header = QVBoxLayout()
+        header.addWidget(self.title)
+        header.addWidget(self.endpoints_line)
+        header.addWidget(self.quality_line)
+        header.addWidget(self.save_row)
 
         self.identification = sections.identification_section()
         self.courses = CoursesSection()
@@ -227,6 +222,7 @@ class CaseForm(QWidget):
         self._set_dirty(False)
         self.save_button.setEnabled(False)
         self.revert_button.setEnabled(False)
+        self.save_row.show_reason(False)  # no case: nothing to give a reason for
         self.banner.show_problems([])
 
     def load(self, case_id: int) -> None:
@@ -235,6 +231,9 @@ class CaseForm(QWidget):
             specs = load_custom_fields(s)
             catalogue = load_catalogue(s)
             self._acknowledged = load_acknowledged(s, case_id)
+            required = reason_required(s)
+        self.save_row.show_reason(True, required)  # every case the form shows is a saved one
+        self.save_row.reason.setEnabled(not self.read_only)
         self.courses.catalogue = catalogue
         if self.custom.set_specs(specs):  # new editors: connect them once
             for editor in self.custom.fields.values():
@@ -344,8 +343,7 @@ class CaseForm(QWidget):
         if not shown:
             self._refused = False
         self.banner.show_problems(links, refused=self._refused, warnings=warnings)
-        self.save_button.setText("Not saved — see the problems above" if self._refused and shown else "Save case")
-        self.save_button.setStyleSheet("color: #b00020; font-weight: 600;" if self._refused and shown else "")
+        self.save_row.show_refused(self._refused and bool(shown))
         by_section: dict[int, int] = {}
         for path, messages in shown.items():
             i = navigator.section_of(self.sections, path)
@@ -354,22 +352,11 @@ class CaseForm(QWidget):
         self.navigator.set_states(by_section, self._missing_by_section)
 
     def _refresh_derived(self, doc: Document) -> None:
-        dates = document_dates(doc)
-        sid = doc.get("study_id") or "new case"
-        os_value = derive(dates, OVERALL_SURVIVAL)
-        efs_value = derive(dates, EVENT_FREE_SURVIVAL)
-        parts = [codes.status_label(doc.get("disease_status"), doc.get("relapse_number"))]
-        for name, label, value in (("OS", "Overall survival", os_value), ("EFS", "Event-free survival", efs_value)):
-            target = self.outcome.os_label if name == "OS" else self.outcome.efs_label
-            if value.days is not None and value.days < 0:  # dates in an impossible order, marked above
-                target.setText(f"{label} — {sid}: no value until the dates marked in red are fixed")
-                continue
-            target.setText(f"{label} — {value.explanation}")
-            if name == "EFS" and dates.best_response and dates.best_response not in codes.REMISSION:
-                parts.append("EFS NA (no CR; see efs-tf)")  # as the article and the case list print it
-            elif value.available:
-                parts.append(f"{name} {value.time():.1f} mo{'' if value.event else '+'}")
-        self.endpoints_line.setText(" · ".join(p for p in [doc.get("subtype") or doc.get("diagnosis") or "", *parts] if p))
+        derived = derived_texts(doc)
+        self.outcome.os_label.setText(derived.overall_survival)
+        self.outcome.efs_label.setText(derived.event_free_survival)
+        self.endpoints_line.setText(derived.endpoints_line)
+        self.response.derived_best.setText(derived.best_response)  # type: ignore[attr-defined]
         missing = document_problems(doc) if self.case_id is not None else []
         self.quality_line.setText(f"To complete: {'; '.join(missing)}" if missing else "")
         self.quality_line.setVisible(bool(missing))
@@ -381,11 +368,6 @@ class CaseForm(QWidget):
         if by_section != self._missing_by_section:
             self._missing_by_section = by_section
             self.show_problems(self.problems)
-        best = dates.best_response
-        label = f"{best} — {codes.RESPONSE.get(best, '')}" if best else "none recorded"
-        if doc.get("best_response_override"):
-            label += " (manual value)"
-        self.response.derived_best.setText(label)  # type: ignore[attr-defined]
 
     def _set_dirty(self, dirty: bool) -> None:
         if dirty != self._dirty:
@@ -441,8 +423,9 @@ class CaseForm(QWidget):
         acknowledged = set(self.courses.acknowledged)
         if doc == self._original and acknowledged == self._acknowledged:
             return True
+        reason = self.save_row.reason_text()  # on every audit entry of this save; asked if required and empty
         try:
-            with self.db.session() as s:
+            with self.db.audit_context(reason=reason), self.db.session() as s:
                 save_document(s, doc, self.case_id)
                 save_acknowledged(s, self.case_id, acknowledged)  # same transaction as the case
         except RecordRejected as exc:  # e.g. a study ID another case already has
@@ -457,11 +440,13 @@ class CaseForm(QWidget):
         self.row_undo.drop()  # the removed rows are part of this saved edit
         self._acknowledged = acknowledged
         if saved != self._original:
-            command = SaveCaseCommand(self.db, self.case_id, self._original, saved, self._notify, applied=True)
+            command = SaveCaseCommand(self.db, self.case_id, self._original, saved, self._notify, applied=True,
+                                      reason=reason)
             if self.report is not None:
                 command.report = self.report
             self.undo_stack.push(command)
         self._original = saved
+        self.save_row.reason.clear()  # the next save gives its own reason
         self._set_dirty(False)
         self._notify(self.case_id)
         self.saved.emit(self.case_id)

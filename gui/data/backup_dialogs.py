@@ -126,8 +126,9 @@ def open_freeze_dialog(parent: QWidget | None, database: Database) -> bool:
     cut_off, note = dialog.values()
     with database.session() as session:
         freeze = freeze_dataset(session, cut_off, note)
+    head = f"\nAudit trail head at the freeze: {freeze.trail_head[:16]}…" if freeze.trail_head else ""
     QMessageBox.information(parent, "Dataset frozen", f"Freeze {freeze.label}: {freeze.case_count} cases, cut-off "
-                            f"{freeze.cut_off}, SHA-256 {freeze.content_hash[:16]}…")
+                            f"{freeze.cut_off}, SHA-256 {freeze.content_hash[:16]}…{head}")
     return True
 
 

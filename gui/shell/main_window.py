@@ -360,21 +360,18 @@ class MainWindow(StudyWindow):
             return False
         row = self.case_list.model.row_of_case(case_id)
         study_id = self.case_list.model.summary(row).study_id if row is not None else str(case_id)
+        reason: str | None = None
         if ask:
-            answer = QMessageBox.question(
-                self, "Delete case",
-                f"Delete case {study_id} with all its courses, assessments and outcomes?\n"
-                "You can undo this with Edit ▸ Undo (Ctrl+Z).",
-                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-                QMessageBox.StandardButton.Cancel,
-            )
-            if answer != QMessageBox.StandardButton.Yes:
+            from gui.data.change_reasons import confirm_deletion
+
+            reason = confirm_deletion(self, self.db, study_id)  # the reason lands on the delete entries
+            if reason is None:
                 return False
         if self.form is not None and self.form.case_id == case_id:
             self.form.clear()  # its unsaved edits go with the case
         from gui.case_form.commands import DeleteCaseCommand
 
-        self.push(DeleteCaseCommand(self.db, case_id, study_id, self.cases_changed))
+        self.push(DeleteCaseCommand(self.db, case_id, study_id, self.cases_changed, reason=reason or None))
         self.statusBar().showMessage(f"Deleted case {study_id}. Undo with Ctrl+Z.", 8000)
         return True
 

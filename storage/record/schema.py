@@ -108,7 +108,7 @@ def refuse_hard_links(path: Path) -> None:
 # The schema revisions this version of Casebook knows, oldest first. Kept here as constants so that
 # opening a database does not import Alembic (about 0.1 s); a test keeps them equal to the
 # migrations folder. Add the new revision here when you add a migration.
-SCHEMA_REVISIONS: tuple[str, ...] = ("0001", "0002")
+SCHEMA_REVISIONS: tuple[str, ...] = ("0001", "0002", "0003")
 
 
 def head_revision() -> str:

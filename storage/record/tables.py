@@ -3,7 +3,7 @@
 They are SQLAlchemy Core tables on their own MetaData, not ORM models: nothing in the app edits
 them through the case record, and keeping them out of models.Base means a plain
 ``Base.metadata.create_all`` (used by quick experiments) never half-creates them.
-Migration 0002 creates them; these definitions must match it.
+Migration 0002 creates them (0003 adds freezes.trail_head); these definitions must match them.
 """
 
 from __future__ import annotations
@@ -49,4 +49,5 @@ freezes = Table(
     Column("case_count", Integer, nullable=False),
     Column("os_user", String(120), nullable=False),
     Column("note", Text),
+    Column("trail_head", String(64)),  # hash of the trail's newest entry when frozen (0003; None before)
 )

@@ -10,8 +10,10 @@ content, so changing or removing an entry (after dropping the append-only trigge
 chain, which ``verify_chain`` finds. A create is one entry per record holding all its values
 as JSON; an update is one entry per changed field; a delete holds the record's last values.
 The bulk import of new cases bypasses the ORM for speed and writes, through append_entries in
-its own transaction, one "create" entry per case holding the SHA-256 of the imported row, since
-50,000 cases × a dozen records each would otherwise make the trail larger than the data.
+its own transaction, one "create" entry per case holding a keyed SHA-256 (HMAC) of the imported row
+under that case's own salt (row_hasher), since 50,000 cases × a dozen records each would otherwise make
+the trail larger than the data; the row holds name, hospital number and birth date, so a plain hash of it
+could be confirmed by guessing, and the salt (deleted with the case) keeps it unprovable afterwards.
 """
 
 from __future__ import annotations
@@ -93,13 +95,30 @@ def identity_digest(salt: str, value: str | None) -> str | None:
     return HASHED + hmac.new(bytes.fromhex(salt), value.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
+def new_salt() -> str:
+    """A case's audit salt: 256 random bits, as hex."""
+    return secrets.token_hex(32)
+
+
+def row_hasher(salt: str) -> hmac.HMAC:
+    """A keyed SHA-256 under a case's salt, fed with the imported rows of that case (the bulk import)."""
+    return hmac.new(bytes.fromhex(salt), digestmod=hashlib.sha256)
+
+
+def store_salts(connection: Connection, salts: dict[int, str]) -> None:
+    """Keep the salts of new cases (case id -> salt) in study_info, in one statement (Core: never audited)."""
+    if salts:
+        connection.execute(insert(StudyInfo), [{"key": f"{SALT_PREFIX}{case_id}", "value": salt}
+                                              for case_id, salt in salts.items()])
+
+
 def _salt(connection: Connection, case_id: int | None, create: bool) -> str | None:
     if case_id is None:
         return None
     key = f"{SALT_PREFIX}{case_id}"
     found = connection.scalar(select(StudyInfo.value).where(StudyInfo.key == key))
     if found is None and create:
-        found = secrets.token_hex(32)
+        found = new_salt()
         connection.execute(insert(StudyInfo).values(key=key, value=found))  # Core: the salt is never audited
     return found
 

@@ -1,7 +1,10 @@
 """Data freezes: the dataset fixed at a cut-off date, identified by a label and a content hash.
 
-A freeze records a SHA-256 over every row of the case record. Every later export and report
-carries the latest freeze's label and hash and says whether the data still match it.
+A freeze records a SHA-256 over every row of the case record, and the hash of the audit trail's newest
+entry at that moment (its head; schema 0003), so that the freeze anchors the trail: verify checks that an
+entry with that hash is still in an intact chain, which no rewrite of the entries before it can fake.
+Every later export and report carries the latest freeze's label and hash and says whether the data still
+match it.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
 from storage.record.models import Base, Case, StudyInfo
-from storage.record.tables import freezes
+from storage.record.tables import audit_log, freezes
 from storage.safety.anchors import record_anchor
 from storage.safety.audit import os_user, record_event, text_value
 
@@ -32,6 +35,7 @@ class FreezeInfo:
     case_count: int
     os_user: str
     note: str | None
+    trail_head: str | None = None  # the trail's newest entry when frozen; None for freezes before schema 0003
 
 
 def content_hash(session: Session) -> str:
@@ -54,10 +58,12 @@ def freeze_dataset(session: Session, cut_off: dt.date, note: str | None = None) 
         "label": label, "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "cut_off": cut_off,
         "content_hash": content_hash(session), "case_count": session.scalar(select(func.count(Case.id))) or 0,
         "os_user": os_user(), "note": note,
+        "trail_head": session.scalar(select(audit_log.c.hash).order_by(audit_log.c.id.desc()).limit(1)),
     }
     session.execute(freezes.insert().values(**row))
     record_event(session.connection(), "freeze", {"label": label, "cut_off": cut_off.isoformat(),
-                                                  "content_hash": row["content_hash"], "cases": row["case_count"]})
+                                                  "content_hash": row["content_hash"], "cases": row["case_count"],
+                                                  "trail_head": row["trail_head"]})
     found = session.execute(select(freezes).where(freezes.c.label == label)).one()
     database = session.get_bind().engine.url.database
     if database and database != ":memory:":
@@ -81,5 +87,6 @@ def freeze_label(session: Session) -> str | None:
         return None
     unchanged = content_hash(session) == freeze.content_hash
     state = "the data are unchanged since the freeze" if unchanged else "WARNING: the data have changed since the freeze"
+    head = f", audit trail head {freeze.trail_head[:16]}" if freeze.trail_head else ""
     return (f"Data freeze {freeze.label} (cut-off {freeze.cut_off.isoformat()}, {freeze.case_count} cases, "
-            f"content SHA-256 {freeze.content_hash[:16]}); {state}")
+            f"content SHA-256 {freeze.content_hash[:16]}{head}); {state}")

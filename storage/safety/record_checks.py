@@ -71,7 +71,8 @@ def missing_creations(conn: sqlite3.Connection) -> tuple[list[str], list[str]]:
             "SELECT id, action, table_name, record_id, new_value FROM audit_log "
             "WHERE action IN ('create', 'delete') AND record_id IS NOT NULL"):
         (created if action == "create" else deleted)[(table, record_id)] = entry_id
-        if action == "create" and table == "cases" and (new_value or "").startswith("sha256:"):
+        # a bulk import's entry: keyed under the case's salt, or (imports before issue 14) a plain SHA-256
+        if action == "create" and table == "cases" and (new_value or "").startswith(("salted-sha256:", "sha256:")):
             bulk_cases.add(record_id)
     problems = []
     total = 0

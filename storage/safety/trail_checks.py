@@ -132,3 +132,36 @@ def _changed_case_values(conn: sqlite3.Connection) -> list[str]:
     shown = ", ".join(changed[:10]) + (f" and {len(changed) - 10} more" if len(changed) > 10 else "")
     return [f"{len(changed)} case value(s) differ from the last value the audit trail records "
             f"(changed outside Casebook): {shown}"]
+
+
+def freeze_heads(conn: sqlite3.Connection) -> tuple[list[str], list[str]]:
+    """(facts, problems): the trail recomputed from its start still reaches the head each freeze recorded.
+
+    The hashes are recomputed from the entries' content, not read from their hash column, so a trail
+    rewritten before a freeze (an entry changed, removed or inserted, then rehashed) no longer reaches it."""
+    columns = {r[1] for r in conn.execute("PRAGMA table_info(freezes)")}
+    if "trail_head" not in columns:
+        return [], []
+    freezes = conn.execute("SELECT label, trail_head FROM freezes ORDER BY id").fetchall()
+    if not freezes:
+        return ["Freezes: none recorded"], []
+    wanted = {head: label for label, head in freezes if head}
+    reached: dict[str, int] = {}
+    prev = GENESIS
+    if wanted:
+        query = f"SELECT id, {', '.join(CONTENT_FIELDS)} FROM audit_log ORDER BY id"
+        for row in conn.execute(query):
+            prev = entry_hash(prev, list(row[1:11]))
+            if prev in wanted:
+                reached[prev] = int(row[0])
+    facts, problems = [], []
+    for label, head in freezes:
+        if not head:
+            facts.append(f"Freeze {label}: made before Casebook recorded the trail head at a freeze; not checked")
+        elif head in reached:
+            facts.append(f"Freeze {label}: the trail up to entry {reached[head]} still hashes to the head it "
+                         f"recorded ({head[:16]}…)")
+        else:
+            problems.append(f"freeze {label} recorded the audit trail head {head[:16]}…, which the trail no longer "
+                            "reaches: entries up to the freeze were changed, removed or inserted since")
+    return facts, problems

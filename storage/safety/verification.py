@@ -15,7 +15,7 @@ from storage.safety import encryption
 from storage.safety.anchors import check_anchors
 from storage.safety.record_checks import changed_values, missing_creations
 from storage.safety.record_presence import presence_problems
-from storage.safety.trail_checks import verify_chain
+from storage.safety.trail_checks import freeze_heads, verify_chain
 
 
 @dataclass
@@ -107,6 +107,9 @@ def verify_database(path: Path) -> VerificationReport:
             anchors = check_anchors(conn, path)
             report.facts += anchors.facts
             report.problems += anchors.problems
+            freeze_facts, freeze_problems = freeze_heads(conn)  # each freeze anchors the trail too
+            report.facts += freeze_facts
+            report.problems += freeze_problems
         else:
             report.facts.append("Audit trail: none (schema before 0002; it starts when the database is next opened)")
         report.cases = int(conn.execute("SELECT count(*) FROM cases").fetchone()[0])

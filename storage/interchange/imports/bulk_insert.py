@@ -4,7 +4,8 @@ The ORM needs about a second per thousand cases to sort out a dozen related obje
 executemany with RETURNING does the same in a fraction of that. The cases were built as ORM
 objects and checked by storage.record.rules.check_case first; here they are flattened to plain rows
 (so that the objects can be dropped) and written in the caller's transaction, with one audit
-entry per case carrying the SHA-256 of the row it came from.
+entry per case carrying a keyed SHA-256 of the row it came from under the case's own audit salt, which
+is stored with the case (study_info) and deleted with it (storage.safety.audit).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sqlalchemy import Connection, Table, insert, inspect
 from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.record.models import Case, CustomField, CustomValue, DrugAdministration, SalvageCourse
-from storage.safety.audit import append_entries, now_utc, os_user
+from storage.safety.audit import HASHED, append_entries, now_utc, os_user, store_salts
 
 CHUNK = 2000
 _CHILDREN = ("identity", "findings", "prior_transplants", "assessments", "transplants", "complications",
@@ -29,7 +30,8 @@ class CaseRows:
     """One new case as plain rows: the case, its records by table, its courses with their drugs."""
 
     study_id: str
-    digest: str
+    salt: str  # the case's audit salt (hex), stored with the case
+    digest: str  # HMAC-SHA-256 of the imported row(s) under the salt (storage.safety.audit.row_hasher)
     case: dict[str, Any]
     children: list[tuple[Table, dict[str, Any]]] = field(default_factory=list)
     courses: list[tuple[dict[str, Any], list[dict[str, Any]]]] = field(default_factory=list)
@@ -47,8 +49,8 @@ def _table(cls: type) -> Table:
     return table
 
 
-def flatten(case: Case, digest: str) -> CaseRows:
-    rows = CaseRows(case.study_id, digest, _values(case))
+def flatten(case: Case, salt: str, digest: str) -> CaseRows:
+    rows = CaseRows(case.study_id, salt, digest, _values(case))
     for name in _CHILDREN:
         value: Any = getattr(case, name)
         for record in value if isinstance(value, list) else [value] if value is not None else []:
@@ -94,9 +96,11 @@ def insert_cases(connection: Connection, cases: list[CaseRows], reason: str) -> 
             if drug_rows:
                 connection.execute(insert(drugs_table), drug_rows)
         at = now_utc()
+        store_salts(connection, {case_id: rows.salt for case_id, rows in zip(ids, chunk, strict=True)})
         append_entries(connection, [
             {"at": at, "os_user": user, "action": "create", "table_name": "cases", "record_id": case_id,
              "study_id": rows.study_id, "field": None, "old_value": None,
-             "new_value": f"sha256:{rows.digest} (the imported row; all records of the case)", "reason": reason}
+             "new_value": f"{HASHED}{rows.digest} (the imported row, keyed with the case's salt; all records "
+                          "of the case)", "reason": reason}
             for case_id, rows in zip(ids, chunk, strict=True)
         ])

@@ -9,7 +9,6 @@ after a backup. A dry run stops before writing.
 from __future__ import annotations
 
 import gc
-import hashlib
 import json
 import re
 from collections.abc import Iterator
@@ -29,7 +28,7 @@ from storage.interchange.table_files import Problem, UnreadableFile
 from storage.interchange.table_reading import read_table
 from storage.record.models import Case
 from storage.record.rules import check_case, shown_as, study_id_key
-from storage.safety.audit import REASON_KEY
+from storage.safety.audit import REASON_KEY, new_salt, row_hasher
 
 _DATE_CODES = {"d": "day", "j": "day", "m": "month", "b": "month", "B": "month", "y": "year", "Y": "year",
                "a": "weekday", "A": "weekday"}
@@ -152,7 +151,10 @@ def plan_import(session: Session, path: Path, options: ImportOptions, progress: 
             plan.updated.append(case)
         elif not report.problems:  # once anything is wrong nothing will be written: keep no rows
             content = json.dumps([header, [tpl.cell_text(v) for v in row]], ensure_ascii=False, default=str)
-            plan.new.append(flatten(case, hashlib.sha256(content.encode("utf-8")).hexdigest()))
+            salt = new_salt()  # the row holds name and hospital number: only a keyed hash of it is kept
+            digest = row_hasher(salt)
+            digest.update(content.encode("utf-8"))
+            plan.new.append(flatten(case, salt, digest.hexdigest()))
     if progress:
         progress(len(rows), len(rows), "checked")
     report.problems.sort(key=lambda p: (p.row or 0))

@@ -78,9 +78,9 @@ class LightCase(Light):
         return min(starts) if starts else None
 
 
-def light_rows(case: LightCase, digest: str) -> CaseRows:
+def light_rows(case: LightCase, salt: str, digest: str) -> CaseRows:
     """The new case as bulk_insert writes it (what flatten gives for an ORM case)."""
-    rows = CaseRows(case.study_id, digest, case.columns())  # type: ignore[attr-defined]
+    rows = CaseRows(case.study_id, salt, digest, case.columns())  # type: ignore[attr-defined]
     attrs = case.__dict__
     for name in ("identity", "death"):
         record = attrs[name]

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import hashlib
 import json
 import re
 from pathlib import Path
@@ -60,6 +59,7 @@ from storage.record.models import (
     Transplant,
 )
 from storage.record.rules import check_case, custom_value_problem, shown_as, study_id_key
+from storage.safety.audit import new_salt, row_hasher
 
 MODELS: dict[str, type] = {
     "identities": Identity, "cytogenetic_findings": CytogeneticFinding, "prior_transplants": PriorTransplant,
@@ -396,7 +396,8 @@ def _plan_case(plan: ImportPlan, options: ImportOptions, key: str, sid: str,
         case = cast(Case, LightCase({**(first or {}), "study_id": sid}))
     origin: Origin = {id(case): ("cases", case_row)} if case_row else {}
     before = len(problems)
-    digest = hashlib.sha256()
+    salt = new_salt()  # the rows hold name and hospital number: only a keyed hash of them is kept
+    digest = row_hasher(salt)
     builder = _CaseBuilder(case, stored, origin, problems)
     for kind in KINDS[:-1]:
         reader = readers.get(kind)
@@ -423,7 +424,7 @@ def _plan_case(plan: ImportPlan, options: ImportOptions, key: str, sid: str,
     if stored:
         plan.updated.append(case)
     elif len(problems) == before and not problems:  # once anything is wrong nothing is written: keep no rows
-        plan.new.append(light_rows(cast(LightCase, case), digest.hexdigest()))
+        plan.new.append(light_rows(cast(LightCase, case), salt, digest.hexdigest()))
 
 
 def _put_custom(case: Case, stored: bool, field: CustomField, text: str | None, origin: Origin,

@@ -80,3 +80,140 @@ def test_after_a_freeze_a_cancelled_reason_saves_nothing(qtbot, monkeypatch, win
     case_id = _edit_hospital_number(qtbot, window, "P04")
     with demo_db.session() as s:
         assert load_document(s, case_id)["identity"]["hospital_number"] == "DEMO-0004"
+
+
+# --- the reason offered with every save and deletion (the form's Save row, the deletion's confirmation) ------
+
+def _entries_after(path: Path, last_id: int) -> list[tuple[str, str, str | None]]:
+    """(action, table, reason) of every record entry written after entry last_id."""
+    conn = sqlite3.connect(path)
+    rows = conn.execute("SELECT action, table_name, reason FROM audit_log WHERE id > ? AND action != 'event' "
+                        "ORDER BY id", (last_id,)).fetchall()
+    conn.close()
+    return rows
+
+
+def _last_id(path: Path) -> int:
+    conn = sqlite3.connect(path)
+    found = conn.execute("SELECT coalesce(max(id), 0) FROM audit_log").fetchone()[0]
+    conn.close()
+    return int(found)
+
+
+def _dump_hash(path: Path) -> str:
+    """SHA-256 over every row of every table, the audit trail included."""
+    import hashlib
+
+    conn = sqlite3.connect(path)
+    digest = hashlib.sha256("\n".join(conn.iterdump()).encode("utf-8")).hexdigest()
+    conn.close()
+    return digest
+
+
+def _show(window: MainWindow, study_id: str) -> int:
+    summary = next(s for s in window.case_list.model.summaries() if s.study_id == study_id)
+    window.show_case(summary.case_id)
+    return summary.case_id
+
+
+def test_a_reason_typed_in_the_form_is_on_every_entry_of_that_save_only(qtbot, window: MainWindow,  # type: ignore[no-untyped-def]
+                                                                          demo_db: Database) -> None:
+    _show(window, "P04")
+    form = window.form
+    assert form is not None and form.save_row.reason.isVisibleTo(form)
+    assert form.save_row.reason.placeholderText().startswith("optional")
+    before = _last_id(demo_db.path)
+    qtbot.keyClicks(form.identification.fields["identity.hospital_number"], "-X")
+    qtbot.keyClicks(form.identification.fields["identity.name"], "x")
+    qtbot.keyClicks(form.save_row.reason, "  corrected from the   source document ")
+    window.save_case_action.trigger()
+    first = _entries_after(demo_db.path, before)
+    assert [(a, t) for a, t, _r in first] == [("update", "identities"), ("update", "identities")]
+    assert {r for _a, _t, r in first} == {"corrected from the source document"}
+    assert form.save_row.reason.text() == ""  # cleared after the save
+    middle = _last_id(demo_db.path)
+    qtbot.keyClicks(form.identification.fields["identity.hospital_number"], "Y")
+    window.save_case_action.trigger()
+    second = _entries_after(demo_db.path, middle)
+    assert second == [("update", "identities", None)]
+    steps = _last_id(demo_db.path)
+    window.undo_action.trigger()  # undo and redo keep being marked, the redo with the edit's reason
+    window.undo_action.trigger()
+    window.redo_action.trigger()
+    reasons = [r for _a, _t, r in _entries_after(demo_db.path, steps)]
+    assert reasons == ["undo", "undo", "undo", "redo: corrected from the source document",
+                       "redo: corrected from the source document"]
+
+
+def test_no_reason_is_offered_without_a_saved_case(window: MainWindow) -> None:
+    assert window.form is not None
+    window.form.clear()
+    assert not window.form.save_row.reason.isVisibleTo(window.form)
+
+
+def test_a_deletion_records_the_reason_given_in_its_confirmation(monkeypatch, window: MainWindow,  # type: ignore[no-untyped-def]
+                                                                 demo_db: Database) -> None:
+    _show(window, "P05")
+
+    def confirm(dialog: change_reasons.DeleteCaseDialog) -> int:
+        assert dialog.delete_button.isEnabled()  # optional: deleting needs no reason
+        dialog.reason.setText("duplicate of P02")
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(change_reasons.DeleteCaseDialog, "exec", confirm)
+    before = _last_id(demo_db.path)
+    window.delete_case_action.trigger()
+    deleted = _entries_after(demo_db.path, before)
+    assert len(deleted) > 5 and {a for a, _t, _r in deleted} == {"delete"}  # the case and each of its records
+    assert {t for _a, t, _r in deleted} >= {"cases", "identities", "salvage_courses"}
+    assert {r for _a, _t, r in deleted} == {"duplicate of P02"}
+    window.undo_action.trigger()
+    steps = _last_id(demo_db.path)
+    window.redo_action.trigger()
+    redone = _entries_after(demo_db.path, steps)
+    assert len(redone) == len(deleted)
+    assert {r for _a, _t, r in redone} == {"redo: duplicate of P02"}
+
+
+def test_a_required_reason_left_empty_saves_nothing(qtbot, monkeypatch, window: MainWindow,  # type: ignore[no-untyped-def]
+                                                    demo_db: Database, tmp_path: Path) -> None:
+    with demo_db.session() as session:
+        freeze_dataset(session, dt.date(2022, 1, 1))
+    _show(window, "P04")
+    form = window.form
+    assert form is not None
+    assert form.save_row.reason_label.text() == "Reason for change (required):"
+    asked: list[str] = []
+    monkeypatch.setattr(change_reasons.ReasonDialog, "exec", lambda d: asked.append("asked") or 0)
+    qtbot.keyClicks(form.identification.fields["identity.hospital_number"], "-X")
+    before = _dump_hash(demo_db.path)
+    assert form.save() is False
+    assert asked == ["asked"]  # the field was empty: the dialog asked, and was cancelled
+    assert _dump_hash(demo_db.path) == before  # nothing saved, nothing audited
+    assert "reason" in form.banner.text()
+    qtbot.keyClicks(form.save_row.reason, "query 12 of the monitor")
+    assert form.save() is True
+    assert asked == ["asked"]  # the reason in the form was enough
+    assert _reasons(demo_db.path)[-1] == "query 12 of the monitor"
+
+
+def test_a_required_reason_for_a_deletion_cannot_be_left_empty(monkeypatch, window: MainWindow,  # type: ignore[no-untyped-def]
+                                                               demo_db: Database) -> None:
+    with demo_db.session() as session:
+        freeze_dataset(session, dt.date(2022, 1, 1))
+    _show(window, "P05")
+    states: list[bool] = []
+
+    def cancel_empty(dialog: change_reasons.DeleteCaseDialog) -> int:
+        states.append(dialog.delete_button.isEnabled())
+        dialog.reason.setText("consent withdrawn")
+        states.append(dialog.delete_button.isEnabled())
+        dialog.reason.setText("   ")
+        states.append(dialog.delete_button.isEnabled())
+        return QDialog.DialogCode.Rejected
+
+    monkeypatch.setattr(change_reasons.DeleteCaseDialog, "exec", cancel_empty)
+    before = _dump_hash(demo_db.path)
+    assert window.delete_case() is False
+    assert states == [False, True, False]
+    assert _dump_hash(demo_db.path) == before

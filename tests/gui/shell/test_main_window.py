@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QMenu, QMessageBox
+from PySide6.QtWidgets import QDialog, QLabel, QMenu, QMessageBox
 from sqlalchemy import func, select
 
 from gui.case_list import table_model as m
+from gui.data.change_reasons import DeleteCaseDialog
 from gui.shell.main_window import MainWindow
 from gui.shell.settings import Settings
 from storage.database import Database
@@ -112,11 +113,11 @@ def test_delete_asks_and_undo_brings_the_case_back(monkeypatch, window: MainWind
     window.show_case(summary.case_id)
     questions: list[str] = []
 
-    def confirm(*args, **kwargs):  # type: ignore[no-untyped-def]
-        questions.append(args[2])
-        return QMessageBox.StandardButton.Yes
+    def confirm(dialog: DeleteCaseDialog) -> int:
+        questions.append(dialog.findChildren(QLabel)[0].text())
+        return QDialog.DialogCode.Accepted
 
-    monkeypatch.setattr(QMessageBox, "question", confirm)
+    monkeypatch.setattr(DeleteCaseDialog, "exec", confirm)
     window.delete_case_action.trigger()
     assert questions and questions[0].startswith("Delete case P05")
     assert _count(demo_db) == 7
@@ -247,7 +248,7 @@ def test_a_read_only_database_says_so_and_refuses_edits(qtbot, window: MainWindo
 def test_the_form_of_a_deleted_case_is_emptied(monkeypatch, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     summary = next(s for s in window.case_list.model.summaries() if s.study_id == "P08")  # the last row
     window.show_case(summary.case_id)
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    monkeypatch.setattr(DeleteCaseDialog, "exec", lambda _d: QDialog.DialogCode.Accepted)
     window.delete_case_action.trigger()
     assert window.form is not None
     if window.form.case_id is None:

@@ -79,7 +79,7 @@ def test_a_valid_file_lands_in_one_transaction_with_a_backup_and_one_audit_entry
         assert case.transplants[0].donor_type == "MUD"
         assert case.identity is not None and case.identity.birth_date == dt.date(2008, 5, 1)
         history = case_history(session, "S02")
-    assert len(history) == 1 and history[0].new_value and history[0].new_value.startswith("sha256:")
+    assert len(history) == 1 and history[0].new_value and history[0].new_value.startswith("salted-sha256:")
     assert history[0].reason == "import of ok.csv"
 
 

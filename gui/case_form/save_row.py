@@ -1,0 +1,59 @@
+"""The form's Save row: the reason for a change to a saved case, Discard changes and Save case.
+
+The reason is offered with every save of a saved case (issue 14, point 15): optional by default, and
+marked required once the study requires one (storage.safety.reasons; e.g. after a data freeze). The form
+passes what is typed to Database.audit_context, so it lands in every audit entry of that save; when a
+required reason is left empty, the window's reason dialog asks during the save (gui.data.change_reasons).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
+
+OPTIONAL_HINT = "optional, e.g. corrected from the source document"
+REQUIRED_HINT = "required, e.g. corrected from the source document"
+
+
+class SaveRow(QWidget):
+    """One line under the case's title: "Reason for change" [........] [Discard changes] [Save case]."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.reason_label = QLabel("Reason for change:")
+        self.reason = QLineEdit()
+        self.reason.setPlaceholderText(OPTIONAL_HINT)
+        self.reason.setMaxLength(500)
+        self.reason.setClearButtonEnabled(True)
+        self.reason.setToolTip("Why this saved case is changed; kept with every entry of this save in the "
+                               "audit trail (Data ▸ Audit trail). Cleared once the case is saved.")
+        self.reason_label.setBuddy(self.reason)
+        self.required = False
+        self.revert_button = QPushButton("Discard changes")
+        self.save_button = QPushButton("Save case")
+        self.save_button.setToolTip("Save this case (Ctrl+S)")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.reason_label)
+        layout.addWidget(self.reason, 1)
+        layout.addSpacing(8)
+        layout.addWidget(self.revert_button)
+        layout.addWidget(self.save_button)
+
+    def show_reason(self, shown: bool, required: bool = False) -> None:
+        """Offer the reason for a saved case (never for no case); say whether the study requires one."""
+        self.required = required
+        self.reason.clear()
+        self.reason.setPlaceholderText(REQUIRED_HINT if required else OPTIONAL_HINT)
+        self.reason_label.setText("Reason for change (required):" if required else "Reason for change:")
+        self.reason_label.setStyleSheet("font-weight: 600;" if required else "")
+        self.reason_label.setVisible(shown)
+        self.reason.setVisible(shown)
+
+    def reason_text(self) -> str | None:
+        text = " ".join(self.reason.text().split())  # one line, as the trail shows it
+        return text or None
+
+    def show_refused(self, refused: bool) -> None:
+        """The last save was refused and problems remain: the button says so, in red."""
+        self.save_button.setText("Not saved — see the problems above" if refused else "Save case")
+        self.save_button.setStyleSheet("color: #b00020; font-weight: 600;" if refused else "")
