@@ -13,6 +13,7 @@ from sqlalchemy import select
 from storage.record.schema import head_revision, known_revisions
 from storage.safety import encryption
 from storage.safety.anchors import check_anchors
+from storage.safety.case_content import changed_bulk_cases
 from storage.safety.record_checks import changed_values, missing_creations
 from storage.safety.trail_checks import freeze_heads, verify_chain
 
@@ -100,6 +101,9 @@ def verify_database(path: Path) -> VerificationReport:
             creation_facts, creation_problems = missing_creations(conn)
             report.facts += creation_facts
             report.problems += creation_problems + changed_values(conn)
+            bulk_facts, bulk_problems = changed_bulk_cases(conn)
+            report.facts += bulk_facts
+            report.problems += bulk_problems
             anchors = check_anchors(conn, path)
             report.facts += anchors.facts
             report.problems += anchors.problems
