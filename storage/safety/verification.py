@@ -13,6 +13,7 @@ from sqlalchemy import select
 from storage.record.schema import head_revision, known_revisions
 from storage.safety import encryption
 from storage.safety.anchors import check_anchors
+from storage.safety.case_content import changed_bulk_cases
 from storage.safety.record_checks import changed_values, missing_creations
 from storage.safety.record_presence import presence_problems
 from storage.safety.trail_checks import freeze_heads, verify_chain
@@ -104,6 +105,9 @@ def verify_database(path: Path) -> VerificationReport:
             presence_facts, presence_problems_found = presence_problems(conn)
             report.facts += presence_facts
             report.problems += presence_problems_found
+            bulk_facts, bulk_problems = changed_bulk_cases(conn)
+            report.facts += bulk_facts
+            report.problems += bulk_problems
             anchors = check_anchors(conn, path)
             report.facts += anchors.facts
             report.problems += anchors.problems

@@ -19,6 +19,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.record.models import Case, CustomField, CustomValue, DrugAdministration, SalvageCourse
 from storage.safety.audit import HASHED, append_entries, now_utc, os_user, store_salts
+from storage.safety.case_content import CONTENT_MARK, content_digest, record_text
 
 CHUNK = 2000
 _CHILDREN = ("identity", "findings", "prior_transplants", "assessments", "transplants", "complications",
@@ -101,6 +102,16 @@ def insert_cases(connection: Connection, cases: list[CaseRows], reason: str) -> 
             {"at": at, "os_user": user, "action": "create", "table_name": "cases", "record_id": case_id,
              "study_id": rows.study_id, "field": None, "old_value": None,
              "new_value": f"{HASHED}{rows.digest} (the imported row, keyed with the case's salt; all records "
-                          "of the case)", "reason": reason}
+                          f"of the case); {CONTENT_MARK}{HASHED}{_content(rows)}", "reason": reason}
             for case_id, rows in zip(ids, chunk, strict=True)
         ])
+
+
+def _content(rows: CaseRows) -> str:
+    """The keyed hash of the records as written (storage.safety.case_content), for verify to recompute."""
+    courses, drugs = _table(SalvageCourse), _table(DrugAdministration)
+    return content_digest(rows.salt, record_text(_table(Case), rows.case),
+                          [(table.name, record_text(table, values)) for table, values in rows.children],
+                          [(record_text(courses, course), [record_text(drugs, d) for d in course_drugs])
+                           for course, course_drugs in rows.courses],
+                          [(custom.id, value) for custom, value in rows.custom])
