@@ -220,20 +220,27 @@ def _import_file(db: Database, path: Path, options: ImportOptions, progress: Pro
     session = db.sessions()
     plan: ImportPlan | None = None
     try:
-        again = checked.changed(session, path, options) if checked is not None else None
+        again, backup = None, None
+        if checked is not None:
+            if checked.plan is not None and not options.dry_run:
+                backup = backup_database(db.path, "before-import")
+                # no other writer from here to the commit: the database stays as compared below
+                session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+            again = checked.changed(session, path, options)
         if checked is not None and again is None:
             plan = checked.take()
         else:
             if checked is not None:
+                session.rollback()  # (the write lock, while the file is read again)
                 checked.release()  # never two plans in memory
             with session.no_autoflush:
                 plan = plan_import(session, path, options, progress)
-            plan.report.checked_again = again
+            plan.report.checked_again, backup = again, None
         report = plan.report
         if report.problems or options.dry_run:
             session.rollback()
             return report
-        report.backup = backup_database(db.path, "before-import")
+        report.backup = backup or backup_database(db.path, "before-import")
         if progress:
             progress(0, len(plan.new), "writing")
         reason = f"import of {Path(path).name}"
