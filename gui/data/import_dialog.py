@@ -8,6 +8,7 @@ controls; the command line words the same problems its own way.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,7 @@ from gui.data.background import BackgroundJob, file_row
 from gui.data.mapping_panel import MappingPanel
 from gui.widgets.file_dialogs import open_file_name
 from storage.database import Database
+from storage.interchange.imports.checked_import import CheckedImport
 from storage.interchange.imports.column_mapping import (
     ColumnMapping,
     Suggestion,
@@ -49,7 +51,7 @@ from storage.interchange.imports.column_mapping import (
     suggested_mapping,
 )
 from storage.interchange.imports.import_plan import ImportOptions, ImportReport
-from storage.interchange.imports.importing import import_file
+from storage.interchange.imports.importing import check_file, import_file
 
 PROBLEM_COLOUR = QColor("#f8d0d0")
 PREVIEW_ROWS = 2000  # rows shown; every problem is listed below the table whatever the size
@@ -157,6 +159,8 @@ class ImportDialog(QDialog):
         self.imported = False
         self.report: ImportReport | None = None
         self.loaded: LoadedFile | None = None
+        self.checked: CheckedImport | None = None  # the last clean Check's plan, which Import writes if still valid
+        self.closed = False
         self.setWindowTitle("Import cases from a spreadsheet")
         self.resize(1240, 700)
         self.path_edit = QLineEdit(str(path or ""))
@@ -308,6 +312,18 @@ class ImportDialog(QDialog):
 
     def _options_changed(self, *_args: object) -> None:
         self.import_button.setEnabled(False)  # the last check no longer applies
+        self._discard_check()
+
+    def _discard_check(self) -> None:
+        """Free the kept plan (on the worker thread: dropping 50,000 cases at once would stall the window)."""
+        checked, self.checked = self.checked, None
+        if checked is not None:
+            threading.Thread(target=checked.release, name="release the checked plan", daemon=True).start()
+
+    def done(self, result: int) -> None:
+        self.closed = True
+        self._discard_check()
+        super().done(result)
 
     def _run(self, dry_run: bool) -> None:
         path = self._path()
@@ -315,10 +331,13 @@ class ImportDialog(QDialog):
             self.summary.setText(f"There is no file {path}: choose one with Browse… above.")
             return
         options, database = self.options(dry_run), self.database
+        if dry_run:
+            self._discard_check()  # never two plans in memory
+        checked, self.checked = self.checked, None  # Import writes it if nothing changed since; the job owns it
         fresh = options.mapping is None and (self.loaded is None or self.loaded.path != path)
         saved = self.saved.currentData()
 
-        def work(progress: Any) -> tuple[LoadedFile | None, ImportReport]:
+        def work(progress: Any) -> tuple[LoadedFile | None, ImportReport, CheckedImport | None]:
             loaded = load_file(path) if fresh else None
             used = options
             if loaded is not None and not loaded.sheets and loaded.problem is None:
@@ -331,7 +350,10 @@ class ImportDialog(QDialog):
                 chosen.date_format = options.date_format or chosen.date_format
                 used = ImportOptions(date_format=chosen.date_format, mapping=chosen,
                                      update_existing=options.update_existing, dry_run=True)
-            return loaded, import_file(database, path, used, progress)
+            if dry_run:
+                kept = check_file(database, path, used, progress)
+                return loaded, kept.report, kept
+            return loaded, import_file(database, path, used, progress, checked), None
 
         job = BackgroundJob(work)
         job.signals.progress.connect(self._progress)
@@ -352,11 +374,15 @@ class ImportDialog(QDialog):
         self.progress.setValue(done)
         self.progress.setFormat(f"{what}: %v of %m")
 
-    def _finished(self, result: tuple[LoadedFile | None, ImportReport]) -> None:
-        loaded, report = result
+    def _finished(self, result: tuple[LoadedFile | None, ImportReport, CheckedImport | None]) -> None:
+        loaded, report, checked = result
         self._busy(False)
         if loaded is not None:
-            self._show_loaded(loaded)
+            self._show_loaded(loaded)  # (which may say that the options changed: before keeping the check)
+        if checked is not None:
+            self.checked = checked
+            if self.closed:  # closed while checking
+                self._discard_check()
         self.show_report(report)
 
     def show_report(self, report: ImportReport) -> None:
@@ -364,7 +390,8 @@ class ImportDialog(QDialog):
         self.model.set_report(report)
         self.problems.clear()
         self.problems.addItems(report.problem_lines(dialog=True))
-        self.summary.setText(report.summary())
+        again = f"Checked again before importing, as {report.checked_again}. " if report.checked_again else ""
+        self.summary.setText(again + report.summary())
         self.imported = self.imported or report.written
         self.import_button.setEnabled(report.ok and not report.written)
         if report.written:

@@ -45,6 +45,7 @@ class ImportReport:
     written: bool = False
     backup: Path | None = None
     sheet: str | None = None  # the sheet header and rows show, of a long-format workbook
+    checked_again: str | None = None  # why an import did not write its check's plan but checked the file again
 
     @property
     def ok(self) -> bool:

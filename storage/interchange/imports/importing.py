@@ -13,6 +13,7 @@ import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +22,9 @@ from sqlalchemy.orm import Session
 from storage.database import Database
 from storage.interchange import case_template as tpl
 from storage.interchange.imports.bulk_insert import flatten, insert_cases
+from storage.interchange.imports.checked_import import CheckedImport, database_state, file_state, release_plan
 from storage.interchange.imports.import_plan import ImportOptions as ImportOptions  # re-exported for callers
-from storage.interchange.imports.import_plan import ImportPlan, ImportReport, Progress, load_existing, release
+from storage.interchange.imports.import_plan import ImportPlan, ImportReport, Progress, load_existing
 from storage.interchange.imports.row_building import build_row, map_columns, shown
 from storage.interchange.table_files import Problem, UnreadableFile
 from storage.interchange.table_reading import read_table
@@ -176,25 +178,71 @@ def _fewer_garbage_collections() -> Iterator[None]:
 
 
 def import_file(db: Database, path: Path, options: ImportOptions = ImportOptions(),
-                progress: Progress | None = None) -> ImportReport:
-    """Import a flat-template file: every row in one transaction, or nothing and a report of every problem."""
+                progress: Progress | None = None, checked: CheckedImport | None = None) -> ImportReport:
+    """Import a flat-template or long-format file: every row in one transaction, or nothing and a report of
+    every problem. With `checked` (from check_file), its plan is written as it is if nothing it rests on
+    changed; otherwise the file is checked again (report.checked_again says why). `checked` is used up."""
+    try:
+        with _fewer_garbage_collections():
+            return _import_file(db, path, options, progress, checked)
+    finally:
+        if checked is not None:
+            checked.release()
+
+
+def check_file(db: Database, path: Path, options: ImportOptions = ImportOptions(),
+               progress: Progress | None = None) -> CheckedImport:
+    """Check a file as import_file would, writing nothing; a clean plan is kept for import_file(checked=...)
+    (call .release() on the result if it will not be imported)."""
+    options = replace(options, dry_run=True)
     with _fewer_garbage_collections():
-        return _import_file(db, path, options, progress)
+        session = db.sessions()
+        plan: ImportPlan | None = None
+        try:
+            before = file_state(path) if Path(path).exists() else ()  # before reading: a later change is seen
+            state = database_state(session)  # the snapshot the plan reads
+            with session.no_autoflush:
+                plan = plan_import(session, path, options, progress)
+            checked = CheckedImport(Path(path), CheckedImport.options_key(options), before, state, plan.report)
+            if plan.report.ok and not plan.updated:  # nothing pending in the session: keep the plan's objects
+                session.expunge_all()
+                checked.plan, plan = plan, None
+            return checked
+        finally:
+            session.rollback()
+            session.close()
+            if plan is not None:
+                release_plan(plan)
 
 
-def _import_file(db: Database, path: Path, options: ImportOptions, progress: Progress | None) -> ImportReport:
+def _import_file(db: Database, path: Path, options: ImportOptions, progress: Progress | None,
+                 checked: CheckedImport | None) -> ImportReport:
     from storage.safety.backup import backup_database
 
     session = db.sessions()
     plan: ImportPlan | None = None
     try:
-        with session.no_autoflush:
-            plan = plan_import(session, path, options, progress)
+        again, backup = None, None
+        if checked is not None:
+            if checked.plan is not None and not options.dry_run:
+                backup = backup_database(db.path, "before-import")
+                # no other writer from here to the commit: the database stays as compared below
+                session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+            again = checked.changed(session, path, options)
+        if checked is not None and again is None:
+            plan = checked.take()
+        else:
+            if checked is not None:
+                session.rollback()  # (the write lock, while the file is read again)
+                checked.release()  # never two plans in memory
+            with session.no_autoflush:
+                plan = plan_import(session, path, options, progress)
+            plan.report.checked_again, backup = again, None
         report = plan.report
         if report.problems or options.dry_run:
             session.rollback()
             return report
-        report.backup = backup_database(db.path, "before-import")
+        report.backup = backup or backup_database(db.path, "before-import")
         if progress:
             progress(0, len(plan.new), "writing")
         reason = f"import of {Path(path).name}"
@@ -214,9 +262,7 @@ def _import_file(db: Database, path: Path, options: ImportOptions, progress: Pro
     finally:
         session.close()
         if plan is not None:
-            release(plan.new)
-            if plan.frozen:
-                gc.unfreeze()
+            release_plan(plan)
 
 
 def write_template(path: Path) -> Path:
