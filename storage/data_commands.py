@@ -108,6 +108,7 @@ def run_import(args: argparse.Namespace) -> int:
     if not args.db.parent.is_dir():
         _say("import", f"there is no folder {args.db.parent} for the database")
         return 1
+    plain_new = not args.db.exists() and not args.dry_run and args.new_passphrase is None
     try:
         if args.dry_run and not args.db.exists():
             report = _dry_run_on_new_database(args.file, options, args.mapping)  # the check needs no database file
@@ -128,6 +129,9 @@ def run_import(args: argparse.Namespace) -> int:
         _say("import", report.summary())
         return 1
     print(report.summary())
+    if plain_new:
+        _say("import", f"{args.db.name} was created as a plain, unencrypted database; for an encrypted one give a "
+                       "passphrase (--passphrase-prompt, or CASEBOOK_PASSPHRASE in a script) when creating it")
     for field in report.new_fields:
         choices = f" ({', '.join(field.choices)})" if field.choices else ""
         print(f"  new custom field {field.name}: {field.kind}{choices}")

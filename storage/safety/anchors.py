@@ -185,6 +185,14 @@ def check_anchors(conn: sqlite3.Connection, database: Path) -> AnchorReport:
             problems.append(f"{where} records entry {entry} with another hash: the trail was rewritten")
 
     journal_checked = 0
+    copies: set[str] = set()
+    for anchor in list(anchors):
+        elsewhere = str(anchor.get("database", ""))
+        if elsewhere != str(database) and elsewhere and Path(elsewhere).is_file():
+            # a copy of this study that lives on at another path (Save a copy, a USB stick): its trail goes its
+            # own way after the copy was made, so its anchors say nothing about this file's
+            copies.add(elsewhere)
+            anchors.remove(anchor)
     for anchor in anchors:
         if anchor.get("identity") != identity and since is not None and str(anchor.get("at")) < since:
             continue
@@ -218,6 +226,9 @@ def check_anchors(conn: sqlite3.Connection, database: Path) -> AnchorReport:
         problems.append(f"this study was encrypted on {was_encrypted}, but this file is a plain copy of it: its "
                         "patient data are readable by anyone, and what was entered after the copy may be missing. "
                         "Use the encrypted database; delete this copy or encrypt it (File > Encrypt this database)")
+    if copies:
+        facts.append(f"Anchors of {len(copies)} other copy(ies) of this study were not counted (each copy's trail "
+                     f"goes its own way after it was made): {', '.join(sorted(copies))}")
     if unreadable:
         facts.append(f"{len(unreadable)} backup(s) could not be checked: they do not open with this database's "
                      "passphrase (a passphrase change that did not finish? Run File > Change passphrase again, or "

@@ -54,9 +54,11 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="casebook-bench-enc-"))
     plain = work / "plain" / "cohort.db"
     secret = work / "secret" / "cohort.db"
-    for path in (plain, secret):
+    # Two studies of the same size and make (seeds differ): a plain copy of the very study that was encrypted
+    # would be, rightly, warned about on opening (storage.safety.anchors.encrypted_before).
+    for path, seed in ((plain, args.seed), (secret, args.seed + 1)):
         path.parent.mkdir()
-        shutil.copy(c.cohort_db(args.cases, args.seed), path)
+        shutil.copy(c.cohort_db(args.cases, seed), path)
     encrypt_database(secret, PASSPHRASE)
     csv_file = c.cohort_csv(args.cases, args.seed)
     os.environ[encryption.ENVIRONMENT_VARIABLE] = PASSPHRASE  # the child processes' (analyze) passphrase

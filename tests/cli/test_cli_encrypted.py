@@ -58,6 +58,11 @@ def test_export_then_import_into_a_new_encrypted_database(encrypted_demo: Path, 
     assert result.returncode == 0, result.stderr
     assert "8 new" in result.stdout
     assert not target.read_bytes().startswith(b"SQLite format 3")  # a new database with a passphrase is encrypted
+    assert "plain, unencrypted" not in result.stderr
+    plain = tmp_path / "plain.db"
+    result = run("import", str(out), "--db", str(plain), passphrase=None)
+    assert result.returncode == 0, result.stderr
+    assert "plain.db was created as a plain, unencrypted database" in result.stderr  # said, not silent
 
 
 def test_no_or_a_wrong_passphrase_is_refused_in_one_line_and_the_file_unchanged(encrypted_demo: Path) -> None:

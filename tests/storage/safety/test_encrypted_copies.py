@@ -259,3 +259,24 @@ def test_a_plain_copy_put_back_after_encryption_is_named_by_verify(tmp_path: Pat
     assert encrypted_before(path) is not None
     problems = " ".join(verify_database(path).problems)
     assert "this study was encrypted on" in problems and "plain copy" in problems
+
+
+def test_a_copy_edited_elsewhere_raises_no_tamper_alarm_for_the_original(tmp_path: Path) -> None:
+    from sqlalchemy import select
+
+    from storage.safety.backup import copy_database
+    from storage.safety.verification import verify_database
+
+    path = tmp_path / "study.db"
+    write_demo(path).close()
+    usb = copy_database(path, tmp_path / "usb-copy.db")
+    db = open_database(usb, backup=False)
+    try:
+        with db.session() as session:  # the copy goes on: entries the original does not have
+            session.scalars(select(Case).where(Case.study_id == "P04")).one().subtype = "AML, edited on the copy"
+    finally:
+        db.close()
+    report = verify_database(path)
+    assert report.problems == [], report.problems
+    assert any("other copy(ies) of this study were not counted" in fact and "usb-copy.db" in fact
+               for fact in report.facts)
