@@ -51,7 +51,7 @@ from storage.record.dosing import (
     seed_catalogue,
 )
 from storage.record.rules import RecordRejected, check_case
-from storage.safety.reasons import reason_required
+from storage.safety.reasons import reason_required, why_required
 from storage.views.quality import document_problems
 
 
@@ -232,7 +232,8 @@ class CaseForm(QWidget):
             catalogue = load_catalogue(s)
             self._acknowledged = load_acknowledged(s, case_id)
             required = reason_required(s)
-        self.save_row.show_reason(True, required)  # every case the form shows is a saved one
+            why = why_required(s) if required else None
+        self.save_row.show_reason(True, required, why)  # every case the form shows is a saved one
         self.save_row.reason.setEnabled(not self.read_only)
         self.courses.catalogue = catalogue
         if self.custom.set_specs(specs):  # new editors: connect them once

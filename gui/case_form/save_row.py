@@ -25,7 +25,7 @@ class SaveRow(QWidget):
         self.reason.setMaxLength(500)
         self.reason.setClearButtonEnabled(True)
         self.reason.setToolTip("Why this saved case is changed; kept with every entry of this save in the "
-                               "audit trail (Data ▸ Audit trail). Cleared once the case is saved.")
+                               "audit trail (Edit ▸ History of this case…). Cleared once the case is saved.")
         self.reason_label.setBuddy(self.reason)
         self.required = False
         self.revert_button = QPushButton("Discard changes")
@@ -39,11 +39,12 @@ class SaveRow(QWidget):
         layout.addWidget(self.revert_button)
         layout.addWidget(self.save_button)
 
-    def show_reason(self, shown: bool, required: bool = False) -> None:
-        """Offer the reason for a saved case (never for no case); say whether the study requires one."""
+    def show_reason(self, shown: bool, required: bool = False, why: str | None = None) -> None:
+        """Offer the reason for a saved case (never for no case); say whether the study requires one, and why."""
         self.required = required
         self.reason.clear()
         self.reason.setPlaceholderText(REQUIRED_HINT if required else OPTIONAL_HINT)
+        self.reason_label.setToolTip(f"Required: {why}." if required and why else "")
         self.reason_label.setText("Reason for change (required):" if required else "Reason for change:")
         self.reason_label.setStyleSheet("font-weight: 600;" if required else "")
         self.reason_label.setVisible(shown)
@@ -55,5 +56,7 @@ class SaveRow(QWidget):
 
     def show_refused(self, refused: bool) -> None:
         """The last save was refused and problems remain: the button says so, in red."""
-        self.save_button.setText("Not saved — see the problems above" if refused else "Save case")
+        self.save_button.setText("Not saved" if refused else "Save case")  # short: the reason field keeps its room
+        self.save_button.setToolTip("Not saved: the message above the form says why" if refused
+                                    else "Save this case (Ctrl+S)")
         self.save_button.setStyleSheet("color: #b00020; font-weight: 600;" if refused else "")

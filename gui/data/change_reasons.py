@@ -8,22 +8,29 @@ Save row); deleting a case asks for one in its confirmation (DeleteCaseDialog).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from storage.database import Database
-from storage.safety.reasons import reason_required
+from storage.safety.reasons import reason_required, why_required
 
 
 class ReasonDialog(QDialog):
     """One line: why the saved case is changed. OK stays disabled until something is typed when required."""
 
-    def __init__(self, parent: QWidget | None, what: str, required: bool) -> None:
+    def __init__(self, parent: QWidget | None, what: str, required: bool, why: str | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Reason for the change")
         layout = QVBoxLayout(self)
-        need = ("The data were frozen, so the study requires a reason for every change to a saved case."
-                if required else "You may give a reason for this change; it is kept in the audit trail.")
-        layout.addWidget(QLabel(f"Changing {what}.\n{need}"))
+        cause = why or "the study requires a reason"
+        need = (f"{cause[:1].upper()}{cause[1:]}, so every change to a saved case needs a "
+                "reason; it is kept in the audit trail." if required
+                else "You may give a reason for this change; it is kept in the audit trail.")
+        heading = QLabel(f"{what}.\n{need}\nCancel leaves everything as it is.")
+        heading.setWordWrap(True)
+        layout.addWidget(heading)
         self.reason = QLineEdit()
         self.reason.setPlaceholderText("e.g. corrected from the source document; query 12 of the monitor")
         layout.addWidget(self.reason)
@@ -46,23 +53,41 @@ def install_reason_prompt(parent: QWidget, db: Database) -> None:
     def ask(what: str, required: bool) -> str | None:
         if not required:
             return None  # optional: never a dialog on every save (give one with Database.audit_context)
-        dialog = ReasonDialog(parent, what, required)
+        with db.session() as session:
+            why = why_required(session)
+        dialog = ReasonDialog(parent, f"Changing {what}", required, why)
         return dialog.value() if dialog.exec() == QDialog.DialogCode.Accepted else None
 
     db.reason_prompt = ask
 
 
+def reason_for_step(parent: QWidget, db: Database, kind: str, command: object) -> str | bool | None:
+    """The reason for an undo or a redo, asked before the step when the study requires one: the reason,
+    None when none is needed (or the step carries its own, as a redo does), False when the user cancelled
+    (the step then stays where it is, nothing changed)."""
+    if command is None or (kind == "redo" and getattr(command, "reason", None)):
+        return None  # a redo repeats the reason its step was done with
+    with db.session() as session:
+        required = reason_required(session)
+        why = why_required(session) if required else None
+    if not required:
+        return None
+    step = command.text() if hasattr(command, "text") else "this step"
+    dialog = ReasonDialog(parent, f"{kind.capitalize()}: {step}", True, why)
+    return dialog.value() if dialog.exec() == QDialog.DialogCode.Accepted else False
+
+
 class DeleteCaseDialog(QDialog):
     """The confirmation of a deletion, with the reason for it (optional, or required by the study)."""
 
-    def __init__(self, parent: QWidget | None, study_id: str, required: bool) -> None:
+    def __init__(self, parent: QWidget | None, study_id: str, required: bool, why: str | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Delete case")
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(f"Delete case {study_id} with all its courses, assessments and outcomes?\n"
                                 "You can undo this with Edit ▸ Undo (Ctrl+Z)."))
-        layout.addWidget(QLabel("Reason for the deletion (required by the study, e.g. after a data freeze):" if required
-                                else "Reason for the deletion (optional; kept in the audit trail):"))
+        layout.addWidget(QLabel(f"Reason for the deletion (required: {why or 'the study requires one'}):"
+                                if required else "Reason for the deletion (optional; kept in the audit trail):"))
         self.reason = QLineEdit()
         self.reason.setMaxLength(500)
         self.reason.setPlaceholderText("e.g. duplicate of another case; consent withdrawn")
@@ -86,7 +111,20 @@ def confirm_deletion(parent: QWidget, db: Database, study_id: str) -> str | None
     """Ask to delete a case: None if cancelled, else the reason given ("" for none, when optional)."""
     with db.session() as session:
         required = reason_required(session)
-    dialog = DeleteCaseDialog(parent, study_id, required)
+        why = why_required(session) if required else None
+    dialog = DeleteCaseDialog(parent, study_id, required, why)
     if dialog.exec() != QDialog.DialogCode.Accepted:
         return None
     return dialog.value()
+
+
+def run_step_in_trail(parent: QWidget, db: Database, kind: str, stack: QUndoStack, step: Callable[[], None]) -> None:
+    """Run an undo or a redo so that the audit trail records it as one, with the reason the study requires
+    asked before it; cancelling that question leaves the step on the stack and changes nothing."""
+    index = stack.index() - 1 if kind == "undo" else stack.index()
+    reason = reason_for_step(parent, db, kind, stack.command(index))
+    if reason is False:
+        return
+    with db.audit_context(event=kind, reason=reason if isinstance(reason, str) and reason else None):
+        step()
+

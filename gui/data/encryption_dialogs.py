@@ -47,6 +47,7 @@ class PassphraseDialog(QDialog):
         label = QLabel(intro)
         label.setWordWrap(True)
         layout.addWidget(label)
+        self.intro, self.intro_text, self.title_text = label, intro, titles[mode]
         form = QFormLayout()
         self.old = self._field()
         self.new = self._field()
@@ -64,10 +65,10 @@ class PassphraseDialog(QDialog):
             layout.addWidget(self.encrypt)
             self.encrypt.toggled.connect(self._encrypt_toggled)
         layout.addLayout(form)
+        self.warning = QLabel(LOSS_WARNING)
+        self.warning.setWordWrap(True)
         if mode != "open":
-            warning = QLabel(LOSS_WARNING)
-            warning.setWordWrap(True)
-            layout.addWidget(warning)
+            layout.addWidget(self.warning)
         self.problem = QLabel()
         self.problem.setStyleSheet("color: #b00020")
         self.problem.setWordWrap(True)
@@ -79,8 +80,14 @@ class PassphraseDialog(QDialog):
         self.setMinimumWidth(460)
 
     def _encrypt_toggled(self, on: bool) -> None:
+        """A plain database chosen: no passphrase, and nothing left on screen that speaks of one."""
         self.new.setEnabled(on)
         self.repeated.setEnabled(on)
+        self.problem.clear()
+        self.warning.setVisible(on)
+        self.setWindowTitle(self.title_text if on else "A new study database, not encrypted")
+        self.intro.setText(self.intro_text if on else "The new database will be a plain file: anyone who can read "
+                           "it reads every patient's name, hospital number and date of birth.")
 
     @staticmethod
     def _field() -> QLineEdit:
@@ -242,20 +249,6 @@ def change_passphrase_of(window: StudyWindow) -> None:
         return
     old, new = dialog.old.text(), dialog.new.text()
     _convert(window, lambda path: change_passphrase(path, old, new, new), "Change passphrase")
-
-
-EXPORT_IS_PLAIN = ("Exports are plain files: the file you are about to write is <b>not encrypted</b>, as this "
-                   "database is. Anyone who can read it reads what it holds. For sharing choose the de-identified "
-                   "export (no names, hospital numbers or birth dates); keep a full export on an encrypted medium.")
-
-
-def export_may_be_plain(parent: QWidget | None, path: Path) -> bool:
-    """Before an export of an encrypted database: say the export is a plain file; False if the user cancels."""
-    if not encryption.is_encrypted(path):
-        return True
-    answer = QMessageBox.warning(parent, "The export is not encrypted", EXPORT_IS_PLAIN,
-                                 QMessageBox.StandardButton.Ok | QMessageBox.StandardButton.Cancel)
-    return answer == QMessageBox.StandardButton.Ok
 
 
 def warn_if_plain_copy_of_encrypted(parent: QWidget | None, path: Path) -> None:

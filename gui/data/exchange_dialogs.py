@@ -90,6 +90,7 @@ class ExportDialog(QDialog):
         for button in (self.shift, self.days):
             button.setEnabled(self.deidentify.isChecked())
         self.plain_note.setText(plain_note(self.database.path, self.deidentify.isChecked()))
+        self.adjustSize()  # the note's lines wrap: the dialog grows with them, never cuts them off
 
     def _choose(self) -> None:
         fmt = self.format.currentData()
@@ -142,7 +143,7 @@ def plain_note(database: Path, deidentified: bool) -> str:
     """What the export dialog says of the file it writes: never encrypted, and what it holds."""
     from storage.safety.encryption import is_encrypted
 
-    where = ("The exported file is <b>not encrypted</b>, as this database is" if is_encrypted(database)
+    where = ("Unlike this encrypted database, the exported file is <b>not encrypted</b>" if is_encrypted(database)
              else "The exported file is <b>not encrypted</b>")
     if deidentified:
         return (f"{where}. De-identified, it holds no names, hospital numbers, birth dates or free text: the "

@@ -380,7 +380,7 @@ class MainWindow(StudyWindow):
             if self.form.save():
                 self.statusBar().showMessage("Case saved.", 5000)
             else:
-                self.statusBar().showMessage("Not saved: fix the marked fields first.", 8000)
+                self.statusBar().showMessage("Not saved: the message above the form says why.", 8000)
 
     def _next_tab(self, step: int) -> None:
         self.tabs.setCurrentIndex((self.tabs.currentIndex() + step) % self.tabs.count())
@@ -402,12 +402,13 @@ class MainWindow(StudyWindow):
             self._in_trail_as("redo", self.undo_stack.redo)
 
     def _in_trail_as(self, kind: str, step: Any) -> None:
-        """The audit trail records an undo or a redo as such, not as an ordinary edit."""
+        """An undo or a redo, recorded as such; its reason asked first if required (gui.data.change_reasons)."""
         if self.db is None:
             step()
             return
-        with self.db.audit_context(event=kind):
-            step()
+        from gui.data.change_reasons import run_step_in_trail
+
+        run_step_in_trail(self, self.db, kind, self.undo_stack, step)
 
     def push(self, command: QUndoCommand) -> None:
         """Put a change on the undo stack (it runs now); a step that later fails is explained."""

@@ -31,7 +31,7 @@ def _import_cases(w: StudyWindow) -> None:
 
 
 def _export_cases(w: StudyWindow) -> None:
-    if w.db is not None and _call("gui.data.encryption_dialogs", "export_may_be_plain")(w, w.db.path):
+    if w.db is not None:  # the dialog itself says that its file is not encrypted (and de-identifies by default)
         _call("gui.data.exchange_dialogs", "open_export_dialog")(w, w.db)
 
 

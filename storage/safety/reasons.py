@@ -57,6 +57,21 @@ def reason_required(session: Session) -> bool:
     return bool(session.scalar(select(func.count()).select_from(freezes)))
 
 
+def why_required(session: Session) -> str | None:
+    """Why the study requires a reason now, in words ("the data were frozen on 01.12.2026"); None if it does not."""
+    policy = reason_policy(session)
+    if policy == "optional":
+        return None
+    if policy == "always":
+        return "the study requires a reason for every change to a saved case"
+    first = session.execute(select(freezes.c.created_at, freezes.c.label).order_by(freezes.c.id).limit(1)).first()
+    if first is None:
+        return None
+    day = str(first[0])[:10]
+    shown = f"{day[8:10]}.{day[5:7]}.{day[0:4]}" if len(day) == 10 else day
+    return f"the data were frozen on {shown} ({first[1]})"
+
+
 def _saved_case_of(obj: Any) -> Case | None:
     if isinstance(obj, _NOT_CASE_DATA) or not isinstance(obj, Base):
         return None
@@ -101,6 +116,8 @@ def _ask_for_reason(session: Session, _context: Any, _instances: Any) -> None:
             session.info[REASON_KEY] = answer.strip()
             return
     if required:
-        raise ReasonRequired([Violation(cases[0], "reason",
-                                        "a reason is required for changes to a saved case after the data "
-                                        "freeze (study setting); nothing was saved")])
+        with session.no_autoflush:
+            why = why_required(session) or "the study requires a reason"
+        raise ReasonRequired([Violation(cases[0], "Reason for change",
+                                        f"not saved: {why}, so every change to a saved case needs a reason; "
+                                        "type it beside Save case")])

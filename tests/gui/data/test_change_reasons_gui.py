@@ -217,3 +217,73 @@ def test_a_required_reason_for_a_deletion_cannot_be_left_empty(monkeypatch, wind
     assert window.delete_case() is False
     assert states == [False, True, False]
     assert _dump_hash(demo_db.path) == before
+
+
+# --- undo and redo after a freeze (the physician's review): asked before the step, cancel keeps it ----------
+
+def test_after_a_freeze_an_undo_asks_first_and_a_cancel_keeps_the_step(qtbot, monkeypatch, window: MainWindow,  # type: ignore[no-untyped-def]
+                                                                        demo_db: Database) -> None:
+    case_id = _show(window, "P04")
+    form = window.form
+    assert form is not None
+    qtbot.keyClicks(form.identification.fields["identity.hospital_number"], "-X")
+    window.save_case_action.trigger()
+    with demo_db.session() as session:
+        freeze_dataset(session, dt.date(2022, 1, 1))
+    asked: list[str] = []
+
+    def cancel(dialog: change_reasons.ReasonDialog) -> int:
+        asked.append(dialog.findChildren(change_reasons.QLabel)[0].text())
+        return QDialog.DialogCode.Rejected
+
+    monkeypatch.setattr(change_reasons.ReasonDialog, "exec", cancel)
+    before = _dump_hash(demo_db.path)
+    window.undo_action.trigger()
+    assert asked and asked[0].startswith("Undo: Edit case P04") and "The data were frozen on" in asked[0]
+    assert _dump_hash(demo_db.path) == before  # nothing changed
+    assert window.undo_stack.canUndo() and window.undo_stack.index() == 1  # the step is still there
+
+    def answer(dialog: change_reasons.ReasonDialog) -> int:
+        dialog.reason.setText("entered in the wrong case")
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(change_reasons.ReasonDialog, "exec", answer)
+    window.undo_action.trigger()
+    with demo_db.session() as s:
+        assert load_document(s, case_id)["identity"]["hospital_number"] == "DEMO-0004"
+    assert _reasons(demo_db.path)[-1] == "undo: entered in the wrong case"
+
+
+def test_after_a_freeze_undoing_a_deletion_asks_for_a_reason(qtbot, monkeypatch, window: MainWindow,  # type: ignore[no-untyped-def]
+                                                              demo_db: Database) -> None:
+    with demo_db.session() as session:
+        freeze_dataset(session, dt.date(2022, 1, 1))
+    monkeypatch.setattr(change_reasons.DeleteCaseDialog, "exec",
+                        lambda d: (d.reason.setText("duplicate of P03"), QDialog.DialogCode.Accepted)[1])
+    _show(window, "P04")
+    window.delete_case_action.trigger()
+    assert "P04" not in [s.study_id for s in window.case_list.model.summaries()]
+    asked: list[str] = []
+
+    def answer(dialog: change_reasons.ReasonDialog) -> int:
+        asked.append(dialog.findChildren(change_reasons.QLabel)[0].text())
+        dialog.reason.setText("not a duplicate after all")
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(change_reasons.ReasonDialog, "exec", answer)
+    before = _last_id(demo_db.path)
+    window.undo_action.trigger()
+    assert asked and asked[0].startswith("Undo: Delete case P04")
+    entries = _entries_after(demo_db.path, before)
+    assert entries and {r for _a, _t, r in entries} == {"undo: not a duplicate after all"}
+    assert "P04" in [s.study_id for s in window.case_list.model.summaries()]
+
+
+def test_the_delete_dialog_and_the_refusal_say_why_a_reason_is_needed(qtbot, window: MainWindow,  # type: ignore[no-untyped-def]
+                                                                       demo_db: Database) -> None:
+    with demo_db.session() as session:
+        freeze_dataset(session, dt.date(2022, 1, 1))
+    dialog = change_reasons.DeleteCaseDialog(window, "P04", True, "the data were frozen on 02.12.2026 (F1-20261202)")
+    qtbot.addWidget(dialog)
+    texts = " ".join(label.text() for label in dialog.findChildren(change_reasons.QLabel))
+    assert "required: the data were frozen on 02.12.2026" in texts

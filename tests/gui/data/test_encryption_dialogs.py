@@ -118,16 +118,17 @@ def test_encrypt_this_database_then_change_its_passphrase_from_the_window(qtbot,
     encryption.unlock(path, "Neue Passphrase Station 5")
 
 
-def test_export_of_an_encrypted_database_says_the_file_is_plain(qtbot, monkeypatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    said: list[str] = []
-    monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text, *a, **k: said.append(text) or QMessageBox.StandardButton.Cancel)
-    path = tmp_path / "demo.db"
-    write_demo(path, PASSPHRASE).close()
-    assert not encryption_dialogs.export_may_be_plain(None, path)
-    assert "not encrypted" in said[0] and "de-identified" in said[0]
-    plain = tmp_path / "plain.db"
-    write_demo(plain).close()
-    assert encryption_dialogs.export_may_be_plain(None, plain) and len(said) == 1
+def test_unticking_encrypt_for_a_new_study_leaves_no_passphrase_text(qtbot) -> None:  # type: ignore[no-untyped-def]
+    dialog = PassphraseDialog(None, "new", "neu.db", encrypt_choice=True)
+    qtbot.addWidget(dialog)
+    dialog.new.setText("kurz")
+    dialog._check()
+    assert "at least 10 characters" in dialog.problem.text()
+    dialog.encrypt.setChecked(False)
+    assert dialog.problem.text() == "" and not dialog.warning.isVisibleTo(dialog)
+    assert dialog.windowTitle() == "A new study database, not encrypted" and "plain file" in dialog.intro.text()
+    dialog.encrypt.setChecked(True)
+    assert dialog.windowTitle() == "Encrypt the study database"
 
 
 def test_opening_a_plain_copy_of_an_encrypted_study_warns(qtbot, monkeypatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -58,6 +58,7 @@ def test_for_an_encrypted_study_it_says_the_export_is_not_encrypted_as_the_datab
     path = tmp_path / "secret.db"
     write_demo(path, "Station 4b Kaffeemaschine").close()
     try:
-        assert "not encrypted</b>, as this database is" in plain_note(path, deidentified=True)
+        assert "Unlike this encrypted database, the exported file is <b>not encrypted</b>" in plain_note(
+            path, deidentified=True)
     finally:
         encryption.forget_all()
