@@ -41,14 +41,18 @@ class SaveRow(QWidget):
 
     def show_reason(self, shown: bool, required: bool = False, why: str | None = None) -> None:
         """Offer the reason for a saved case (never for no case); say whether the study requires one, and why."""
-        self.required = required
         self.reason.clear()
+        self.set_required(required, why)
+        self.reason_label.setVisible(shown)
+        self.reason.setVisible(shown)
+
+    def set_required(self, required: bool, why: str | None = None) -> None:
+        """Say whether the study requires a reason (the text typed so far stays)."""
+        self.required = required
         self.reason.setPlaceholderText(REQUIRED_HINT if required else OPTIONAL_HINT)
         self.reason_label.setToolTip(f"Required: {why}." if required and why else "")
         self.reason_label.setText("Reason for change (required):" if required else "Reason for change:")
         self.reason_label.setStyleSheet("font-weight: 600;" if required else "")
-        self.reason_label.setVisible(shown)
-        self.reason.setVisible(shown)
 
     def reason_text(self) -> str | None:
         text = " ".join(self.reason.text().split())  # one line, as the trail shows it

@@ -11,10 +11,19 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtGui import QUndoStack
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QLineEdit,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
 
+from gui.widgets.study_window import StudyWindow
 from storage.database import Database
-from storage.safety.reasons import reason_required, why_required
+from storage.safety.reasons import reason_policy, reason_required, set_reason_policy, why_required
 
 
 class ReasonDialog(QDialog):
@@ -127,4 +136,58 @@ def run_step_in_trail(parent: QWidget, db: Database, kind: str, stack: QUndoStac
         return
     with db.audit_context(event=kind, reason=reason if isinstance(reason, str) and reason else None):
         step()
+
+
+POLICY_WORDS = {
+    "optional": "Optional: offered with every change, never required",
+    "after_freeze": "Required once the data were frozen (Tools ▸ Freeze dataset…); optional before",
+    "always": "Required for every change to a saved case",
+}
+
+
+class ReasonPolicyDialog(QDialog):
+    """Tools ▸ Reasons for changes…: when the study requires a reason for a change to a saved case."""
+
+    def __init__(self, parent: QWidget | None, current: str, why: str | None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Reasons for changes")
+        layout = QVBoxLayout(self)
+        intro = QLabel("A reason is kept in the audit trail with every change to a saved case, its deletion and "
+                       "an undo. When does this study require one?")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        self.choices: dict[str, QRadioButton] = {}
+        for policy, words in POLICY_WORDS.items():
+            button = QRadioButton(words)
+            button.setChecked(policy == current)
+            self.choices[policy] = button
+            layout.addWidget(button)
+        now = QLabel(f"Now: required, as {why}." if why else "Now: optional.")
+        now.setWordWrap(True)
+        layout.addWidget(now)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def chosen(self) -> str:
+        return next(policy for policy, button in self.choices.items() if button.isChecked())
+
+
+def choose_reason_policy(window: StudyWindow) -> None:
+    """Tools ▸ Reasons for changes…: the study setting (in the study, so every window and computer follows it)."""
+    db = window.db
+    if db is None:
+        return
+    with db.session() as session:
+        current, why = reason_policy(session), why_required(session)
+    dialog = ReasonPolicyDialog(window, current, why)
+    if dialog.exec() != QDialog.DialogCode.Accepted or dialog.chosen() == current:
+        return
+    with db.session() as session:
+        set_reason_policy(session, dialog.chosen())  # a study setting: its change is in the audit trail too
+    with db.session() as session:
+        required, why = reason_required(session), why_required(session)
+    if window.form is not None:
+        window.form.save_row.set_required(required, why)  # the Save row says what is required now
 

@@ -135,6 +135,8 @@ ENTRIES: list[tuple[str, str, str, Callable[[StudyWindow], None], bool]] = [
     ("tools", "&Custom fields…", "gui.study.custom_fields_dialog", _custom_fields, True),
     ("tools", "&Data quality…", "gui.data.data_quality", _data_quality, True),
     ("tools", "&Freeze dataset…", "gui.data.backup_dialogs", _freeze, True),
+    ("tools", "&Reasons for changes…", "gui.data.change_reasons",
+     lambda w: _call("gui.data.change_reasons", "choose_reason_policy")(w), True),
     ("tools", "&Verify audit trail and database…", "gui.data.audit_view", _verify, True),
 ]
 

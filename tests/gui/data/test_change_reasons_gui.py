@@ -287,3 +287,23 @@ def test_the_delete_dialog_and_the_refusal_say_why_a_reason_is_needed(qtbot, win
     qtbot.addWidget(dialog)
     texts = " ".join(label.text() for label in dialog.findChildren(change_reasons.QLabel))
     assert "required: the data were frozen on 02.12.2026" in texts
+
+
+def test_the_study_setting_is_chosen_in_the_tools_menu(qtbot, monkeypatch, window: MainWindow,  # type: ignore[no-untyped-def]
+                                                        demo_db: Database) -> None:
+    from storage.safety.reasons import reason_policy, reason_required
+
+    _show(window, "P04")
+    assert window.form is not None and not window.form.save_row.required  # no freeze yet: optional
+
+    def choose_always(dialog: change_reasons.ReasonPolicyDialog) -> int:
+        assert dialog.choices["after_freeze"].isChecked()  # the default
+        dialog.choices["always"].setChecked(True)
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(change_reasons.ReasonPolicyDialog, "exec", choose_always)
+    action = next(a for a in window.findChildren(type(window.undo_action)) if a.text() == "&Reasons for changes…")
+    action.trigger()
+    with demo_db.session() as session:
+        assert reason_policy(session) == "always" and reason_required(session)
+    assert window.form.save_row.required and "(required)" in window.form.save_row.reason_label.text()
