@@ -55,9 +55,9 @@ from storage.interchange.imports.importing import check_file, import_file
 
 PROBLEM_COLOUR = QColor("#f8d0d0")
 PREVIEW_ROWS = 2000  # rows shown; every problem is listed below the table whatever the size
-DATE_FORMATS = [("ISO dates, date cells, or as each column's data fix it", ""),
-                ("31.12.2019 (%d.%m.%Y)", "%d.%m.%Y"), ("31/12/2019 (%d/%m/%Y)", "%d/%m/%Y"),
-                ("12/31/2019 (%m/%d/%Y)", "%m/%d/%Y"), ("2019/12/31 (%Y/%m/%d)", "%Y/%m/%d")]
+DATE_FORMATS = [("ISO dates, date cells, or as each column's data fix it", ""),  # shown by an example only
+                ("31.12.2019", "%d.%m.%Y"), ("31/12/2019", "%d/%m/%Y"), ("12/31/2019", "%m/%d/%Y"),
+                ("2019/12/31", "%Y/%m/%d")]
 SUGGESTED = ""  # the saved-mapping box's first item: suggestions from the headers
 Index = QModelIndex | QPersistentModelIndex
 
@@ -301,8 +301,8 @@ class ImportDialog(QDialog):
         self.saved.blockSignals(True)
         self.saved.setCurrentIndex(self.saved.findData(name))
         self.saved.blockSignals(False)
-        self.summary.setText(f"Saved the column mapping {name!r} in this study; choose it above for the next "
-                             "file, or on the command line: import FILE --mapping NAME.")
+        self.summary.setText(f"Saved the column mapping {name!r} in this study; choose it under Column mapping "
+                             "above for the next file.")
 
     # --- checking and importing --------------------------------------------------------------------
 
