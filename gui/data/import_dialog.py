@@ -248,7 +248,8 @@ class ImportDialog(QDialog):
             with self.database.session() as session:
                 return load_mapping(session, str(name)), "saved"
         with self.database.session() as session:
-            return suggested_mapping(loaded.header, custom_fields=custom_field_names(session)), None
+            return suggested_mapping(loaded.header, custom_fields=custom_field_names(session),
+                                     rows=loaded.rows), None
 
     def _show_loaded(self, loaded: LoadedFile) -> None:
         self.loaded = loaded
@@ -346,7 +347,8 @@ class ImportDialog(QDialog):
                         chosen = load_mapping(session, str(saved))
                 else:
                     with database.session() as session:
-                        chosen = suggested_mapping(loaded.header, custom_fields=custom_field_names(session))
+                        chosen = suggested_mapping(loaded.header, custom_fields=custom_field_names(session),
+                                                   rows=loaded.rows)
                 chosen.date_format = options.date_format or chosen.date_format
                 used = ImportOptions(date_format=chosen.date_format, mapping=chosen,
                                      update_existing=options.update_existing, dry_run=True)

@@ -46,6 +46,7 @@ class ImportReport:
     backup: Path | None = None
     sheet: str | None = None  # the sheet header and rows show, of a long-format workbook
     checked_again: str | None = None  # why an import did not write its check's plan but checked the file again
+    notes: list[str] = field(default_factory=list)  # e.g. which cells the value mapping leaves empty
 
     @property
     def ok(self) -> bool:
@@ -67,11 +68,12 @@ class ImportReport:
         return lines + [more] if more else lines
 
     def summary(self) -> str:
+        notes = "".join(f" {note}" for note in self.notes)
         if self.problems:
-            return f"{problem_total(self.problems):,} problem(s) in {self.path.name}; nothing was imported."
+            return f"{problem_total(self.problems):,} problem(s) in {self.path.name}; nothing was imported.{notes}"
         fields = f", {len(self.new_fields)} new custom field(s)" if self.new_fields else ""
         verb = "imported" if self.written else "would be imported (dry run: nothing written)"
-        return f"{len(self.created)} new and {len(self.updated)} updated case(s) {verb}{fields}."
+        return f"{len(self.created)} new and {len(self.updated)} updated case(s) {verb}{fields}.{notes}"
 
 
 def load_existing(session: Session, keys: list[str], full: bool) -> dict[str, list[Case]]:

@@ -23,6 +23,7 @@ from storage.database import Database
 from storage.interchange import case_template as tpl
 from storage.interchange.imports.bulk_insert import flatten, insert_cases
 from storage.interchange.imports.checked_import import CheckedImport, database_state, file_state, release_plan
+from storage.interchange.imports.column_mapping import emptied_note, emptied_values
 from storage.interchange.imports.import_plan import ImportOptions as ImportOptions  # re-exported for callers
 from storage.interchange.imports.import_plan import ImportPlan, ImportReport, Progress, load_existing
 from storage.interchange.imports.row_building import Columns, build_row, map_columns, shown
@@ -114,6 +115,8 @@ def plan_import(session: Session, path: Path, options: ImportOptions, progress: 
     report.problems.extend(table.problems)
     columns = map_columns(session, table, mapping, options.add_fields, date_format, report.problems,
                           report.new_fields)
+    if mapping is not None and (emptied := emptied_note(emptied_values(table.header, table.rows, mapping))):
+        report.notes.append(emptied)
     rows = [(i + 1, row) for i, row in enumerate(table.rows) if not all(tpl.is_blank(v) for v in row)]
     if not rows:
         report.problems.append(Problem(None, None, None, "the file has a header but no case rows"))
