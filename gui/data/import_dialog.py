@@ -52,6 +52,7 @@ from storage.interchange.imports.column_mapping import (
 )
 from storage.interchange.imports.import_plan import ImportOptions, ImportReport
 from storage.interchange.imports.importing import check_file, import_file
+from storage.interchange.imports.problem_words import DialogProblem
 
 PROBLEM_COLOUR = QColor("#f8d0d0")
 PREVIEW_ROWS = 2000  # rows shown; every problem is listed below the table whatever the size
@@ -158,6 +159,7 @@ class ImportDialog(QDialog):
         self.database = database
         self.imported = False
         self.report: ImportReport | None = None
+        self.listed: list[DialogProblem] = []
         self.loaded: LoadedFile | None = None
         self.checked: CheckedImport | None = None  # the last clean Check's plan, which Import writes if still valid
         self.closed = False
@@ -391,6 +393,7 @@ class ImportDialog(QDialog):
         self.report = report
         self.model.set_report(report)
         self.problems.clear()
+        self.listed = report.dialog_problems()  # the list's lines, each with the problem it points to
         self.problems.addItems(report.problem_lines(dialog=True))
         again = f"Checked again before importing, as {report.checked_again}. " if report.checked_again else ""
         self.summary.setText(again + report.summary())
@@ -404,9 +407,12 @@ class ImportDialog(QDialog):
         self.summary.setText(f"The import failed and nothing was written: {message}")
 
     def _show_problem(self, row: int) -> None:
-        if self.report is None or not 0 <= row < len(self.report.problems):
+        if self.report is None or not 0 <= row < len(self.listed):
             return
-        problem = self.report.problems[row]
+        problem = self.listed[row].problem
+        if self.listed[row].needs_date_format and problem.row is None:
+            self.date_format.setFocus()  # the control that fixes the column
+            return
         if problem.sheet not in (None, self.report.sheet):
             return
         header = [h.strip() for h in self.model.header]

@@ -433,10 +433,12 @@ ALIVE_WORDS = frozenset(squeeze(w) for w in ("lebt", "lebend", "alive", "am lebe
 
 def unmapped_rule(target: str, text: str = "") -> str:
     """Why a written value of a coded field was refused, naming the field and its codes by their labels."""
-    either = " (it could be either)" if canonical(target) == "last_follow_up_status" and \
-        squeeze(text) in ALIVE_WORDS else ""
-    return (f"maps to no code of {field_name(target)} ({code_labels(target)}){either}; choose its code, or "
-            f"{LEAVE_EMPTY!r} to leave the cell empty, [[value-mapping]]")
+    labels = list((stored_codes(target) or {}).values())
+    if canonical(target) == "last_follow_up_status" and squeeze(text) in ALIVE_WORDS:  # "lebt": either code
+        told = f": it could be {', '.join(labels[:-1])} or {labels[-1]}"
+    else:
+        told = f" ({code_labels(target)})"
+    return f"maps to no code of {field_name(target)}{told}; choose one (or {LEAVE_EMPTY!r}) [[value-mapping]]"
 
 
 def examples(rows: list[list[Any]], index: int, most: int = 3) -> list[str]:

@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from storage.interchange.imports.bulk_insert import CaseRows
 from storage.interchange.imports.column_mapping import ColumnMapping
+from storage.interchange.imports.problem_words import DialogProblem, dialog_problems, dialog_rule
 from storage.interchange.imports.row_building import NewField
-from storage.interchange.table_files import Problem, ProblemList, more_problems, problem_total, worded
+from storage.interchange.table_files import Problem, ProblemList, more_problems, problem_total
 from storage.record.models import Case, CustomField, SalvageCourse
 from storage.record.rules import same_study_id, study_id_key
 
@@ -58,14 +59,19 @@ class ImportReport:
         for p in self.problems:
             if p.sheet not in (None, self.sheet):
                 continue
-            cells.setdefault((p.row or 0, p.column), []).append(worded(p.rule, dialog=True))
+            cells.setdefault((p.row or 0, p.column), []).append(dialog_rule(p))
         return cells
 
     def problem_lines(self, dialog: bool = False) -> list[str]:
-        """Each kept problem in words, then 'and N more problems' if there were more than a few hundred."""
-        lines = [p.text(dialog) for p in self.problems]
+        """Each kept problem in words, then 'and N more problems' if there were more than a few hundred.
+        In the dialog's words a date column that needs a date format is said once, its cells shortly."""
+        lines = [d.text for d in self.dialog_problems()] if dialog else [p.text() for p in self.problems]
         more = more_problems(self.problems)
         return lines + [more] if more else lines
+
+    def dialog_problems(self) -> list[DialogProblem]:
+        """The dialog's list of problems, each line with the problem it points to."""
+        return dialog_problems(self.problems)
 
     def summary(self) -> str:
         notes = "".join(f" {note}" for note in self.notes)

@@ -55,8 +55,9 @@ def test_lebt_is_refused_naming_the_field_and_its_codes_by_their_labels(empty_db
     report = import_file(empty_db, path, ImportOptions(mapping=suggested_mapping(table.header, rows=table.rows)))
     assert [(p.row, p.column, p.value) for p in report.problems] == [(1, STATUS, "lebt")]
     dialog = report.problem_lines(dialog=True)[0]
-    assert "maps to no code of Status at last follow-up (alive in remission, alive with disease)" in dialog
-    assert "(it could be either)" in dialog and "in the value mapping above" in dialog
+    assert dialog == ("row 1, column Status letzter Kontakt, value 'lebt': maps to no code of Status at last "
+                      "follow-up: it could be alive in remission or alive with disease; choose one (or 'empty') in "
+                      "the value mapping above")
     assert "last_follow_up_status" not in dialog
     assert "--mapping" in report.problems[0].text()  # the command line keeps its own words
     assert case_count(empty_db) == 0
