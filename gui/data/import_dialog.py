@@ -52,12 +52,13 @@ from storage.interchange.imports.column_mapping import (
 )
 from storage.interchange.imports.import_plan import ImportOptions, ImportReport
 from storage.interchange.imports.importing import check_file, import_file
+from storage.interchange.imports.problem_words import DialogProblem
 
 PROBLEM_COLOUR = QColor("#f8d0d0")
 PREVIEW_ROWS = 2000  # rows shown; every problem is listed below the table whatever the size
-DATE_FORMATS = [("ISO dates, date cells, or as each column's data fix it", ""),
-                ("31.12.2019 (%d.%m.%Y)", "%d.%m.%Y"), ("31/12/2019 (%d/%m/%Y)", "%d/%m/%Y"),
-                ("12/31/2019 (%m/%d/%Y)", "%m/%d/%Y"), ("2019/12/31 (%Y/%m/%d)", "%Y/%m/%d")]
+DATE_FORMATS = [("ISO dates, date cells, or as each column's data fix it", ""),  # shown by an example only
+                ("31.12.2019", "%d.%m.%Y"), ("31/12/2019", "%d/%m/%Y"), ("12/31/2019", "%m/%d/%Y"),
+                ("2019/12/31", "%Y/%m/%d")]
 SUGGESTED = ""  # the saved-mapping box's first item: suggestions from the headers
 Index = QModelIndex | QPersistentModelIndex
 
@@ -158,6 +159,7 @@ class ImportDialog(QDialog):
         self.database = database
         self.imported = False
         self.report: ImportReport | None = None
+        self.listed: list[DialogProblem] = []
         self.loaded: LoadedFile | None = None
         self.checked: CheckedImport | None = None  # the last clean Check's plan, which Import writes if still valid
         self.closed = False
@@ -248,7 +250,8 @@ class ImportDialog(QDialog):
             with self.database.session() as session:
                 return load_mapping(session, str(name)), "saved"
         with self.database.session() as session:
-            return suggested_mapping(loaded.header, custom_fields=custom_field_names(session)), None
+            return suggested_mapping(loaded.header, custom_fields=custom_field_names(session),
+                                     rows=loaded.rows), None
 
     def _show_loaded(self, loaded: LoadedFile) -> None:
         self.loaded = loaded
@@ -301,8 +304,8 @@ class ImportDialog(QDialog):
         self.saved.blockSignals(True)
         self.saved.setCurrentIndex(self.saved.findData(name))
         self.saved.blockSignals(False)
-        self.summary.setText(f"Saved the column mapping {name!r} in this study; choose it above for the next "
-                             "file, or on the command line: import FILE --mapping NAME.")
+        self.summary.setText(f"Saved the column mapping {name!r} in this study; choose it under Column mapping "
+                             "above for the next file.")
 
     # --- checking and importing --------------------------------------------------------------------
 
@@ -346,7 +349,8 @@ class ImportDialog(QDialog):
                         chosen = load_mapping(session, str(saved))
                 else:
                     with database.session() as session:
-                        chosen = suggested_mapping(loaded.header, custom_fields=custom_field_names(session))
+                        chosen = suggested_mapping(loaded.header, custom_fields=custom_field_names(session),
+                                                   rows=loaded.rows)
                 chosen.date_format = options.date_format or chosen.date_format
                 used = ImportOptions(date_format=chosen.date_format, mapping=chosen,
                                      update_existing=options.update_existing, dry_run=True)
@@ -389,6 +393,7 @@ class ImportDialog(QDialog):
         self.report = report
         self.model.set_report(report)
         self.problems.clear()
+        self.listed = report.dialog_problems()  # the list's lines, each with the problem it points to
         self.problems.addItems(report.problem_lines(dialog=True))
         again = f"Checked again before importing, as {report.checked_again}. " if report.checked_again else ""
         self.summary.setText(again + report.summary())
@@ -402,9 +407,12 @@ class ImportDialog(QDialog):
         self.summary.setText(f"The import failed and nothing was written: {message}")
 
     def _show_problem(self, row: int) -> None:
-        if self.report is None or not 0 <= row < len(self.report.problems):
+        if self.report is None or not 0 <= row < len(self.listed):
             return
-        problem = self.report.problems[row]
+        problem = self.listed[row].problem
+        if self.listed[row].needs_date_format and problem.row is None:
+            self.date_format.setFocus()  # the control that fixes the column
+            return
         if problem.sheet not in (None, self.report.sheet):
             return
         header = [h.strip() for h in self.model.header]

@@ -24,7 +24,12 @@ from storage.interchange import case_template as tpl
 from storage.interchange.imports.mapping_targets import (
     CUSTOM,
     IGNORE,
+    LEAVE_EMPTY,
+    LEAVE_EMPTY_LABEL,
     canonical,
+    code_labels,
+    field_name,
+    stored_codes,
     target_codes,
     target_problem,
 )
@@ -217,15 +222,16 @@ class ColumnMapping:
         return next((t for h, t in self.columns.items() if h.strip().casefold() == wanted), None)
 
     def code_for(self, target: str, text: str) -> str | None:
-        """The code a written value stands for in a coded target, or None if it maps to nothing."""
-        allowed = target_codes(target)
+        """The code a written value stands for in a coded target, "" if the mapping leaves it empty, or None
+        if it maps to nothing."""
+        allowed = stored_codes(target)
         if allowed is None:
             return text
         plain = text.strip()
         own = self.values.get(target, {})
         for written, code in own.items():
             if written.strip().casefold() == plain.casefold():
-                return code if code in allowed else None
+                return "" if code == LEAVE_EMPTY else code if code in allowed else None
         for code, label in allowed.items():
             if plain.casefold() in (code.casefold(), label.casefold()):
                 return code
@@ -272,18 +278,20 @@ class ColumnMapping:
         for target, written in self.values.items():
             allowed = target_codes(target)
             if allowed is None:
-                found.append(f"values are given for {target}, which has no codes")
+                found.append(f"values are given for {field_name(target)}, which has no codes")
                 continue
             for text, code in written.items():
                 if code not in allowed:
-                    found.append(f"{target}: {text!r} is mapped to {code!r}, which is not one of {', '.join(allowed)}")
+                    found.append(f"{field_name(target)}: {text!r} is mapped to {code!r}, which is none of "
+                                 f"{code_labels(target)} (nor {LEAVE_EMPTY!r}: {LEAVE_EMPTY_LABEL})")
         return found
 
 
 def suggested_mapping(header: list[str], add_unmapped: bool = False,
-                      custom_fields: Collection[str] = ()) -> ColumnMapping:
+                      custom_fields: Collection[str] = (), rows: list[list[Any]] | None = None) -> ColumnMapping:
     """Every header mapped as suggest() proposes; a study's custom field to itself; the rest ignored
-    (or added as custom fields)."""
+    (or added as custom fields). With the rows, "verstorben" in the status at last follow-up is suggested
+    to be left empty (see suggested_values)."""
     hints = suggest(header)
     known = {name.casefold() for name in custom_fields}
     columns = {}
@@ -294,7 +302,30 @@ def suggested_mapping(header: list[str], add_unmapped: bool = False,
         if name.strip().casefold() in known and hints[name].how != "exact":
             target = CUSTOM
         columns[name] = target or (CUSTOM if add_unmapped else IGNORE)
-    return ColumnMapping(columns)
+    mapping = ColumnMapping(columns)
+    mapping.values = suggested_values(header, rows or [], mapping)
+    return mapping
+
+
+# The status at last follow-up is that of a living patient; a death is told by the death date, so these
+# words are suggested to be left empty. "lebt" alone is not: it could be either code, the user chooses.
+DEATH_WORDS = frozenset(squeeze(w) for w in ("verstorben", "tot", "gestorben", "deceased", "dead", "died", "exitus",
+                                             "exitus letalis", "verst.", "+"))
+LEFT_EMPTY_SUGGESTED = {"last_follow_up_status": DEATH_WORDS}
+
+
+def suggested_values(header: list[str], rows: list[list[Any]], mapping: ColumnMapping) -> dict[str, dict[str, str]]:
+    """Value choices suggested from the data (each shown in the value mapping, changeable)."""
+    values: dict[str, dict[str, str]] = {k: dict(v) for k, v in mapping.values.items()}
+    for i, name in enumerate(header):
+        target = mapping.target_of(name.strip()) if name.strip() else None
+        words = LEFT_EMPTY_SUGGESTED.get(canonical(target)) if target else None
+        if not words:
+            continue
+        for text in examples(rows, i, most=50):
+            if squeeze(text) in words and mapping.code_for(target or "", text) is None:
+                values.setdefault(target or "", {})[text] = LEAVE_EMPTY
+    return values
 
 
 def custom_field_names(session: Session) -> list[str]:
@@ -367,6 +398,47 @@ def unmapped_values(header: list[str], rows: list[list[Any]], mapping: ColumnMap
                 counts[text] = 1
         found += [UnmappedValue(name.strip(), target, text, n) for text, n in counts.items()]
     return found
+
+
+def emptied_values(header: list[str], rows: list[list[Any]], mapping: ColumnMapping) -> list[UnmappedValue]:
+    """Every written value the value mapping leaves empty, with how many rows hold it (for the report)."""
+    found: list[UnmappedValue] = []
+    for i, name in enumerate(header):
+        target = mapping.target_of(name.strip()) if name.strip() else None
+        chosen = mapping.values.get(target or "", {})
+        if not target or LEAVE_EMPTY not in chosen.values():
+            continue
+        counts: dict[str, int] = {}
+        for row in rows:
+            value = row[i] if i < len(row) else None
+            if not tpl.is_blank(value) and mapping.code_for(target, text := tpl.cell_text(value).strip()) == "":
+                counts[text] = counts.get(text, 0) + 1
+        found += [UnmappedValue(name.strip(), target, text, n) for text, n in counts.items()]
+    return found
+
+
+def emptied_note(emptied: list[UnmappedValue]) -> str:
+    """ "Left empty as the value mapping says: Status letzter Kontakt 'verstorben' (2 rows)." """
+    if not emptied:
+        return ""
+    by_column: dict[str, list[str]] = {}
+    for u in emptied:
+        by_column.setdefault(u.column, []).append(f"{u.value!r} ({u.rows} row{'s' if u.rows != 1 else ''})")
+    parts = [f"{column} {', '.join(values)}" for column, values in by_column.items()]
+    return f"Left empty as the value mapping says: {'; '.join(parts)}."
+
+
+ALIVE_WORDS = frozenset(squeeze(w) for w in ("lebt", "lebend", "alive", "am leben"))
+
+
+def unmapped_rule(target: str, text: str = "") -> str:
+    """Why a written value of a coded field was refused, naming the field and its codes by their labels."""
+    labels = list((stored_codes(target) or {}).values())
+    if canonical(target) == "last_follow_up_status" and squeeze(text) in ALIVE_WORDS:  # "lebt": either code
+        told = f": it could be {', '.join(labels[:-1])} or {labels[-1]}"
+    else:
+        told = f" ({code_labels(target)})"
+    return f"maps to no code of {field_name(target)}{told}; choose one (or {LEAVE_EMPTY!r}) [[value-mapping]]"
 
 
 def examples(rows: list[list[Any]], index: int, most: int = 3) -> list[str]:

@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from storage.interchange.imports.bulk_insert import CaseRows
 from storage.interchange.imports.column_mapping import ColumnMapping
+from storage.interchange.imports.problem_words import DialogProblem, dialog_problems, dialog_rule
 from storage.interchange.imports.row_building import NewField
-from storage.interchange.table_files import Problem, ProblemList, more_problems, problem_total, worded
+from storage.interchange.table_files import Problem, ProblemList, more_problems, problem_total
 from storage.record.models import Case, CustomField, SalvageCourse
 from storage.record.rules import same_study_id, study_id_key
 
@@ -46,6 +47,7 @@ class ImportReport:
     backup: Path | None = None
     sheet: str | None = None  # the sheet header and rows show, of a long-format workbook
     checked_again: str | None = None  # why an import did not write its check's plan but checked the file again
+    notes: list[str] = field(default_factory=list)  # e.g. which cells the value mapping leaves empty
 
     @property
     def ok(self) -> bool:
@@ -57,21 +59,27 @@ class ImportReport:
         for p in self.problems:
             if p.sheet not in (None, self.sheet):
                 continue
-            cells.setdefault((p.row or 0, p.column), []).append(worded(p.rule, dialog=True))
+            cells.setdefault((p.row or 0, p.column), []).append(dialog_rule(p))
         return cells
 
     def problem_lines(self, dialog: bool = False) -> list[str]:
-        """Each kept problem in words, then 'and N more problems' if there were more than a few hundred."""
-        lines = [p.text(dialog) for p in self.problems]
+        """Each kept problem in words, then 'and N more problems' if there were more than a few hundred.
+        In the dialog's words a date column that needs a date format is said once, its cells shortly."""
+        lines = [d.text for d in self.dialog_problems()] if dialog else [p.text() for p in self.problems]
         more = more_problems(self.problems)
         return lines + [more] if more else lines
 
+    def dialog_problems(self) -> list[DialogProblem]:
+        """The dialog's list of problems, each line with the problem it points to."""
+        return dialog_problems(self.problems)
+
     def summary(self) -> str:
+        notes = "".join(f" {note}" for note in self.notes)
         if self.problems:
-            return f"{problem_total(self.problems):,} problem(s) in {self.path.name}; nothing was imported."
+            return f"{problem_total(self.problems):,} problem(s) in {self.path.name}; nothing was imported.{notes}"
         fields = f", {len(self.new_fields)} new custom field(s)" if self.new_fields else ""
         verb = "imported" if self.written else "would be imported (dry run: nothing written)"
-        return f"{len(self.created)} new and {len(self.updated)} updated case(s) {verb}{fields}."
+        return f"{len(self.created)} new and {len(self.updated)} updated case(s) {verb}{fields}.{notes}"
 
 
 def load_existing(session: Session, keys: list[str], full: bool) -> dict[str, list[Case]]:

@@ -23,9 +23,10 @@ from storage.database import Database
 from storage.interchange import case_template as tpl
 from storage.interchange.imports.bulk_insert import flatten, insert_cases
 from storage.interchange.imports.checked_import import CheckedImport, database_state, file_state, release_plan
+from storage.interchange.imports.column_mapping import emptied_note, emptied_values
 from storage.interchange.imports.import_plan import ImportOptions as ImportOptions  # re-exported for callers
 from storage.interchange.imports.import_plan import ImportPlan, ImportReport, Progress, load_existing
-from storage.interchange.imports.row_building import build_row, map_columns, shown
+from storage.interchange.imports.row_building import Columns, build_row, map_columns, shown
 from storage.interchange.table_files import Problem, UnreadableFile
 from storage.interchange.table_reading import read_table
 from storage.record.models import Case
@@ -61,6 +62,29 @@ def _study_id(value: Any) -> str:
     return tpl.unneutralise(tpl.cell_text(value).strip())  # an export wrote '-P02 for -P02, as for all text
 
 
+def _row_problems(case: Case, number: int, row: list[Any], columns: Columns,
+                  new_case: bool) -> tuple[list[Problem], dict[str, str]]:
+    """Build one row into the case and check it: every problem of its cells and of the rules, in one go."""
+    row_problems: list[Problem] = []
+    paths = build_row(case, number, row, columns, row_problems, new_case)
+    by_column = {columns.header[i]: row[i] for i in (*columns.template, *columns.records)}
+    by_column.update({f.name: row[i] for i, f in columns.custom.items()})
+    reported = {p.column for p in row_problems}  # unreadable or refused cells: not written, said once
+    for violation in check_case(case):  # the rules run on the rest of the row all the same
+        name = paths.get(violation.field) or columns.header_of(tpl.column_for_path(violation.field))
+        if name in reported:
+            continue
+        value = by_column.get(name)
+        row_problems.append(Problem(number, name, None if value is None else shown(value), violation.rule))
+    return row_problems, paths
+
+
+def _refused_row_problems(sid: str, number: int, row: list[Any], columns: Columns) -> list[Problem]:
+    """The other problems of a row whose study ID was refused, checked on a case that is never kept."""
+    found, _paths = _row_problems(Case(study_id=sid), number, row, columns, True)
+    return [p for p in found if p.column != columns.header[columns.study_id or 0]]  # (its study ID: said)
+
+
 def plan_import(session: Session, path: Path, options: ImportOptions, progress: Progress | None = None) -> ImportPlan:
     """Read, build and check every row without writing anything."""
     from storage.interchange.imports.long_files import is_long
@@ -91,6 +115,8 @@ def plan_import(session: Session, path: Path, options: ImportOptions, progress: 
     report.problems.extend(table.problems)
     columns = map_columns(session, table, mapping, options.add_fields, date_format, report.problems,
                           report.new_fields)
+    if mapping is not None and (emptied := emptied_note(emptied_values(table.header, table.rows, mapping))):
+        report.notes.append(emptied)
     rows = [(i + 1, row) for i, row in enumerate(table.rows) if not all(tpl.is_blank(v) for v in row)]
     if not rows:
         report.problems.append(Problem(None, None, None, "the file has a header but no case rows"))
@@ -118,18 +144,21 @@ def plan_import(session: Session, path: Path, options: ImportOptions, progress: 
             progress(done, len(rows), "checking rows")
         sid = _study_id(row[sid_at])
         key = study_id_key(sid)
-        if not key or first_row[key][0] != number:
+        if not key or first_row[key][0] != number:  # refused above; its other cells are still checked
+            report.problems.extend(_refused_row_problems(sid, number, row, columns))
             continue
         matches = existing.get(key, [])
         case = next((c for c in matches if c.study_id == sid), matches[0] if len(matches) == 1 else None)
+        refused = None
         if matches and not options.update_existing:
-            report.problems.append(Problem(number, sid_column, sid, f"study ID {sid} already exists in the database"
-                                           f"{shown_as(sid, matches[0].study_id)} (to change that case, choose to "
-                                           "update existing cases)"))
-            continue
-        if matches and case is None:
-            report.problems.append(Problem(number, sid_column, sid, f"study ID {sid} matches several cases ("
-                                           f"{', '.join(repr(c.study_id) for c in matches)}); give one exactly"))
+            refused = (f"study ID {sid} already exists in the database{shown_as(sid, matches[0].study_id)} (to "
+                       "change that case, choose to update existing cases)")
+        elif matches and case is None:
+            refused = (f"study ID {sid} matches several cases ({', '.join(repr(c.study_id) for c in matches)}); "
+                       "give one exactly")
+        if refused is not None:  # the row's other problems are listed too, all in one round
+            report.problems.append(Problem(number, sid_column, sid, refused))
+            report.problems.extend(_refused_row_problems(sid, number, row, columns))
             continue
         new_case = case is None
         if case is None:
@@ -137,17 +166,7 @@ def plan_import(session: Session, path: Path, options: ImportOptions, progress: 
             report.created.append(sid)
         else:
             report.updated.append(case.study_id)
-        row_problems: list[Problem] = []
-        paths = build_row(case, number, row, columns, row_problems, new_case)
-        by_column = {columns.header[i]: row[i] for i in (*columns.template, *columns.records)}
-        by_column.update({f.name: row[i] for i, f in columns.custom.items()})
-        reported = {p.column for p in row_problems}  # unreadable or refused cells: not written, said once
-        for violation in check_case(case):  # the rules run on the rest of the row all the same
-            name = paths.get(violation.field) or columns.header_of(tpl.column_for_path(violation.field))
-            if name in reported:
-                continue
-            value = by_column.get(name)
-            row_problems.append(Problem(number, name, None if value is None else shown(value), violation.rule))
+        row_problems, _paths = _row_problems(case, number, row, columns, new_case)
         report.problems.extend(row_problems)
         if not new_case:
             plan.updated.append(case)

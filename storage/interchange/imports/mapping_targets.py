@@ -152,13 +152,39 @@ def target_label(key: str) -> str:
     return target.label if target else key
 
 
-def target_codes(key: str) -> Mapping[str, str] | None:
-    """The allowed codes of a coded target (sex, response, donor ...), else None."""
+LEAVE_EMPTY = "empty"  # a value mapping's choice for a written value that stands for no code: the cell is left empty
+LEAVE_EMPTY_LABEL = "leave the cell empty (said in the import report)"
+_CHOICES: dict[int, dict[str, str]] = {}
+
+
+def stored_codes(key: str) -> Mapping[str, str] | None:
+    """The codes a coded target (sex, response, donor ...) stores, else None."""
     if key in tpl.BY_NAME:
         column = tpl.BY_NAME[key]
         return column.codes if column.kind == "code" else None
     target = record_target(key)
     return target.field.codes if target and target.field.kind == "code" else None
+
+
+def target_codes(key: str) -> Mapping[str, str] | None:
+    """What a written value of a coded target can be mapped to: its codes, then 'leave the cell empty'."""
+    stored = stored_codes(key)
+    if stored is None:
+        return None
+    if id(stored) not in _CHOICES:
+        _CHOICES[id(stored)] = {**stored, LEAVE_EMPTY: LEAVE_EMPTY_LABEL}
+    return _CHOICES[id(stored)]
+
+
+def field_name(key: str) -> str:
+    """A target as the user reads it in a message: "Status at last follow-up", not last_follow_up_status."""
+    label = re.sub(r"\s*\([^)]*\)$", "", target_label(key)).strip() or key
+    return label[:1].upper() + label[1:]
+
+
+def code_labels(key: str) -> str:
+    """The codes of a coded target by their labels: "alive in remission, alive with disease"."""
+    return ", ".join((stored_codes(key) or {}).values())
 
 
 def target_kind(key: str) -> str:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from storage.interchange import case_template as tpl
 from storage.interchange.conventions import date_format_of
-from storage.interchange.imports.column_mapping import ColumnMapping, relapse_number_of
+from storage.interchange.imports.column_mapping import ColumnMapping, relapse_number_of, unmapped_rule
 from storage.interchange.imports.dose_cells import read_dose, read_drug_list
 from storage.interchange.imports.mapping_targets import (
     CUSTOM,
@@ -227,8 +227,7 @@ def _mapped_code(columns: Columns, target: str, value: Any) -> Any:
     text = tpl.cell_text(value).strip()
     code = columns.mapping.code_for(target, text)
     if code is None:
-        allowed = target_codes(target) or {}
-        raise ValueError(f"maps to no code of {target} ({', '.join(allowed)}); choose its code [[value-mapping]]")
+        raise ValueError(unmapped_rule(target, text))
     return code
 
 

@@ -50,7 +50,7 @@ def test_the_authors_sheet_through_the_dialog(qtbot, empty_db: Database, tmp_pat
     assert sex is not None and sex.currentData() == "sex"
     assert panel.columns.item(3, 3).text() == "known synonym"
     assert [p.column for p in dialog.report.problems] == ["Geschlecht"] and not dialog.import_button.isEnabled()
-    assert dialog.problems.item(0).text().endswith("choose its code in the value mapping above")
+    assert dialog.problems.item(0).text().endswith("choose one (or 'empty') in the value mapping above")
     assert "--" not in dialog.problems.item(0).text()
     assert (panel.value_table.rowCount(), panel.value_table.item(0, 1).text()) == (1, "x")
     code = panel.value_table.cellWidget(0, 3)

@@ -63,10 +63,11 @@ def test_no_column_mapped_to_the_study_id_is_refused(empty_db: Database, tmp_pat
 def test_a_value_that_maps_to_nothing_is_named_with_row_column_and_value(empty_db: Database, tmp_path: Path) -> None:
     problems = refused(empty_db, sheet(tmp_path, {(3, "Geschlecht"): "x", (5, "Spender 1"): "Onkel"}), mapping())
     assert problems == [
-        "row 3, column Geschlecht, value 'x': 'x' maps to no code of sex (f, m); choose its code in the mapping's "
-        "\"values\" (--mapping)",
-        "row 5, column Spender 1, value 'Onkel': 'Onkel' maps to no code of transplant[1].donor_type (MSD, MUD, MMUD, "
-        "MMFD, auto); choose its code in the mapping's \"values\" (--mapping)"]
+        "row 3, column Geschlecht, value 'x': 'x' maps to no code of Sex (female, male); choose one (or 'empty') in "
+        "the mapping's \"values\" (--mapping)",
+        "row 5, column Spender 1, value 'Onkel': 'Onkel' maps to no code of HSCT after salvage 1: donor (matched "
+        "sibling donor, matched unrelated donor, mismatched unrelated donor, mismatched family donor (haploidentical), "
+        "autologous); choose one (or 'empty') in the mapping's \"values\" (--mapping)"]
 
 
 def test_the_mapping_s_own_value_codes_are_used(empty_db: Database, tmp_path: Path) -> None:
@@ -102,7 +103,7 @@ def test_a_rule_broken_by_a_numbered_record_names_the_user_s_column(empty_db: Da
 def test_the_dialog_names_its_own_controls(empty_db: Database, tmp_path: Path) -> None:
     report = import_file(empty_db, sheet(tmp_path, {(3, "Geschlecht"): "x"}), ImportOptions(mapping=mapping()))
     dialog = report.problems[0].text(dialog=True)
-    assert dialog.endswith("choose its code in the value mapping above") and "--" not in dialog
+    assert dialog.endswith("choose one (or 'empty') in the value mapping above") and "--" not in dialog
 
 
 def test_a_date_column_is_read_without_a_format_only_where_the_data_fix_the_order(empty_db: Database,
