@@ -50,6 +50,7 @@ from storage.interchange.imports.column_mapping import (
     suggest,
     suggested_mapping,
 )
+from storage.interchange.imports.column_values import ColumnValues, column_values
 from storage.interchange.imports.import_plan import ImportOptions, ImportReport
 from storage.interchange.imports.importing import check_file, import_file
 
@@ -68,8 +69,7 @@ class LoadedFile:
 
     path: Path
     header: list[str] = field(default_factory=list)
-    rows: list[list[Any]] = field(default_factory=list)
-    percent_columns: set[int] = field(default_factory=set)
+    values: list[ColumnValues] = field(default_factory=list)  # each column's distinct values, for the mapping
     hints: dict[str, Suggestion] = field(default_factory=dict)
     sheets: list[str] = field(default_factory=list)  # of the long format
     problem: str | None = None
@@ -94,7 +94,8 @@ def load_file(path: Path) -> LoadedFile:
     except UnreadableFile as exc:
         loaded.problem = "; ".join(p.text(dialog=True) for p in exc.problems)
         return loaded
-    loaded.header, loaded.rows, loaded.percent_columns = table.header, table.rows, table.percent_columns
+    loaded.header = table.header
+    loaded.values = column_values(table.header, table.rows, table.percent_columns)  # the rows are not kept
     separator = {",": "comma", ";": "semicolon", "tab": "tab"}.get(table.delimiter, table.delimiter)
     what = f"CSV, {separator}-separated, {table.encoding}" if table.encoding else "Excel workbook"
     loaded.read_as = f"Read as {what}: {len(table.rows)} rows, {len([h for h in table.header if h.strip()])} columns."
@@ -263,7 +264,7 @@ class ImportDialog(QDialog):
         mapping, how = self._mapping_for(loaded)
         if mapping.date_format:
             self.date_format.setCurrentIndex(max(self.date_format.findData(mapping.date_format), 0))
-        self.panel.set_file(loaded.header, loaded.rows, mapping, loaded.hints, loaded.percent_columns, how)
+        self.panel.set_file(loaded.header, loaded.values, mapping, loaded.hints, how)
 
     def _apply_saved(self, *_args: object) -> None:
         if self.loaded is not None and not self.loaded.sheets:
