@@ -45,17 +45,26 @@ def column_values(header: list[str], rows: list[list[Any]], percent_columns: set
     percent_columns = percent_columns or set()
     found: list[ColumnValues] = []
     for i in range(len(header)):
-        distinct: dict[tuple[type, Any], Any] = {}
+        distinct: dict[Any, Any] = {}  # str cells by themselves, others by (type, value)
         texts: dict[str, int] = {}
         for row in rows:
             value = row[i] if i < len(row) else None
-            if tpl.is_blank(value):
+            if value is None:
                 continue
-            distinct.setdefault((type(value), value), value)
-            text = tpl.cell_text(value).strip()
+            if type(value) is str:  # (most cells: the text is the cell)
+                text = value.strip()
+                if not text:
+                    continue
+                key: Any = value
+            else:
+                text = tpl.cell_text(value).strip()
+                key = (type(value), text if isinstance(value, list) else value)
+            if key not in distinct:
+                distinct[key] = value
             texts[text] = texts.get(text, 0) + 1
         cells = list(distinct.values())
-        notes = {kind: column_notes(cells, kind, i in percent_columns) for kind in ("date", "float", "percent")}
+        notes = {kind: column_notes(cells, kind, i in percent_columns) for kind in ("date", "percent")}
+        notes["float"] = [n for n in notes["percent"] if n == "decimal commas"]  # (what float, int and dose show)
         found.append(ColumnValues(i, texts, notes))
     return found
 
