@@ -50,6 +50,7 @@ from storage.interchange.imports.column_mapping import (
     suggest,
     suggested_mapping,
 )
+from storage.interchange.imports.column_values import ColumnValues, column_values
 from storage.interchange.imports.import_plan import ImportOptions, ImportReport
 from storage.interchange.imports.importing import check_file, import_file
 from storage.interchange.imports.problem_words import DialogProblem
@@ -69,12 +70,22 @@ class LoadedFile:
 
     path: Path
     header: list[str] = field(default_factory=list)
-    rows: list[list[Any]] = field(default_factory=list)
-    percent_columns: set[int] = field(default_factory=set)
+    values: list[ColumnValues] = field(default_factory=list)  # each column's distinct values, for the mapping
     hints: dict[str, Suggestion] = field(default_factory=dict)
     sheets: list[str] = field(default_factory=list)  # of the long format
     problem: str | None = None
     read_as: str = ""  # e.g. "CSV, semicolon-separated, Windows-1252"
+
+
+def value_rows(loaded: LoadedFile, most: int = 50) -> list[list[Any]]:
+    """Rows made of each column's first distinct values (the file's rows are not kept): enough for the value
+    suggestions, which look at the different values of a column, not at how often they come."""
+    columns: list[list[str]] = [[] for _ in loaded.header]
+    for column in loaded.values:
+        if 0 <= column.index < len(columns):
+            columns[column.index] = list(column.texts)[:most]
+    depth = max((len(c) for c in columns), default=0)
+    return [[c[j] if j < len(c) else None for c in columns] for j in range(depth)]
 
 
 def load_file(path: Path) -> LoadedFile:
@@ -95,7 +106,8 @@ def load_file(path: Path) -> LoadedFile:
     except UnreadableFile as exc:
         loaded.problem = "; ".join(p.text(dialog=True) for p in exc.problems)
         return loaded
-    loaded.header, loaded.rows, loaded.percent_columns = table.header, table.rows, table.percent_columns
+    loaded.header = table.header
+    loaded.values = column_values(table.header, table.rows, table.percent_columns)  # the rows are not kept
     separator = {",": "comma", ";": "semicolon", "tab": "tab"}.get(table.delimiter, table.delimiter)
     what = f"CSV, {separator}-separated, {table.encoding}" if table.encoding else "Excel workbook"
     loaded.read_as = f"Read as {what}: {len(table.rows)} rows, {len([h for h in table.header if h.strip()])} columns."
@@ -251,7 +263,7 @@ class ImportDialog(QDialog):
                 return load_mapping(session, str(name)), "saved"
         with self.database.session() as session:
             return suggested_mapping(loaded.header, custom_fields=custom_field_names(session),
-                                     rows=loaded.rows), None
+                                     rows=value_rows(loaded)), None
 
     def _show_loaded(self, loaded: LoadedFile) -> None:
         self.loaded = loaded
@@ -266,7 +278,7 @@ class ImportDialog(QDialog):
         mapping, how = self._mapping_for(loaded)
         if mapping.date_format:
             self.date_format.setCurrentIndex(max(self.date_format.findData(mapping.date_format), 0))
-        self.panel.set_file(loaded.header, loaded.rows, mapping, loaded.hints, loaded.percent_columns, how)
+        self.panel.set_file(loaded.header, loaded.values, mapping, loaded.hints, how)
 
     def _apply_saved(self, *_args: object) -> None:
         if self.loaded is not None and not self.loaded.sheets:
@@ -350,7 +362,7 @@ class ImportDialog(QDialog):
                 else:
                     with database.session() as session:
                         chosen = suggested_mapping(loaded.header, custom_fields=custom_field_names(session),
-                                                   rows=loaded.rows)
+                                                   rows=value_rows(loaded))
                 chosen.date_format = options.date_format or chosen.date_format
                 used = ImportOptions(date_format=chosen.date_format, mapping=chosen,
                                      update_existing=options.update_existing, dry_run=True)

@@ -7,8 +7,6 @@ reading, suggesting and importing are storage's.
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -21,8 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from storage.interchange.conventions import column_notes
-from storage.interchange.imports.column_mapping import ColumnMapping, Suggestion, examples, unmapped_values
+from storage.interchange.imports.column_mapping import ColumnMapping, Suggestion
+from storage.interchange.imports.column_values import ColumnValues, unmapped_in
 from storage.interchange.imports.mapping_targets import (
     CUSTOM,
     IGNORE,
@@ -75,8 +73,7 @@ class MappingPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.header: list[str] = []
-        self.rows: list[list[Any]] = []
-        self.percent_columns: set[int] = set()
+        self.column_values: list[ColumnValues] = []
         self.values: dict[str, dict[str, str]] = {}
         self.date_format: str | None = None
         self.columns = QTableWidget(0, len(self.COLUMNS))
@@ -105,11 +102,13 @@ class MappingPanel(QWidget):
         layout.addWidget(self.value_note)
         layout.addWidget(self.value_table, 1)
 
-    def set_file(self, header: list[str], rows: list[list[Any]], mapping: ColumnMapping,
-                 hints: dict[str, Suggestion], percent_columns: set[int] | None = None, how: str | None = None) -> None:
-        """Show a file's columns with the mapping's targets (and how each was suggested)."""
-        self.header, self.rows = [h.strip() for h in header], rows
-        self.percent_columns = percent_columns or set()
+    def set_file(self, header: list[str], values: list[ColumnValues], mapping: ColumnMapping,
+                 hints: dict[str, Suggestion], how: str | None = None) -> None:
+        """Show a file's columns with the mapping's targets (and how each was suggested). `values` are the
+        columns' distinct values (storage.interchange.imports.column_values), gathered on the worker thread:
+        nothing here goes through the file's rows."""
+        self.header = [h.strip() for h in header]
+        self.column_values = values + [ColumnValues(i) for i in range(len(values), len(header))]
         self.values = {k: dict(v) for k, v in mapping.values.items()}
         self.date_format = mapping.date_format
         self.columns.setRowCount(0)
@@ -119,7 +118,7 @@ class MappingPanel(QWidget):
             row = self.columns.rowCount()
             self.columns.insertRow(row)
             self.columns.setItem(row, 0, QTableWidgetItem(name))
-            self.columns.setItem(row, 1, QTableWidgetItem(" · ".join(examples(rows, i))))
+            self.columns.setItem(row, 1, QTableWidgetItem(" · ".join(self.column_values[i].examples())))
             target = mapping.target_of(name)
             box = _target_box(target if target is not None else "")
             box.setProperty("column", name)
@@ -175,12 +174,11 @@ class MappingPanel(QWidget):
             i = self.header.index(item.text())
             target = mapping.columns.get(item.text(), "")
             kind = target_kind(target) if target not in (IGNORE, CUSTOM) else "text"
-            notes = column_notes([r[i] if i < len(r) else None for r in self.rows], kind, i in self.percent_columns)
-            note.setText("; ".join(notes))
+            note.setText("; ".join(self.column_values[i].notes_as(kind)))
         self._fill_values(mapping)
 
     def _fill_values(self, mapping: ColumnMapping) -> None:
-        missing = unmapped_values(self.header, self.rows, mapping)
+        missing = unmapped_in(self.header, self.column_values, mapping)
         chosen = [(t, v, c) for t, codes in self.values.items() for v, c in codes.items()]
         self.value_table.setRowCount(0)
         shown = [(u.column, u.target, u.value, u.rows) for u in missing]

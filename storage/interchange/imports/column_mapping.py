@@ -389,14 +389,11 @@ def unmapped_values(header: list[str], rows: list[list[Any]], mapping: ColumnMap
         counts: dict[str, int] = {}
         for row in rows:
             value = row[i] if i < len(row) else None
-            if tpl.is_blank(value):
-                continue
-            text = tpl.cell_text(value).strip()
-            if text in counts:
-                counts[text] += 1
-            elif mapping.code_for(target, text) is None:
-                counts[text] = 1
-        found += [UnmappedValue(name.strip(), target, text, n) for text, n in counts.items()]
+            if not tpl.is_blank(value):
+                text = tpl.cell_text(value).strip()
+                counts[text] = counts.get(text, 0) + 1
+        found += [UnmappedValue(name.strip(), target, text, n) for text, n in counts.items()
+                  if mapping.code_for(target, text) is None]  # each distinct value looked up once
     return found
 
 

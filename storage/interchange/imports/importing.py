@@ -2,8 +2,10 @@
 
 The rows are built into Case objects and checked with storage.record.rules.check_case, the same rules
 every flush runs, plus what only a file can get wrong (unreadable cells, unknown columns,
-repeated study IDs). Only when no row has a problem is anything written, in one transaction,
-after a backup. A dry run stops before writing.
+repeated study IDs). Only when no row has a problem is anything kept: everything is written in one
+transaction, after a backup, and rolled back if any row has a problem. Without a check kept from before
+(the command line), checked new cases are written a chunk at a time into that transaction while the rest
+is checked, so that memory holds one chunk, not the whole file's cases. A dry run stops before writing.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import gc
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -21,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from storage.database import Database
 from storage.interchange import case_template as tpl
-from storage.interchange.imports.bulk_insert import flatten, insert_cases
+from storage.interchange.imports.bulk_insert import CaseRows, flatten, insert_cases
 from storage.interchange.imports.checked_import import CheckedImport, database_state, file_state, release_plan
 from storage.interchange.imports.column_mapping import emptied_note, emptied_values
 from storage.interchange.imports.import_plan import ImportOptions as ImportOptions  # re-exported for callers
@@ -85,8 +87,16 @@ def _refused_row_problems(sid: str, number: int, row: list[Any], columns: Column
     return [p for p in found if p.column != columns.header[columns.study_id or 0]]  # (its study ID: said)
 
 
-def plan_import(session: Session, path: Path, options: ImportOptions, progress: Progress | None = None) -> ImportPlan:
-    """Read, build and check every row without writing anything."""
+Sink = Callable[[ImportPlan, list[CaseRows]], None]  # writes a chunk of checked new cases
+CHUNK = 2000  # new cases handed to the sink at a time
+
+
+def plan_import(session: Session, path: Path, options: ImportOptions, progress: Progress | None = None,
+                sink: Sink | None = None) -> ImportPlan:
+    """Read, build and check every row without writing anything; with a sink (the command line's chunked
+    import), each chunk of CHUNK checked new cases goes to it as soon as it is checked, as long as nothing
+    is wrong (from the first problem on every row is still checked, but nothing more goes to the sink).
+    plan.new then holds only the cases not handed over yet."""
     from storage.interchange.imports.long_files import is_long
 
     if is_long(Path(path)):
@@ -176,6 +186,9 @@ def plan_import(session: Session, path: Path, options: ImportOptions, progress: 
             digest = row_hasher(salt)
             digest.update(content.encode("utf-8"))
             plan.new.append(flatten(case, salt, digest.hexdigest()))
+            if sink is not None and len(plan.new) >= CHUNK:
+                chunk, plan.new = plan.new, []
+                sink(plan, chunk)
     if progress:
         progress(len(rows), len(rows), "checked")
     report.problems.sort(key=lambda p: (p.row or 0))
@@ -248,6 +261,19 @@ def _import_file(db: Database, path: Path, options: ImportOptions, progress: Pro
                 # no other writer from here to the commit: the database stays as compared below
                 session.connection().exec_driver_sql("BEGIN IMMEDIATE")
             again = checked.changed(session, path, options)
+        reason = f"import of {Path(path).name}"
+        written: list[Path] = []  # the backup, once the first chunk is written
+
+        def write_chunk(planned: ImportPlan, chunk: list[CaseRows]) -> None:
+            """Write checked new cases into the open transaction while the rest of the file is checked: only
+            a chunk of cases is held at a time (all or nothing still holds: a later problem rolls it back)."""
+            if not written:
+                written.append(backup_database(db.path, "before-import"))  # before the first write
+                _prepare_writing(session, reason)
+                session.add_all(planned.new_fields)
+                session.flush()  # the new custom fields, whose ids the cases' values need
+            insert_cases(session.connection(), chunk, reason)
+
         if checked is not None and again is None:
             plan = checked.take()
         else:
@@ -255,18 +281,17 @@ def _import_file(db: Database, path: Path, options: ImportOptions, progress: Pro
                 session.rollback()  # (the write lock, while the file is read again)
                 checked.release()  # never two plans in memory
             with session.no_autoflush:
-                plan = plan_import(session, path, options, progress)
+                plan = plan_import(session, path, options, progress, None if options.dry_run else write_chunk)
             plan.report.checked_again, backup = again, None
         report = plan.report
         if report.problems or options.dry_run:
-            session.rollback()
+            session.rollback()  # (with any chunk written so far)
+            report.backup = written[0] if written else None
             return report
-        report.backup = backup or backup_database(db.path, "before-import")
+        report.backup = backup or (written[0] if written else backup_database(db.path, "before-import"))
         if progress:
             progress(0, len(plan.new), "writing")
-        reason = f"import of {Path(path).name}"
-        session.info[REASON_KEY] = reason
-        session.info["skip_rules"] = True  # every case was checked by check_case above, study IDs too
+        _prepare_writing(session, reason)
         session.add_all([*plan.new_fields, *plan.updated])
         session.flush()  # updates and new custom fields, through the ORM and its audit entries
         insert_cases(session.connection(), plan.new, reason)
@@ -282,6 +307,11 @@ def _import_file(db: Database, path: Path, options: ImportOptions, progress: Pro
         session.close()
         if plan is not None:
             release_plan(plan)
+
+
+def _prepare_writing(session: Session, reason: str) -> None:
+    session.info[REASON_KEY] = reason
+    session.info["skip_rules"] = True  # every case was checked by check_case above, study IDs too
 
 
 def write_template(path: Path) -> Path:

@@ -57,6 +57,9 @@ class Columns:
     # Transient stand-ins of existing custom fields for new cases, so that building a new case
     # never pulls it into the session through the field's list of values.
     stand_ins: dict[int, CustomField] = field(default_factory=dict)
+    # Per coded target, the code of each written value met so far (None: it maps to none): the mapping is
+    # asked once per distinct value, not once per cell (its synonyms are compared spelled out, per call).
+    codes: dict[str, dict[str, str | None] | None] = field(default_factory=dict)  # None: not coded
 
     def custom_for(self, i: int, new_case: bool) -> CustomField:
         real = self.custom[i]
@@ -222,10 +225,18 @@ def shown(value: Any) -> str:
 
 def _mapped_code(columns: Columns, target: str, value: Any) -> Any:
     """A coded cell's code by the mapping (or the known synonyms); ValueError if it maps to nothing."""
-    if tpl.is_blank(value) or target_codes(target) is None:
+    if tpl.is_blank(value):
+        return value
+    if target not in columns.codes:
+        columns.codes[target] = {} if target_codes(target) is not None else None
+    known = columns.codes[target]
+    if known is None:
         return value
     text = tpl.cell_text(value).strip()
-    code = columns.mapping.code_for(target, text)
+    if text in known:
+        code = known[text]
+    else:
+        code = known[text] = columns.mapping.code_for(target, text)
     if code is None:
         raise ValueError(unmapped_rule(target, text))
     return code
