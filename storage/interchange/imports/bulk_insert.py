@@ -10,7 +10,6 @@ is stored with the case (study_info) and deleted with it (storage.safety.audit).
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,7 +19,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.record.models import Case, CustomField, CustomValue, DrugAdministration, SalvageCourse
 from storage.safety.audit import HASHED, append_entries, now_utc, os_user, store_salts
-from storage.safety.case_content import CONTENT_MARK, _value, content_digest, record_text
+from storage.safety.case_content import CONTENT_MARK, content_digest, record_text
 
 CHUNK = 2000
 _CHILDREN = ("identity", "findings", "prior_transplants", "assessments", "transplants", "complications",
@@ -108,26 +107,13 @@ def insert_cases(connection: Connection, cases: list[CaseRows], reason: str) -> 
         ])
 
 
-_COLUMN_TYPES: dict[str, list[tuple[str, str]]] = {}
-
-
-def canonical_text(table: Table, values: dict[str, Any]) -> str:
-    """storage.safety.case_content.record_text, with each table's column types named once: naming a type
-    compiles it against a default dialect (str(column.type)), which took a third of a 50,000-row import when
-    done per value. tests/storage/interchange/test_import_speed.py holds the two to the same text."""
-    columns = _COLUMN_TYPES.get(table.name)
-    if columns is None:
-        probe = record_text(table, {})  # the columns record_text writes, in its order
-        names = [name for name, _none in json.loads(probe)]
-        columns = _COLUMN_TYPES[table.name] = [(n, str(table.columns[n].type).split("(")[0]) for n in names]
-    return json.dumps([[name, _value(kind, values.get(name))] for name, kind in columns], ensure_ascii=False)
 
 
 def _content(rows: CaseRows) -> str:
     """The keyed hash of the records as written (storage.safety.case_content), for verify to recompute."""
     courses, drugs = _table(SalvageCourse), _table(DrugAdministration)
-    return content_digest(rows.salt, canonical_text(_table(Case), rows.case),
-                          [(table.name, canonical_text(table, values)) for table, values in rows.children],
-                          [(canonical_text(courses, course), [canonical_text(drugs, d) for d in course_drugs])
+    return content_digest(rows.salt, record_text(_table(Case), rows.case),
+                          [(table.name, record_text(table, values)) for table, values in rows.children],
+                          [(record_text(courses, course), [record_text(drugs, d) for d in course_drugs])
                            for course, course_drugs in rows.courses],
                           [(custom.id, value) for custom, value in rows.custom])
