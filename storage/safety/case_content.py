@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import Table
 
 from storage.record.models import Base
+from storage.safety.record_checks import listed
 
 CONTENT_MARK = "content "  # in the create entry: "... content salted-sha256:<hex>"
 _FOUND = re.compile(r"content salted-sha256:([0-9a-f]{64})")
@@ -146,6 +147,5 @@ def changed_bulk_cases(conn: sqlite3.Connection) -> tuple[list[str], list[str]]:
              + (f"; {edited} edited in Casebook since (checked by their later entries)" if edited else "")]
     if not changed:
         return facts, []
-    shown = ", ".join(changed[:10]) + (f" and {len(changed) - 10} more" if len(changed) > 10 else "")
     return facts, [f"{len(changed)} bulk-imported case(s) no longer hold what the import wrote, and the audit "
-                   f"trail records no change to them (changed outside Casebook): {shown}"]
+                   f"trail records no change to them (changed outside Casebook): {listed(changed)}"]

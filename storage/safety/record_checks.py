@@ -29,7 +29,8 @@ def _record_tables() -> dict[str, Any]:
     return {t.name: t for t in Base.metadata.sorted_tables if t.name != StudyInfo.__tablename__ and "id" in t.c}
 
 
-def _listed(items: list[str]) -> str:
+def listed(items: list[str]) -> str:
+    """The first few of a list, and how many more (verify's lines stay readable)."""
     return ", ".join(items[:SHOWN]) + (f" and {len(items) - SHOWN} more" if len(items) > SHOWN else "")
 
 
@@ -86,7 +87,7 @@ def missing_creations(conn: sqlite3.Connection) -> tuple[list[str], list[str]]:
                    and case_id not in bulk_cases and rid > baseline.get(name, 0)]
         if missing:
             problems.append(f"{len(missing)} record(s) of {name} have no audit entry that created them (inserted "
-                            f"outside Casebook): id {_listed([str(i) for i in sorted(missing)])}")
+                            f"outside Casebook): id {listed([str(i) for i in sorted(missing)])}")
     facts = [] if problems else [f"Creation entries: all {total} records of the cases have the audit entries "
                                  "that created them"]
     return facts, problems
@@ -147,4 +148,4 @@ def changed_values(conn: sqlite3.Connection) -> list[str]:
     if not changed:
         return []
     return [f"{len(changed)} record value(s) differ from the last value the audit trail records "
-            f"(changed outside Casebook): {_listed(changed)}"]
+            f"(changed outside Casebook): {listed(changed)}"]

@@ -14,8 +14,8 @@ import sqlite3
 from typing import Any
 
 from storage.safety.audit import EVENT_ACTION
+from storage.safety.record_checks import listed
 
-SHOWN = 10
 # The endpoint definitions migration 0001 seeds, as it writes them (ids 1-3); a test keeps them equal to a
 # new database's. A seeded definition the trail has no entry for must still hold exactly these values.
 SEEDED_ENDPOINTS: dict[int, dict[str, Any]] = {
@@ -26,10 +26,6 @@ SEEDED_ENDPOINTS: dict[int, dict[str, Any]] = {
     3: {"name": "efs-tf", "label": "Event-free survival, treatment failure as event at day 0",
         "death_is_event": 1, "relapse_is_event": 1, "treatment_failure_is_event": 1, "death_causes": None},
 }
-
-
-def _listed(items: list[str]) -> str:
-    return ", ".join(items[:SHOWN]) + (f" and {len(items) - SHOWN} more" if len(items) > SHOWN else "")
 
 
 def _tables(conn: sqlite3.Connection) -> set[str]:
@@ -56,7 +52,7 @@ def vanished_records(conn: sqlite3.Connection) -> list[str]:
     if not gone:
         return []
     return [f"{len(gone)} record(s) the audit trail created and never deleted are gone (deleted outside "
-            f"Casebook): {_listed(gone)}"]
+            f"Casebook): {listed(gone)}"]
 
 
 def missing_freezes(conn: sqlite3.Connection) -> list[str]:
@@ -101,7 +97,7 @@ def changed_seeded_endpoints(conn: sqlite3.Connection) -> list[str]:
     if not changed:
         return []
     return [f"endpoint definition(s) changed outside Casebook (the audit trail records no change to them): "
-            f"{_listed(changed)}"]
+            f"{listed(changed)}"]
 
 
 def presence_problems(conn: sqlite3.Connection) -> tuple[list[str], list[str]]:

@@ -27,7 +27,7 @@ def _entries(db: Database, where: str) -> list[tuple[str | None, str | None, str
 def test_after_a_freeze_a_change_without_reason_is_refused_and_nothing_saved(demo_db: Database) -> None:
     with demo_db.session() as session:
         freeze_dataset(session, dt.date(2022, 1, 1))
-    with pytest.raises(ReasonRequired, match="reason is required"), demo_db.session() as session:
+    with pytest.raises(ReasonRequired, match="every change to a saved case needs a reason"), demo_db.session() as session:
         session.scalars(select(Case).where(Case.study_id == "P01")).one().notes = "changed"
     with demo_db.session() as session:
         assert session.scalars(select(Case.notes).where(Case.study_id == "P01")).one() != "changed"
