@@ -29,7 +29,7 @@ from storage.safety.audit import AuditEntry, case_history, field_history
 
 Index = QModelIndex | QPersistentModelIndex
 ACTIONS = {"create": "created", "update": "changed", "delete": "deleted"}
-COLUMNS = ("When", "Who", "What", "Record", "Field", "Old value", "New value", "Reason")
+COLUMNS = ("When", "Who", "What", "Reason", "Record", "Field", "Old value", "New value")  # the reason in view
 
 
 def local_time(entry: AuditEntry) -> str:
@@ -77,9 +77,12 @@ class AuditTableModel(QAbstractTableModel):
 
     def cell(self, entry: AuditEntry, column: int) -> str:
         record = record_label(entry.table_name, entry.record_id)
-        values = (local_time(entry), entry.os_user, ACTIONS.get(entry.action, entry.action), record,
-                  field_label(entry.table_name, entry.field), readable(entry.old_value), readable(entry.new_value),
-                  entry.reason or "")
+        what = ACTIONS.get(entry.action, entry.action)
+        step = (entry.reason or "").split(":", 1)[0]
+        if step in ("undo", "redo"):  # an undo or a redo says so where the eye looks first
+            what = f"{what} ({step})"
+        values = (local_time(entry), entry.os_user, what, entry.reason or "", record,
+                  field_label(entry.table_name, entry.field), readable(entry.old_value), readable(entry.new_value))
         return str(values[column] or "")
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:

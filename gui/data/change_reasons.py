@@ -131,11 +131,18 @@ def run_step_in_trail(parent: QWidget, db: Database, kind: str, stack: QUndoStac
     """Run an undo or a redo so that the audit trail records it as one, with the reason the study requires
     asked before it; cancelling that question leaves the step on the stack and changes nothing."""
     index = stack.index() - 1 if kind == "undo" else stack.index()
-    reason = reason_for_step(parent, db, kind, stack.command(index))
+    command = stack.command(index)
+    text = command.text() if command is not None else None  # read now: a step that fails is deleted by the stack
+    reason = reason_for_step(parent, db, kind, command)
     if reason is False:
         return
+    before, steps = stack.index(), stack.count()
     with db.audit_context(event=kind, reason=reason if isinstance(reason, str) and reason else None):
         step()
+    status = getattr(parent, "statusBar", None)
+    done = stack.index() != before and stack.count() == steps  # a failed step leaves the stack, and is explained
+    if text is not None and callable(status) and done:  # not the message of the step before ("Deleted case P04")
+        status().showMessage(f"{'Undone' if kind == 'undo' else 'Redone'}: {text}", 5000)
 
 
 POLICY_WORDS = {

@@ -307,3 +307,24 @@ def test_the_study_setting_is_chosen_in_the_tools_menu(qtbot, monkeypatch, windo
     with demo_db.session() as session:
         assert reason_policy(session) == "always" and reason_required(session)
     assert window.form.save_row.required and "(required)" in window.form.save_row.reason_label.text()
+
+
+def test_the_case_history_shows_the_reason_and_marks_an_undo(qtbot, window: MainWindow,  # type: ignore[no-untyped-def]
+                                                             demo_db: Database) -> None:
+    from gui.data.audit_view import COLUMNS, CaseHistoryDialog
+
+    _show(window, "P04")
+    form = window.form
+    assert form is not None
+    qtbot.keyClicks(form.identification.fields["identity.hospital_number"], "-X")
+    qtbot.keyClicks(form.save_row.reason, "corrected from the source document")
+    window.save_case_action.trigger()
+    window.undo_action.trigger()
+    assert window.statusBar().currentMessage() == "Undone: Edit case P04"
+    dialog = CaseHistoryDialog(demo_db, "P04")
+    qtbot.addWidget(dialog)
+    model = dialog.model
+    assert COLUMNS.index("Reason") == 3  # beside What, in view at 980 px
+    assert model.data(model.index(0, 2)) == "changed (undo)" and model.data(model.index(0, 3)) == "undo"
+    assert model.data(model.index(1, 2)) == "changed"
+    assert model.data(model.index(1, 3)) == "corrected from the source document"

@@ -82,8 +82,8 @@ def test_case_history_dialog_shows_changes_and_filters_by_field(qtbot, demo_db: 
     qtbot.addWidget(dialog)
     model = dialog.model
     assert model.rowCount() == 2  # created, then changed
-    assert model.data(model.index(0, 2)) == "changed" and model.data(model.index(0, 6)) == "AML M2 t(8;21)"
-    assert model.data(model.index(0, 3)).startswith("Case (record") and model.data(model.index(0, 4)) == (
+    assert model.data(model.index(0, 2)) == "changed" and model.data(model.index(0, 7)) == "AML M2 t(8;21)"
+    assert model.data(model.index(0, 4)).startswith("Case (record") and model.data(model.index(0, 5)) == (
         "Subtype / immunophenotype")  # the clinic's words, not cases #4 / subtype
     assert dialog.field_box.currentText() == "Subtype / immunophenotype (Case)"
     dialog.field_box.setCurrentIndex(0)
