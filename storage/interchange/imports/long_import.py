@@ -30,7 +30,7 @@ from storage.interchange.imports.import_plan import (
     load_existing,
     release,
 )
-from storage.interchange.imports.light_records import Light, LightCase, light_rows
+from storage.interchange.imports.light_records import MODEL_OF, Light, LightCase, light_rows
 from storage.interchange.imports.long_files import (
     KINDS,
     LongColumn,
@@ -44,29 +44,13 @@ from storage.interchange.table_files import Problem, RawTable, UnreadableFile
 from storage.record import codes
 from storage.record.models import (
     Case,
-    Complication,
     CustomField,
     CustomValue,
-    CytogeneticFinding,
-    Death,
-    DrugAdministration,
-    Identity,
-    PriorTransplant,
-    Relapse,
-    ResponseAssessment,
-    SalvageCourse,
-    SubsequentTherapy,
-    Transplant,
 )
 from storage.record.rules import check_case, custom_value_problem, shown_as, study_id_key
 from storage.safety.audit import new_salt, row_hasher
 
-MODELS: dict[str, type] = {
-    "identities": Identity, "cytogenetic_findings": CytogeneticFinding, "prior_transplants": PriorTransplant,
-    "salvage_courses": SalvageCourse, "drug_administrations": DrugAdministration,
-    "response_assessments": ResponseAssessment, "transplants": Transplant, "complications": Complication,
-    "subsequent_therapies": SubsequentTherapy, "relapses": Relapse, "deaths": Death,
-}
+MODELS: dict[str, type] = {k: v for k, v in MODEL_OF.items() if k not in ("cases", "custom_values")}
 LISTS = {"cytogenetic_findings": "findings", "prior_transplants": "prior_transplants", "salvage_courses": "courses",
          "response_assessments": "assessments", "transplants": "transplants", "complications": "complications",
          "subsequent_therapies": "subsequent_therapies", "relapses": "relapses"}
