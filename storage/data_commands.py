@@ -182,7 +182,7 @@ def terminal_progress(stream: TextIO | None = None, clock: Callable[[], float] =
         if now - last[0] < every:
             return
         last[0] = now
-        out.write(f"\r\x1b[Kcasebook import: {what} {done:,} of {total:,}")
+        out.write(f"\r\x1b[Kcasebook import: {what} {done:,}" + (f" of {total:,}" if total > 0 else ""))
         out.flush()
         drawn[0] = True
 

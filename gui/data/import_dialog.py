@@ -50,13 +50,13 @@ from storage.interchange.imports.column_mapping import (
     suggest,
     suggested_mapping,
 )
-from storage.interchange.imports.column_values import ColumnValues, column_values
-from storage.interchange.imports.import_plan import ImportOptions, ImportReport
+from storage.interchange.imports.column_values import ColumnValues, ColumnValueScan
+from storage.interchange.imports.import_plan import SHOWN_ROWS, ImportOptions, ImportReport
 from storage.interchange.imports.importing import check_file, import_file
 from storage.interchange.imports.problem_words import DialogProblem
 
 PROBLEM_COLOUR = QColor("#f8d0d0")
-PREVIEW_ROWS = 2000  # rows shown; every problem is listed below the table whatever the size
+PREVIEW_ROWS = SHOWN_ROWS  # rows shown (all the report keeps); every problem is listed below the table whatever the size
 DATE_FORMATS = [("ISO dates, date cells, or as each column's data fix it", ""),  # shown by an example only
                 ("31.12.2019", "%d.%m.%Y"), ("31/12/2019", "%d/%m/%Y"), ("12/31/2019", "%m/%d/%Y"),
                 ("2019/12/31", "%Y/%m/%d")]
@@ -92,7 +92,7 @@ def load_file(path: Path) -> LoadedFile:
     """Read a file for the mapping table (on the worker thread)."""
     from storage.interchange.imports.long_files import is_long
     from storage.interchange.table_files import UnreadableFile
-    from storage.interchange.table_reading import read_table
+    from storage.interchange.table_reading import open_table
 
     loaded = LoadedFile(path)
     if is_long(path):
@@ -102,16 +102,19 @@ def load_file(path: Path) -> LoadedFile:
             sorted(p.stem for p in path.glob("*.csv")) if path.is_dir() else ["zip of CSV tables"]
         return loaded
     try:
-        table = read_table(path)
+        source = open_table(path)
+        scan = ColumnValueScan(len(source.header))
+        for row in source.rows():  # a row at a time: the rows are not kept
+            scan.feed(row)
     except UnreadableFile as exc:
         loaded.problem = "; ".join(p.text(dialog=True) for p in exc.problems)
         return loaded
-    loaded.header = table.header
-    loaded.values = column_values(table.header, table.rows, table.percent_columns)  # the rows are not kept
-    separator = {",": "comma", ";": "semicolon", "tab": "tab"}.get(table.delimiter, table.delimiter)
-    what = f"CSV, {separator}-separated, {table.encoding}" if table.encoding else "Excel workbook"
-    loaded.read_as = f"Read as {what}: {len(table.rows)} rows, {len([h for h in table.header if h.strip()])} columns."
-    loaded.hints = suggest([h.strip() for h in table.header])
+    loaded.header = source.header
+    loaded.values = scan.values(source.percent_columns)
+    separator = {",": "comma", ";": "semicolon", "tab": "tab"}.get(source.delimiter, source.delimiter)
+    what = f"CSV, {separator}-separated, {source.encoding}" if source.encoding else "Excel workbook"
+    loaded.read_as = f"Read as {what}: {scan.rows} rows, {len([h for h in source.header if h.strip()])} columns."
+    loaded.hints = suggest([h.strip() for h in source.header])
     return loaded
 
 
@@ -386,7 +389,10 @@ class ImportDialog(QDialog):
             button.setEnabled(not busy)
 
     def _progress(self, done: int, total: int, what: str) -> None:
-        self.progress.setRange(0, max(total, 1))
+        if total <= 0:  # (the rows of a file being read: their number is not known yet)
+            self.progress.setRange(0, 0)
+            return
+        self.progress.setRange(0, total)
         self.progress.setValue(done)
         self.progress.setFormat(f"{what}: %v of %m")
 

@@ -32,27 +32,47 @@ def _fits(parts: tuple[str, str, str], order: str) -> bool:
     return True
 
 
+class DateOrder:
+    """The order of a column's non-ISO date texts, read a cell at a time (a column is never held whole):
+    feed() every cell, then .format is what date_format_of gives for them all."""
+
+    def __init__(self) -> None:
+        self.fitting = set(ORDERS)
+        self.separators: set[str] = set()
+        self.failed = False  # a text that is no date of any order
+
+    def feed(self, value: Any) -> None:
+        if self.failed or is_blank(value) or not isinstance(value, str):
+            return
+        text = value.strip()
+        if len(text) == 10 and text[4] == "-" and text[7] == "-":
+            return  # ISO, always read
+        match = _DATE_TEXT.match(text)
+        if not match:
+            self.failed = True
+            return
+        self.separators.add(match[2])
+        parts = (match[1], match[3], match[4])
+        self.fitting = {order for order in self.fitting if _fits(parts, order)}
+
+    @property
+    def format(self) -> str | None:
+        """The strptime format, if exactly one order reads every text and one separator is used."""
+        if self.failed or len(self.separators) != 1 or len(self.fitting) != 1:
+            return None
+        (separator,), (order,) = self.separators, self.fitting
+        return separator.join(ORDERS[order])
+
+
 def date_format_of(values: Iterable[Any]) -> str | None:
     """The strptime format the column's non-ISO date texts must have, if only one order reads every one
     of them (four-digit years); None if there are none, or two orders fit (03.04.2019: March or April?)."""
-    found: list[tuple[tuple[str, str, str], str]] = []
+    order = DateOrder()
     for value in values:
-        if is_blank(value) or not isinstance(value, str):
-            continue
-        text = value.strip()
-        if len(text) == 10 and text[4] == "-" and text[7] == "-":
-            continue  # ISO, always read
-        match = _DATE_TEXT.match(text)
-        if not match:
+        order.feed(value)
+        if order.failed:
             return None
-        found.append(((match[1], match[3], match[4]), match[2]))
-    if not found or len({sep for _parts, sep in found}) != 1:
-        return None
-    fitting = [order for order in ORDERS if all(_fits(parts, order) for parts, _sep in found)]
-    if len(fitting) != 1:
-        return None
-    separator = found[0][1]
-    return separator.join(ORDERS[fitting[0]])
+    return order.format
 
 
 def shown_format(fmt: str) -> str:

@@ -6,12 +6,16 @@ Nothing here knows the case record: it turns a file into a header and rows of ra
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import itertools
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 MAX_BYTES = 200_000_000
 MAX_UNZIPPED = 200_000_000  # an XLSX's parts, uncompressed, in all and each
@@ -175,17 +179,76 @@ def check_lines(path: Path) -> None:
                             "it is not a table Casebook can read (CSV)")
 
 
+def pad_row(row: list[Any], width: int) -> tuple[list[Any], Any]:
+    """The row padded (or cut) to the header's width, and the first non-empty cell cut off (None if none)."""
+    if len(row) == width:
+        return row, None
+    extra = next((c for c in row[width:] if c not in (None, "")), None)
+    return (row + [None] * width)[:width], extra
+
+
+def _extra_cells(number: int, extra: Any) -> Problem:
+    return Problem(number, None, str(extra), "has more cells than the header has columns")
+
+
+def _trim_header(header: list[str]) -> list[str]:
+    while header and not header[-1].strip():
+        header.pop()  # spreadsheets often carry empty trailing columns
+    return header
+
+
 def finish(table: RawTable) -> RawTable:
     """Trailing empty header cells dropped; every row padded (or cut, with a problem) to the header's width."""
-    while table.header and not table.header[-1].strip():
-        table.header.pop()  # spreadsheets often carry empty trailing columns
-    width = len(table.header)
+    width = len(_trim_header(table.header))
     for i, row in enumerate(table.rows):
-        extra = [c for c in row[width:] if c not in (None, "")]
-        if extra:
-            table.problems.append(Problem(i + 1, None, str(extra[0]), "has more cells than the header has columns"))
-        table.rows[i] = (row + [None] * width)[:width]
+        table.rows[i], extra = pad_row(row, width)
+        if extra is not None:
+            table.problems.append(_extra_cells(i + 1, extra))
     return table
+
+
+class TableSource:
+    """A table file read a row at a time, as often as needed, never held whole in memory: its header and
+    file-level problems once opened, its rows read from the file again on each pass of rows(). The problems
+    of its cells (more cells than the header has columns, formulas) and its percent-formatted columns are
+    gathered on the first pass, which its reader must finish before it uses them."""
+
+    def __init__(self, path: Path, header: list[str], first_line: int, encoding: str = "", delimiter: str = ""):
+        self.path, self.first_line, self.encoding, self.delimiter = Path(path), first_line, encoding, delimiter
+        self.header = _trim_header(header)
+        self.problems: list[Problem] = ProblemList()
+        self.percent_columns: set[int] = set()
+        self.row_count: int | None = None  # known after the first pass
+        self._passes = 0
+
+    def rows(self) -> Iterator[list[Any]]:
+        """Every row below the header (case row 1 first), padded (or cut, with a problem) to the header's width."""
+        gather = self._passes == 0
+        self._passes += 1
+        width, count = len(self.header), 0
+        for count, raw in enumerate(self._raw_rows(gather), 1):
+            row, extra = pad_row(raw, width)
+            if extra is not None and gather:
+                self.problems.append(_extra_cells(count, extra))
+            yield row
+        if gather:
+            self.row_count = count
+
+    def _raw_rows(self, gather: bool) -> Iterator[list[Any]]:
+        raise NotImplementedError
+
+    def table(self) -> RawTable:
+        """Every row at once (for small files and tests; imports stream rows())."""
+        rows = list(self.rows())
+        return RawTable(self.header, rows, self.first_line, self.problems, self.encoding, self.delimiter,
+                        self.percent_columns)
+
+
+def _utf8_failure(name: str, data: bytes, exc: UnicodeDecodeError, lines: int = 0) -> UnreadableFile:
+    """(`lines`: the line breaks before `data`, of a file read a chunk at a time)"""
+    line = lines + data[: exc.start].count(b"\n") + 1
+    return _fail(f"{name} is neither UTF-8 nor Windows-1252 text (byte 0x{data[exc.start]:02x} on line {line}); "
+                 "save it as 'CSV UTF-8' (Excel) or UTF-8 text and import again")
 
 
 def _decode(name: str, data: bytes) -> tuple[str, str]:
@@ -198,39 +261,102 @@ def _decode(name: str, data: bytes) -> tuple[str, str]:
             text = data.decode("cp1252")
             encoding = "Windows-1252"
         except UnicodeDecodeError:
-            line = data[: exc.start].count(b"\n") + 1
-            raise _fail(
-                f"{name} is neither UTF-8 nor Windows-1252 text (byte 0x{data[exc.start]:02x} on line {line}); "
-                "save it as 'CSV UTF-8' (Excel) or UTF-8 text and import again"
-            ) from None
+            raise _utf8_failure(name, data, exc) from None
     return text, encoding
 
 
-def _read_csv(path: Path) -> RawTable:
-    return csv_table(path.name, path.read_bytes())
+def _undecodable(path: Path, codec: str, skip: int) -> tuple[UnreadableFile | None, bool]:
+    """Whether the file decodes as `codec` from byte `skip` on, read a chunk at a time: the failure (None if it
+    decodes) and whether it holds a NUL byte."""
+    decoder = codecs.getincrementaldecoder(codec)()
+    lines, nul = 0, False
+    with path.open("rb") as fh:
+        fh.seek(skip)
+        while True:
+            chunk = fh.read(1 << 20)
+            pending = decoder.getstate()[0]
+            try:
+                decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as exc:
+                return _utf8_failure(path.name, pending + chunk, exc, lines), nul
+            nul = nul or b"\x00" in chunk
+            if not chunk:
+                return None, nul
+            lines += chunk.count(b"\n")
 
 
-def csv_table(name: str, data: bytes) -> RawTable:
-    """A CSV file's bytes as a table: comma, semicolon or tab separated, as its header line shows."""
-    text, encoding = _decode(name, data)
-    if "\x00" in text:
-        raise _fail(f"{name} contains NUL bytes; it is not a text table (CSV)")
-    lines = text.splitlines(keepends=True)
+def _csv_encoding(path: Path) -> tuple[str, str]:
+    """The codec and the shown name of a CSV file's encoding, as _decode finds it, without reading it whole."""
+    with path.open("rb") as fh:
+        bom = fh.read(3) == b"\xef\xbb\xbf"
+    failure, nul = _undecodable(path, "utf-8", 3 if bom else 0)
+    codec, encoding = "utf-8-sig", "UTF-8 with BOM" if bom else "UTF-8"
+    if failure is not None:
+        latin, nul = _undecodable(path, "cp1252", 0)
+        if latin is not None:
+            raise failure
+        codec, encoding = "cp1252", "Windows-1252"
+    if nul:
+        raise _fail(f"{path.name} contains NUL bytes; it is not a text table (CSV)")
+    return codec, encoding
+
+
+def _csv_records(name: str, lines: Iterator[str]) -> tuple[int, str, Iterator[list[str]]]:
+    """The leading comment and blank lines skipped, the delimiter the header line shows, and the CSV records
+    from the header on."""
     skipped = 0
-    while skipped < len(lines) and (lines[skipped].startswith(COMMENT) or not lines[skipped].strip()):
-        skipped += 1
-    body = "".join(lines[skipped:])
-    if not body.strip():
-        raise _fail(f"{name} has no header row")
-    first = lines[skipped]
-    delimiter = max((",", ";", "\t"), key=first.count)
+    for line in lines:
+        if line.startswith(COMMENT) or not line.strip():
+            skipped += 1
+            continue
+        delimiter = max((",", ";", "\t"), key=line.count)
+        return skipped, delimiter, csv.reader(itertools.chain([line], lines), delimiter=delimiter, strict=True)
+    raise _fail(f"{name} has no header row")
+
+
+@contextmanager
+def _csv_errors(name: str) -> Iterator[None]:
     limit = csv.field_size_limit(CSV_FIELD_LIMIT)  # what exports must import: notes of more than 131,072 characters
     try:
-        rows = list(csv.reader(io.StringIO(body, newline=""), delimiter=delimiter, strict=True))
+        yield
     except csv.Error as exc:
         raise _fail(f"{name} is not a well-formed CSV table ({exc})") from None
     finally:
         csv.field_size_limit(limit)
+
+
+class CsvSource(TableSource):
+    """A CSV file (comma, semicolon or tab separated, as its header line shows) read a row at a time."""
+
+    def __init__(self, path: Path):
+        path = Path(path)
+        self._codec, encoding = _csv_encoding(path)
+        with self._open(path) as fh, _csv_errors(path.name):
+            self._skipped, delimiter, records = _csv_records(path.name, iter(fh))
+            header = [h.strip() for h in next(records)]
+        super().__init__(path, header, self._skipped + 2, encoding, {"\t": "tab"}.get(delimiter, delimiter))
+        self._delimiter = delimiter
+
+    def _open(self, path: Path) -> IO[str]:
+        return path.open(encoding=self._codec, newline="")
+
+    def _raw_rows(self, gather: bool) -> Iterator[list[Any]]:
+        with self._open(self.path) as fh, _csv_errors(self.path.name):
+            for _ in range(self._skipped):
+                next(fh)
+            records = csv.reader(fh, delimiter=self._delimiter, strict=True)
+            next(records, None)  # the header
+            yield from records
+
+
+def csv_table(name: str, data: bytes) -> RawTable:
+    """A CSV file's bytes as a table (a CSV inside a zip or of a folder of the long format)."""
+    text, encoding = _decode(name, data)
+    if "\x00" in text:
+        raise _fail(f"{name} contains NUL bytes; it is not a text table (CSV)")
+    with _csv_errors(name):
+        skipped, delimiter, records = _csv_records(name, iter(io.StringIO(text, newline="")))
+        rows = list(records)
     header = [h.strip() for h in rows[0]]
-    return RawTable(header, [list(r) for r in rows[1:]], first_line=skipped + 2, encoding=encoding,
+    return RawTable(header, rows[1:], first_line=skipped + 2, encoding=encoding,
                     delimiter={"\t": "tab"}.get(delimiter, delimiter))

@@ -1,5 +1,7 @@
 """Reading any table file: a CSV, or an XLSX's sheet of cases (its visible active sheet, never a hidden one).
 
+open_table gives a TableSource that reads the file a row at a time, as often as the import needs, so that
+a file of 500,000 rows is never held in memory whole; read_table reads every row at once (small files, tests).
 Kept apart from storage.interchange.table_files (the cells, problems and CSV reading both readers share) and
 storage.interchange.xlsx_sheets (the workbook's XML), so that neither imports the other back.
 """
@@ -7,28 +9,31 @@ storage.interchange.xlsx_sheets (the workbook's XML), so that neither imports th
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from storage.interchange.table_files import (
     MAX_BYTES,
     MAX_ROWS,
+    CsvSource,
     Problem,
     RawTable,
+    TableSource,
     UnreadableFile,
     _fail,
-    _read_csv,
     check_lines,
     check_zip,
-    finish,
     is_xlsx,
     too_many_rows,
 )
 from storage.interchange.xlsx_sheets import flat_sheet, layout_problems, sheet_layout
 
 
-def read_table(path: Path) -> RawTable:
-    """Header and rows of the file's first sheet (or of its sheet named 'cases')."""
+def open_table(path: Path) -> TableSource:
+    """The file's header and a reader of its rows (of its first sheet, or of its sheet named 'cases'), after
+    the checks of its size (and of a workbook's unpacked size, or of a CSV's longest line)."""
     path = Path(path)
     try:
         size = path.stat().st_size
@@ -42,11 +47,14 @@ def read_table(path: Path) -> RawTable:
         raise _fail(f"{path.name} is larger than {MAX_BYTES // 1_000_000} MB; split it")
     if is_xlsx(path, head):
         check_zip(path)
-        table = _read_xlsx(path)
-    else:
-        check_lines(path)
-        table = _read_csv(path)
-    return finish(table)
+        return XlsxSource(path)
+    check_lines(path)
+    return CsvSource(path)
+
+
+def read_table(path: Path) -> RawTable:
+    """Header and every row of the file at once."""
+    return open_table(path).table()
 
 
 def _open_book(path: Path) -> Any:
@@ -61,79 +69,103 @@ def _open_book(path: Path) -> Any:
         raise _fail(f"{path.name} is not a readable Excel workbook (.xlsx): {exc}") from None
 
 
-def _read_xlsx(path: Path) -> RawTable:
-    chosen = flat_sheet(path)
-    book = _open_book(path)
-    try:
-        sheet = book[chosen[0]] if chosen and chosen[0] in book.sheetnames else book.worksheets[0]
-        table = sheet_table(path.name, sheet)
-    finally:
-        book.close()
-    if chosen:
-        try:
-            hidden, merges = sheet_layout(path, chosen[1])
-        except (KeyError, ValueError, SyntaxError, OSError) as exc:
-            raise _fail(f"{path.name} cannot be read as an Excel workbook: {exc}") from None
-        table.problems.extend(layout_problems(sheet.title, hidden, merges, table.first_line, table.header))
-    return table
-
-
-def read_sheets(path: Path) -> dict[str, RawTable]:
-    """Every sheet of a workbook by name, each read as read_table reads one."""
-    check_zip(path)
-    book = _open_book(path)
-    try:
-        return {name: finish(sheet_table(path.name, book[name])) for name in book.sheetnames}
-    finally:
-        book.close()
-
-
 def _percent_text(value: float) -> str:
     hundred = round(value * 100, 9)
     return f"{int(hundred) if hundred.is_integer() else hundred}%"
 
 
-def sheet_table(name: str, sheet: Any) -> RawTable:
-    rows: list[list[Any]] = []
-    formulas: list[tuple[int, int, str]] = []
-    percent: set[int] = set()
+@contextmanager
+def _workbook_errors(name: str) -> Iterator[None]:
+    """An error from a damaged part of the workbook, as a problem naming the file."""
     try:
-        if (getattr(sheet, "max_row", None) or 0) > MAX_ROWS + 1:
-            raise too_many_rows(f"{name} (sheet {sheet.title})", sheet.max_row)
-        for r, cells in enumerate(sheet.iter_rows()):
-            if r > MAX_ROWS:
-                raise too_many_rows(f"{name} (sheet {sheet.title})", r)
-            values = []
-            for c, cell in enumerate(cells):
-                value = getattr(cell, "value", None)
-                if getattr(cell, "data_type", None) == "f" or (isinstance(value, str) and value.startswith("=")):
-                    formulas.append((r, c, str(value)))
-                    value = None  # reported below as a formula, not again as a bad value
-                elif isinstance(value, dt.time):
-                    value = value.isoformat()
-                elif isinstance(value, int | float) and not isinstance(value, bool) \
-                        and "%" in (getattr(cell, "number_format", None) or ""):
-                    value = _percent_text(value)  # 0.85 shown as 85% is 85 percent
-                    percent.add(c)
-                values.append(value)
-            rows.append(values)
+        yield
     except UnreadableFile:
         raise
-    except Exception as exc:  # a damaged part of the workbook
+    except Exception as exc:
         raise _fail(f"{name} cannot be read as an Excel workbook: {exc}") from None
-    blank = 0
-    while rows and all(v in (None, "") for v in rows[0]):
-        rows.pop(0)
-        blank += 1
-    if not rows:
-        raise _fail(f"{name} has no header row (the sheet {sheet.title} is empty)")
-    header = [str(v).strip() if v is not None else "" for v in rows[0]]
-    table = RawTable(header, rows[1:], first_line=blank + 2, percent_columns=percent)
-    for r, c, formula in ((r - blank, c, f) for r, c, f in formulas):
-        column = header[c] if c < len(header) else f"#{c + 1}"
-        if r == 0:
-            table.problems.append(Problem(None, column, formula, "the header cell holds a formula"))
-        else:
-            table.problems.append(Problem(r, column, formula, "the cell holds a formula; Casebook imports "
-                                          "values only (copy the column and paste it as values)"))
-    return table
+
+
+def _is_blank_row(values: list[Any]) -> bool:
+    return all(v in (None, "") for v in values)
+
+
+class XlsxSource(TableSource):
+    """An XLSX's sheet of cases, streamed by openpyxl's read-only reader on each pass. Cells come out as
+    openpyxl gives them, a time of day as its ISO text, a percent-formatted number as "85%"; a formula is
+    reported, never evaluated."""
+
+    def __init__(self, path: Path):
+        chosen = flat_sheet(path)
+        self._chosen = chosen[0] if chosen else None
+        formulas: list[tuple[int, str]] = []
+        self._blank = 0  # empty rows above the header
+        book = _open_book(path)
+        try:
+            sheet = self._sheet(book)
+            self._where = f"{path.name} (sheet {sheet.title})"
+            if (getattr(sheet, "max_row", None) or 0) > MAX_ROWS + 1:
+                raise too_many_rows(self._where, sheet.max_row)
+            found = None
+            with _workbook_errors(path.name):
+                for cells in sheet.iter_rows():
+                    values = [self._value(cell, 0, c, formulas, set()) for c, cell in enumerate(cells)]
+                    if not _is_blank_row(values) or any(formulas):
+                        found = values
+                        break
+                    self._blank += 1
+                    if self._blank > MAX_ROWS:
+                        raise too_many_rows(self._where, self._blank)
+            title = sheet.title
+        finally:
+            book.close()
+        if found is None:
+            raise _fail(f"{path.name} has no header row (the sheet {title} is empty)")
+        header = [str(v).strip() if v is not None else "" for v in found]
+        super().__init__(path, header, first_line=self._blank + 2)
+        for c, formula in formulas:
+            column = header[c] if c < len(header) else f"#{c + 1}"
+            self.problems.append(Problem(None, column, formula, "the header cell holds a formula"))
+        if chosen:
+            try:
+                hidden, merges = sheet_layout(path, chosen[1])
+            except (KeyError, ValueError, SyntaxError, OSError) as exc:
+                raise _fail(f"{path.name} cannot be read as an Excel workbook: {exc}") from None
+            self.problems.extend(layout_problems(title, hidden, merges, self.first_line, self.header))
+
+    def _sheet(self, book: Any) -> Any:
+        return book[self._chosen] if self._chosen and self._chosen in book.sheetnames else book.worksheets[0]
+
+    def _value(self, cell: Any, row: int, column: int, formulas: list[Any], percent: set[int]) -> Any:
+        value = getattr(cell, "value", None)
+        if getattr(cell, "data_type", None) == "f" or (isinstance(value, str) and value.startswith("=")):
+            formulas.append((column, str(value)) if row == 0 else (row, column, str(value)))
+            return None  # reported as a formula, not again as a bad value
+        if isinstance(value, dt.time):
+            return value.isoformat()
+        if isinstance(value, int | float) and not isinstance(value, bool) \
+                and "%" in (getattr(cell, "number_format", None) or ""):
+            percent.add(column)
+            return _percent_text(value)  # 0.85 shown as 85% is 85 percent
+        return value
+
+    def _raw_rows(self, gather: bool) -> Iterator[list[Any]]:
+        book = _open_book(self.path)
+        formulas: list[tuple[int, int, str]] = []
+        try:
+            with _workbook_errors(self.path.name):
+                for r, cells in enumerate(self._sheet(book).iter_rows()):
+                    if r > MAX_ROWS:
+                        raise too_many_rows(self._where, r)
+                    number = r - self._blank  # the case row (0: the header)
+                    if number < 1:
+                        continue
+                    yield [self._value(cell, number, c, formulas, self.percent_columns) for c, cell in enumerate(cells)]
+                    if gather:
+                        for row, c, formula in formulas:
+                            column = self.header[c] if c < len(self.header) else f"#{c + 1}"
+                            self.problems.append(Problem(row, column, formula, "the cell holds a formula; Casebook "
+                                                         "imports values only (copy the column and paste it as "
+                                                         "values)"))
+                    formulas.clear()
+        finally:
+            book.close()

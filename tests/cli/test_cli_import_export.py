@@ -229,6 +229,11 @@ def test_a_long_import_shows_a_progress_line_on_a_terminal_only() -> None:
     assert terminal.text.count("\r\x1b[Kcasebook import: checking cases") == 2
     assert "checking cases 1,000 of 2,000" in terminal.text and "2,000 of 2,000" in terminal.text
     assert terminal.text.endswith("\r\x1b[K")  # the line is cleared before the result is printed
+    reading = _Terminal(tty=True)
+    with terminal_progress(reading, clock=iter([0.0, 1.0, 2.0]).__next__) as progress:
+        assert progress is not None
+        progress(5000, 0, "reading rows")  # the first pass: how many rows the file has is not known yet
+    assert "casebook import: reading rows 5,000\r" in reading.text and " of " not in reading.text
     pipe = _Terminal(tty=False)
     with terminal_progress(pipe) as progress:
         assert progress is None

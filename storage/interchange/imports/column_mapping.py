@@ -397,21 +397,43 @@ def unmapped_values(header: list[str], rows: list[list[Any]], mapping: ColumnMap
     return found
 
 
+class EmptiedValues:
+    """Every written value the value mapping leaves empty, with how many rows hold it (for the report),
+    counted a row at a time."""
+
+    def __init__(self, header: list[str], mapping: ColumnMapping):
+        self.mapping = mapping
+        self.columns: dict[int, tuple[str, str]] = {}  # column -> (its name, its target)
+        for i, name in enumerate(header):
+            target = mapping.target_of(name.strip()) if name.strip() else None
+            if target and LEAVE_EMPTY in mapping.values.get(target, {}).values():
+                self.columns[i] = (name.strip(), target)
+        self.counts: dict[int, dict[str, int]] = {i: {} for i in self.columns}
+        self.codes: dict[tuple[int, str], bool] = {}  # (column, text) -> whether it maps to "leave empty"
+
+    def feed(self, row: list[Any]) -> None:
+        for i, (_name, target) in self.columns.items():
+            value = row[i] if i < len(row) else None
+            if tpl.is_blank(value):
+                continue
+            text = tpl.cell_text(value).strip()
+            emptied = self.codes.get((i, text))
+            if emptied is None:
+                emptied = self.codes[(i, text)] = self.mapping.code_for(target, text) == ""
+            if emptied:
+                self.counts[i][text] = self.counts[i].get(text, 0) + 1
+
+    def found(self) -> list[UnmappedValue]:
+        return [UnmappedValue(name, target, text, n) for i, (name, target) in self.columns.items()
+                for text, n in self.counts[i].items()]
+
+
 def emptied_values(header: list[str], rows: list[list[Any]], mapping: ColumnMapping) -> list[UnmappedValue]:
     """Every written value the value mapping leaves empty, with how many rows hold it (for the report)."""
-    found: list[UnmappedValue] = []
-    for i, name in enumerate(header):
-        target = mapping.target_of(name.strip()) if name.strip() else None
-        chosen = mapping.values.get(target or "", {})
-        if not target or LEAVE_EMPTY not in chosen.values():
-            continue
-        counts: dict[str, int] = {}
-        for row in rows:
-            value = row[i] if i < len(row) else None
-            if not tpl.is_blank(value) and mapping.code_for(target, text := tpl.cell_text(value).strip()) == "":
-                counts[text] = counts.get(text, 0) + 1
-        found += [UnmappedValue(name.strip(), target, text, n) for text, n in counts.items()]
-    return found
+    emptied = EmptiedValues(header, mapping)
+    for row in rows:
+        emptied.feed(row)
+    return emptied.found()
 
 
 def emptied_note(emptied: list[UnmappedValue]) -> str:

@@ -3,8 +3,8 @@
 The mapping table shows, for each column of the file, a few examples, notes on its conventions under
 the field it is mapped to (date order, decimal commas, percent cells) and, for a coded field, every
 written value that maps to no code, with how many rows hold it. All of that depends only on the
-column's distinct values (and their counts), which are gathered here once, on the dialog's worker
-thread; changing a column's field then looks at its distinct values only, never at 50,000 rows again.
+column's distinct values (and their counts), which are gathered here once, a row at a time, on the dialog's
+worker thread; changing a column's field then looks at its distinct values only, never at 50,000 rows again.
 """
 
 from __future__ import annotations
@@ -39,15 +39,17 @@ class ColumnValues:
         return self.notes.get(_NOTE_KIND.get(kind, ""), [])
 
 
-def column_values(header: list[str], rows: list[list[Any]], percent_columns: set[int] | None = None
-                  ) -> list[ColumnValues]:
-    """Every column's ColumnValues: one pass over the rows per column."""
-    percent_columns = percent_columns or set()
-    found: list[ColumnValues] = []
-    for i in range(len(header)):
-        distinct: dict[Any, Any] = {}  # str cells by themselves, others by (type, value)
-        texts: dict[str, int] = {}
-        for row in rows:
+class ColumnValueScan:
+    """Every column's ColumnValues, gathered a row at a time (the rows are never held)."""
+
+    def __init__(self, width: int):
+        self.distinct: list[dict[Any, Any]] = [{} for _ in range(width)]  # str cells by themselves, others by
+        self.texts: list[dict[str, int]] = [{} for _ in range(width)]  # (type, value)
+        self.rows = 0
+
+    def feed(self, row: list[Any]) -> None:
+        self.rows += 1
+        for i, (distinct, texts) in enumerate(zip(self.distinct, self.texts, strict=False)):
             value = row[i] if i < len(row) else None
             if value is None:
                 continue
@@ -62,11 +64,25 @@ def column_values(header: list[str], rows: list[list[Any]], percent_columns: set
             if key not in distinct:
                 distinct[key] = value
             texts[text] = texts.get(text, 0) + 1
-        cells = list(distinct.values())
-        notes = {kind: column_notes(cells, kind, i in percent_columns) for kind in ("date", "percent")}
-        notes["float"] = [n for n in notes["percent"] if n == "decimal commas"]  # (what float, int and dose show)
-        found.append(ColumnValues(i, texts, notes))
-    return found
+
+    def values(self, percent_columns: set[int] | None = None) -> list[ColumnValues]:
+        percent_columns = percent_columns or set()
+        found: list[ColumnValues] = []
+        for i, (distinct, texts) in enumerate(zip(self.distinct, self.texts, strict=False)):
+            cells = list(distinct.values())
+            notes = {kind: column_notes(cells, kind, i in percent_columns) for kind in ("date", "percent")}
+            notes["float"] = [n for n in notes["percent"] if n == "decimal commas"]  # (what float, int and dose show)
+            found.append(ColumnValues(i, texts, notes))
+        return found
+
+
+def column_values(header: list[str], rows: list[list[Any]], percent_columns: set[int] | None = None
+                  ) -> list[ColumnValues]:
+    """Every column's ColumnValues."""
+    scan = ColumnValueScan(len(header))
+    for row in rows:
+        scan.feed(row)
+    return scan.values(percent_columns)
 
 
 def unmapped_in(header: list[str], values: list[ColumnValues], mapping: ColumnMapping) -> list[UnmappedValue]:

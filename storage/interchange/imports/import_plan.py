@@ -22,7 +22,8 @@ from storage.interchange.table_files import Problem, ProblemList, more_problems,
 from storage.record.models import Case, CustomField, SalvageCourse
 from storage.record.rules import same_study_id, study_id_key
 
-Progress = Callable[[int, int, str], None]  # (done, total, what is happening)
+Progress = Callable[[int, int, str], None]  # (done, total, what is happening; total 0: not known yet)
+SHOWN_ROWS = 2000  # rows of the file a report keeps for a preview (the file is read a row at a time)
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class ImportOptions:
 class ImportReport:
     path: Path
     header: list[str] = field(default_factory=list)
-    rows: list[list[Any]] = field(default_factory=list)
+    rows: list[list[Any]] = field(default_factory=list)  # the first SHOWN_ROWS rows as read
     problems: list[Problem] = field(default_factory=ProblemList)  # the first few hundred; see more_problems()
     new_fields: list[NewField] = field(default_factory=list)
     created: list[str] = field(default_factory=list)

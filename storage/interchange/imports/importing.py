@@ -25,12 +25,25 @@ from storage.database import Database
 from storage.interchange import case_template as tpl
 from storage.interchange.imports.bulk_insert import CaseRows, flatten, insert_cases
 from storage.interchange.imports.checked_import import CheckedImport, database_state, file_state, release_plan
-from storage.interchange.imports.column_mapping import emptied_note, emptied_values
+from storage.interchange.imports.column_mapping import EmptiedValues, emptied_note
+from storage.interchange.imports.import_plan import (
+    SHOWN_ROWS,
+    ImportPlan,
+    ImportReport,
+    Progress,
+    load_existing,
+)
 from storage.interchange.imports.import_plan import ImportOptions as ImportOptions  # re-exported for callers
-from storage.interchange.imports.import_plan import ImportPlan, ImportReport, Progress, load_existing
-from storage.interchange.imports.row_building import Columns, build_row, map_columns, shown
-from storage.interchange.table_files import Problem, UnreadableFile
-from storage.interchange.table_reading import read_table
+from storage.interchange.imports.row_building import (
+    Columns,
+    ColumnScan,
+    build_row,
+    complete_columns,
+    plan_columns,
+    shown,
+)
+from storage.interchange.table_files import Problem, ProblemList, TableSource, UnreadableFile
+from storage.interchange.table_reading import open_table
 from storage.record.models import Case
 from storage.record.rules import check_case, shown_as, study_id_key
 from storage.safety.audit import REASON_KEY, new_salt, row_hasher
@@ -116,45 +129,60 @@ def plan_import(session: Session, path: Path, options: ImportOptions, progress: 
     if bad_format:
         report.problems.append(Problem(None, None, None, bad_format))
         return plan
+    before = _file_version(report.path)  # the file must not change between the passes over it
     try:
-        table = read_table(report.path)
+        source = open_table(report.path)
     except UnreadableFile as exc:
         report.problems.extend(exc.problems)
         return plan
-    report.header, report.rows = table.header, table.rows
-    report.problems.extend(table.problems)
-    columns = map_columns(session, table, mapping, options.add_fields, date_format, report.problems,
-                          report.new_fields)
-    if mapping is not None and (emptied := emptied_note(emptied_values(table.header, table.rows, mapping))):
-        report.notes.append(emptied)
-    rows = [(i + 1, row) for i, row in enumerate(table.rows) if not all(tpl.is_blank(v) for v in row)]
-    if not rows:
+    report.header = source.header
+    found = ProblemList()  # the columns' and study IDs' problems, reported after the file's own
+    columns = plan_columns(session, source.header, mapping, options.add_fields, found)
+    scan = ColumnScan(columns, date_format)
+    emptied = EmptiedValues(source.header, mapping) if mapping is not None else None
+    sid_at = columns.study_id
+    first_row: dict[str, tuple[int, str]] = {}  # by study_id_key: any letter case, invisible characters ignored
+    cases = 0
+    try:  # the first pass: what the whole file decides (date orders, new fields, repeated study IDs)
+        for number, row in enumerate(source.rows(), 1):
+            if progress and number % 1000 == 0:
+                progress(number, 0, "reading rows")
+            if number <= SHOWN_ROWS:
+                report.rows.append(row)
+            if _blank(row):
+                continue
+            cases += 1
+            scan.feed(row)
+            if emptied is not None:
+                emptied.feed(row)
+            if sid_at is not None:
+                _first_of_its_id(first_row, number, row[sid_at], columns.header[sid_at], found)
+    except UnreadableFile as exc:
+        report.problems.extend(exc.problems)
+        return plan
+    report.problems.extend(source.problems)
+    report.problems.extend(found)
+    complete_columns(columns, scan, report.problems, report.new_fields)
+    if emptied is not None and (note := emptied_note(emptied.found())):
+        report.notes.append(note)
+    if not cases:
         report.problems.append(Problem(None, None, None, "the file has a header but no case rows"))
     plan.new_fields = [f for f in columns.custom.values() if f.id is None]
-    if columns.study_id is None or not rows:
+    if sid_at is None or not cases:
         return plan
-    sid_at = columns.study_id
+    header = source.header
     sid_column = columns.header[sid_at]
-    first_row: dict[str, tuple[int, str]] = {}  # by study_id_key: any letter case, invisible characters ignored
-    for number, row in rows:
-        sid = _study_id(row[sid_at])
-        key = study_id_key(sid)
-        if not key:
-            report.problems.append(Problem(number, sid_column, sid, "the study ID is required"))
-        elif key in first_row:
-            first, as_written = first_row[key]
-            report.problems.append(Problem(number, sid_column, sid, f"study ID {sid} is also in row {first}"
-                                           f"{shown_as(sid, as_written)}"))
-        else:
-            first_row[key] = (number, sid)
     existing = load_existing(session, list(first_row), options.update_existing)
-    header = [h.strip() for h in table.header]
-    for done, (number, row) in enumerate(rows):
+    done = 0
+    for number, row in _read_again(source, report):  # the second pass: each row built and checked
+        if _blank(row):
+            continue
         if progress and done % 250 == 0:
-            progress(done, len(rows), "checking rows")
+            progress(done, cases, "checking rows")
+        done += 1
         sid = _study_id(row[sid_at])
         key = study_id_key(sid)
-        if not key or first_row[key][0] != number:  # refused above; its other cells are still checked
+        if not key or first_row.get(key, (0,))[0] != number:  # refused above; its other cells are still checked
             report.problems.extend(_refused_row_problems(sid, number, row, columns))
             continue
         matches = existing.get(key, [])
@@ -190,9 +218,49 @@ def plan_import(session: Session, path: Path, options: ImportOptions, progress: 
                 chunk, plan.new = plan.new, []
                 sink(plan, chunk)
     if progress:
-        progress(len(rows), len(rows), "checked")
+        progress(cases, cases, "checked")
+    if _file_version(report.path) != before:
+        report.problems.append(Problem(None, None, None, f"{report.path.name} changed while it was read; "
+                                       "nothing was imported: import it again once it is saved"))
     report.problems.sort(key=lambda p: (p.row or 0))
     return plan
+
+
+def _read_again(source: TableSource, report: ImportReport) -> Iterator[tuple[int, list[Any]]]:
+    """The rows numbered again; a file that can no longer be read (changed since the first pass) ends them
+    with its problem."""
+    try:
+        yield from enumerate(source.rows(), 1)
+    except UnreadableFile as exc:
+        report.problems.extend(exc.problems)
+
+
+def _blank(row: list[Any]) -> bool:
+    return all(tpl.is_blank(v) for v in row)
+
+
+def _first_of_its_id(first_row: dict[str, tuple[int, str]], number: int, cell: Any, column: str,
+                     problems: list[Problem]) -> None:
+    """Note the row of a study ID met for the first time; a missing or repeated one is a problem."""
+    sid = _study_id(cell)
+    key = study_id_key(sid)
+    if not key:
+        problems.append(Problem(number, column, sid, "the study ID is required"))
+    elif key in first_row:
+        first, as_written = first_row[key]
+        problems.append(Problem(number, column, sid, f"study ID {sid} is also in row {first}"
+                                f"{shown_as(sid, as_written)}"))
+    else:
+        first_row[key] = (number, sid)
+
+
+def _file_version(path: Path) -> tuple[int, ...]:
+    """What tells that a file was saved again between two passes over it."""
+    try:
+        info = Path(path).stat()
+    except OSError:
+        return ()
+    return info.st_size, info.st_mtime_ns, info.st_ino
 
 
 @contextmanager

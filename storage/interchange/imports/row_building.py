@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.interchange import case_template as tpl
-from storage.interchange.conventions import date_format_of
+from storage.interchange.conventions import DateOrder, date_format_of
 from storage.interchange.imports.column_mapping import ColumnMapping, relapse_number_of, unmapped_rule
 from storage.interchange.imports.dose_cells import read_dose, read_drug_list
 from storage.interchange.imports.mapping_targets import (
@@ -54,6 +54,10 @@ class Columns:
     date_formats: dict[int, str | None] = field(default_factory=dict)
     study_id: int | None = None
     mapping: ColumnMapping = field(default_factory=ColumnMapping)
+    mapped: bool = False  # by the user's mapping (else by the template's names)
+    # The columns whose cells decide something (plan_columns -> ColumnScan): "unnamed", "date", "datelist" or
+    # "new field" (a custom field to add)
+    scanned: dict[int, str] = field(default_factory=dict)
     # Transient stand-ins of existing custom fields for new cases, so that building a new case
     # never pulls it into the session through the field's list of values.
     stand_ins: dict[int, CustomField] = field(default_factory=dict)
@@ -74,8 +78,11 @@ class Columns:
         return next((self.header[i] for i, c in self.template.items() if c.name == template_name), template_name)
 
 
-def infer_kind(values: list[Any], date_format: str | None) -> NewField | None:
+def infer_kind(values: list[Any], date_format: str | None, cells: int | None = None) -> NewField | None:
+    """The kind of a new custom field its cells suggest (`values`: every cell, or the distinct ones of `cells`
+    cells in all)."""
     present = [v for v in values if not tpl.is_blank(v)]
+    count = len(present) if cells is None else cells
 
     def all_ok(parse: Callable[[Any], object]) -> bool:
         try:
@@ -94,7 +101,7 @@ def infer_kind(values: list[Any], date_format: str | None) -> NewField | None:
     if all_ok(lambda v: tpl.parse_cell(tpl.BY_NAME["height_cm"], v, None)):
         return NewField("", "number")
     distinct = list(dict.fromkeys(str(v).strip() for v in present))
-    if len(distinct) <= 12 and len(present) >= 2 * len(distinct):
+    if len(distinct) <= 12 and count >= 2 * len(distinct):
         return NewField("", "choice", tuple(distinct))
     return NewField("", "text")
 
@@ -116,8 +123,21 @@ def _target_for(name: str, mapping: ColumnMapping | None, existing: dict[str, Cu
 
 def map_columns(session: Session, table: RawTable, mapping: ColumnMapping | None, add_fields: bool,
                 date_format: str | None, problems: list[Problem], new_fields: list[NewField]) -> Columns:
+    """plan_columns, scan_columns over every row and complete_columns, for a table held whole."""
+    mapped = plan_columns(session, table.header, mapping, add_fields, problems)
+    scan = ColumnScan(mapped, date_format)
+    for row in table.rows:
+        scan.feed(row)
+    complete_columns(mapped, scan, problems, new_fields)
+    return mapped
+
+
+def plan_columns(session: Session, header: list[str], mapping: ColumnMapping | None, add_fields: bool,
+                 problems: list[Problem]) -> Columns:
+    """Each column's field, from the header and the mapping alone; what a column's cells decide (its date order,
+    a new custom field's kind) is left to a ColumnScan of the rows and complete_columns."""
     existing = {f.name.lower(): f for f in session.scalars(select(CustomField))}
-    mapped = Columns(header=[h.strip() for h in table.header], mapping=mapping or ColumnMapping())
+    mapped = Columns(header=[h.strip() for h in header], mapping=mapping or ColumnMapping(), mapped=mapping is not None)
     if mapping is not None:
         problems.extend(Problem(None, None, None, f"the mapping{f' {mapping.name}' if mapping.name else ''}: {p}")
                         for p in mapping.problems())
@@ -126,8 +146,7 @@ def map_columns(session: Session, table: RawTable, mapping: ColumnMapping | None
     for i, name in enumerate(mapped.header):
         key = name.lower()
         if not name:
-            if any(not tpl.is_blank(row[i]) for row in table.rows):
-                problems.append(Problem(None, f"#{i + 1}", None, "this column has values but no name"))
+            mapped.scanned[i] = "unnamed"
             continue
         if key in seen:
             problems.append(Problem(None, name, None, f"the column appears twice (columns {seen[key] + 1} and {i + 1})"))
@@ -150,17 +169,13 @@ def map_columns(session: Session, table: RawTable, mapping: ColumnMapping | None
             if key_of in filled:
                 continue
             filled[key_of] = name
-        values = [row[i] for row in table.rows]
         if target == CUSTOM:
             if key in existing:
                 mapped.custom[i] = existing[key]
             elif (broken := name_rule(name)) is not None:
                 problems.append(Problem(None, name, None, f"cannot be added as a custom field: {broken}"))
             else:
-                guess = infer_kind(values, date_format) or NewField("", "text")
-                new_fields.append(NewField(name, guess.kind, guess.choices))
-                mapped.custom[i] = CustomField(name=name, kind=guess.kind, choices="\n".join(guess.choices) or None)
-                mapped.date_formats[i] = date_format or date_format_of(values)
+                mapped.scanned[i] = "new field"
             continue
         column = tpl.BY_NAME.get(canonical(target))
         if column is not None:
@@ -174,18 +189,77 @@ def map_columns(session: Session, table: RawTable, mapping: ColumnMapping | None
             mapped.records[i] = record
             kind = record.field.kind
         if kind in ("date", "datelist"):
-            mapped.date_formats[i] = date_format or date_format_of(
-                [part for v in values for part in (str(v).split("|") if kind == "datelist" and v else [v])])
+            mapped.scanned[i] = kind
+    return mapped
+
+
+class ColumnScan:
+    """What the cells of the columns plan_columns left open show, gathered a row at a time: whether an
+    unnamed column has values, each date column's order (unless a date format was given), and the distinct
+    cells (with their counts) of a column that becomes a new custom field, whose kind they decide."""
+
+    def __init__(self, columns: Columns, date_format: str | None):
+        self.date_format = date_format
+        self.unnamed = [i for i, kind in columns.scanned.items() if kind == "unnamed"]
+        self.filled: set[int] = set()
+        self.orders = {i: DateOrder() for i, kind in columns.scanned.items()
+                       if kind in ("date", "datelist", "new field") and not date_format}
+        self.lists = {i for i, kind in columns.scanned.items() if kind == "datelist"}
+        # per new field: each distinct cell (by type and value) with how many rows hold it
+        self.cells: dict[int, dict[Any, list[Any]]] = {i: {} for i, kind in columns.scanned.items()
+                                                       if kind == "new field"}
+
+    def feed(self, row: list[Any]) -> None:
+        for i in self.unnamed:
+            if i not in self.filled and not tpl.is_blank(row[i]):
+                self.filled.add(i)
+        for i, order in self.orders.items():
+            value = row[i]
+            if i in self.lists and value:
+                for part in str(value).split("|"):
+                    order.feed(part)
+            else:
+                order.feed(value)
+        for i, cells in self.cells.items():
+            value = row[i]
+            if not tpl.is_blank(value):
+                key = (type(value), value if value.__hash__ is not None else str(value))
+                if key in cells:
+                    cells[key][1] += 1
+                else:
+                    cells[key] = [value, 1]
+
+    def format_of(self, i: int) -> str | None:
+        return self.date_format or self.orders[i].format
+
+
+def complete_columns(mapped: Columns, scan: ColumnScan, problems: list[Problem], new_fields: list[NewField]) -> None:
+    """The columns' date orders and new custom fields from the scan of their cells, and the problems of the
+    columns as a whole."""
+    for i, kind in mapped.scanned.items():
+        name = mapped.header[i]
+        if kind == "unnamed":
+            if i in scan.filled:
+                problems.append(Problem(None, f"#{i + 1}", None, "this column has values but no name"))
+        elif kind == "new field":
+            cells = scan.cells[i]
+            values = [value for value, _count in cells.values()]
+            guess = infer_kind(values, scan.format_of(i), sum(n for _value, n in cells.values())) \
+                or NewField("", "text")
+            new_fields.append(NewField(name, guess.kind, guess.choices))
+            mapped.custom[i] = CustomField(name=name, kind=guess.kind, choices="\n".join(guess.choices) or None)
+            mapped.date_formats[i] = scan.format_of(i)
+        else:
+            mapped.date_formats[i] = scan.format_of(i)
     kinds_by_flat = {FLAT_KIND[c.name]: mapped.header[i] for i, c in mapped.template.items() if c.name in FLAT_KIND}
     for i, record in mapped.records.items():
         if record.kind in kinds_by_flat:
             problems.append(Problem(None, mapped.header[i], None, f"fills the same records as the column "
                                     f"{kinds_by_flat[record.kind]}; map the records one way: numbered fields or the "
                                     "template's first-record column [[mapping]]"))
-    if mapped.study_id is None and table.header:
-        problems.append(Problem(None, "study_id", None, "the file has no study_id column" if mapping is None else
-                                "no column is mapped to study_id (the study ID is required) [[mapping]]"))
-    return mapped
+    if mapped.study_id is None and mapped.header:
+        problems.append(Problem(None, "study_id", None, "the file has no study_id column" if not mapped.mapped
+                                else "no column is mapped to study_id (the study ID is required) [[mapping]]"))
 
 
 def _custom_text(custom: CustomField, value: Any, date_format: str | None) -> str | None:
