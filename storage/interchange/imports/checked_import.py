@@ -66,6 +66,7 @@ class CheckedImport:
     database: tuple[object, ...]
     report: ImportReport
     plan: ImportPlan | None = None  # None: not kept (problems, or stored cases to update: checked again)
+    not_kept: str | None = None  # why a clean plan was not kept (in words for the user)
 
     @staticmethod
     def options_key(options: ImportOptions) -> ImportOptions:
@@ -73,6 +74,8 @@ class CheckedImport:
 
     def changed(self, session: Session, path: Path, options: ImportOptions) -> str | None:
         """Why the kept plan cannot be written as it is (in words for the user), or None if nothing changed."""
+        if self.plan is None and self.not_kept:
+            return self.not_kept
         if self.plan is None:
             return "updates of stored cases are checked against the database as they are written" \
                 if self.report.ok else "the check found problems"

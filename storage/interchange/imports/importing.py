@@ -32,6 +32,7 @@ from storage.interchange.imports.import_plan import (
     ImportReport,
     Progress,
     load_existing,
+    release,
 )
 from storage.interchange.imports.import_plan import ImportOptions as ImportOptions  # re-exported for callers
 from storage.interchange.imports.row_building import (
@@ -102,6 +103,7 @@ def _refused_row_problems(sid: str, number: int, row: list[Any], columns: Column
 
 Sink = Callable[[ImportPlan, list[CaseRows]], None]  # writes a chunk of checked new cases
 CHUNK = 2000  # new cases handed to the sink at a time
+KEPT_CASES = 100_000  # new cases a Check keeps for its Import; a larger file is checked again as it is written
 
 
 def plan_import(session: Session, path: Path, options: ImportOptions, progress: Progress | None = None,
@@ -301,10 +303,27 @@ def check_file(db: Database, path: Path, options: ImportOptions = ImportOptions(
         try:
             before = file_state(path) if Path(path).exists() else ()  # before reading: a later change is seen
             state = database_state(session)  # the snapshot the plan reads
+            kept: list[CaseRows] = []
+
+            def keep(planned: ImportPlan, chunk: list[CaseRows]) -> None:
+                """Keep the checked cases of a file that memory can hold; forget those of a larger one."""
+                if too_large:
+                    return
+                if len(kept) + len(chunk) <= KEPT_CASES:
+                    kept.extend(chunk)
+                else:
+                    release(kept)
+                    too_large.append(True)
+
+            too_large: list[bool] = []
             with session.no_autoflush:
-                plan = plan_import(session, path, options, progress)
+                plan = plan_import(session, path, options, progress, keep)
+            plan.new[:0] = kept
             checked = CheckedImport(Path(path), CheckedImport.options_key(options), before, state, plan.report)
-            if plan.report.ok and not plan.updated:  # nothing pending in the session: keep the plan's objects
+            if too_large:
+                checked.not_kept = (f"a file of more than {KEPT_CASES:,} new cases is checked again as it is "
+                                    "written, a chunk at a time (its check is not kept in memory)")
+            elif plan.report.ok and not plan.updated:  # nothing pending in the session: keep the plan's objects
                 session.expunge_all()
                 checked.plan, plan = plan, None
             return checked

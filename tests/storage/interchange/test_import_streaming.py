@@ -131,3 +131,27 @@ def import_file_problems(path: Path) -> list[Any]:
         return [p.rule for p in import_file(db, path, ImportOptions(dry_run=True)).problems]
     finally:
         db.close()
+
+
+def test_a_check_keeps_the_plan_of_a_file_memory_can_hold_in_its_order(
+        empty_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(importing, "CHUNK", 2)
+    monkeypatch.setattr(importing, "KEPT_CASES", 10)
+    path = write_csv(tmp_path / "ten.csv", [good_row(i) for i in range(1, 11)])
+    checked = importing.check_file(empty_db, path)
+    assert checked.plan is not None and [c.study_id for c in checked.plan.new] == [f"S{i:02d}" for i in range(1, 11)]
+    report = import_file(empty_db, path, checked=checked)
+    assert report.written and report.checked_again is None and case_count(empty_db) == 10
+
+
+def test_a_check_of_a_larger_file_is_not_kept_and_its_import_checks_again_a_chunk_at_a_time(
+        empty_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(importing, "CHUNK", 2)
+    monkeypatch.setattr(importing, "KEPT_CASES", 5)
+    path = write_csv(tmp_path / "eleven.csv", [good_row(i) for i in range(1, 12)])
+    checked = importing.check_file(empty_db, path)
+    assert checked.report.ok and checked.plan is None
+    report = import_file(empty_db, path, checked=checked)
+    assert report.written and case_count(empty_db) == 11
+    assert report.checked_again == ("a file of more than 5 new cases is checked again as it is written, a chunk at "
+                                    "a time (its check is not kept in memory)")
