@@ -28,7 +28,7 @@ from storage.interchange.table_files import (
     is_xlsx,
     too_many_rows,
 )
-from storage.interchange.xlsx_sheets import flat_sheet, layout_problems, sheet_layout
+from storage.interchange.xlsx_sheets import flat_sheet, layout_problems, percent_text, sheet_layout
 
 
 def open_table(path: Path) -> TableSource:
@@ -67,11 +67,6 @@ def _open_book(path: Path) -> Any:
         return load_workbook(path, read_only=True, data_only=False)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
         raise _fail(f"{path.name} is not a readable Excel workbook (.xlsx): {exc}") from None
-
-
-def _percent_text(value: float) -> str:
-    hundred = round(value * 100, 9)
-    return f"{int(hundred) if hundred.is_integer() else hundred}%"
 
 
 @contextmanager
@@ -145,7 +140,7 @@ class XlsxSource(TableSource):
         if isinstance(value, int | float) and not isinstance(value, bool) \
                 and "%" in (getattr(cell, "number_format", None) or ""):
             percent.add(column)
-            return _percent_text(value)  # 0.85 shown as 85% is 85 percent
+            return percent_text(value)  # 0.85 shown as 85% is 85 percent
         return value
 
     def _raw_rows(self, gather: bool) -> Iterator[list[Any]]:

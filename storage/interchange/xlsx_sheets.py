@@ -195,7 +195,8 @@ def _number(text: str) -> int | float:
     return float(text)
 
 
-def _percent(value: float) -> str:
+def percent_text(value: float) -> str:
+    """A percent-formatted number as Excel shows it: 0.85 is "85%"."""
     hundred = round(value * 100, 9)
     return f"{int(hundred) if hundred.is_integer() else hundred}%"
 
@@ -239,7 +240,7 @@ def _read_sheet(fh: IO[bytes], name: str, strings: list[str], styles: list[str],
                 if style == "date":
                     value = epoch + dt.timedelta(days=float(value))
                 elif style == "percent":
-                    value = _percent(float(value))
+                    value = percent_text(float(value))
                     percent.add(column)
             while len(current) < column:
                 current.append(None)
