@@ -256,13 +256,13 @@ def _first_of_its_id(first_row: dict[str, tuple[int, str]], number: int, cell: A
         first_row[key] = (number, sid)
 
 
-def _file_version(path: Path) -> tuple[int, ...]:
-    """What tells that a file was saved again between two passes over it."""
+def _file_version(path: Path) -> tuple[object, ...]:
+    """What tells that a file was saved again between two passes over it: its size, modification time and
+    SHA-256 (file_state)."""
     try:
-        info = Path(path).stat()
+        return file_state(path)
     except OSError:
         return ()
-    return info.st_size, info.st_mtime_ns, info.st_ino
 
 
 @contextmanager
