@@ -428,14 +428,6 @@ class EmptiedValues:
                 for text, n in self.counts[i].items()]
 
 
-def emptied_values(header: list[str], rows: list[list[Any]], mapping: ColumnMapping) -> list[UnmappedValue]:
-    """Every written value the value mapping leaves empty, with how many rows hold it (for the report)."""
-    emptied = EmptiedValues(header, mapping)
-    for row in rows:
-        emptied.feed(row)
-    return emptied.found()
-
-
 def emptied_note(emptied: list[UnmappedValue]) -> str:
     """ "Left empty as the value mapping says: Status letzter Kontakt 'verstorben' (2 rows)." """
     if not emptied:

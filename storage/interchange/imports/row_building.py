@@ -30,7 +30,7 @@ from storage.interchange.imports.mapping_targets import (
     target_problem,
 )
 from storage.interchange.imports.record_cells import put_records
-from storage.interchange.table_files import Problem, RawTable
+from storage.interchange.table_files import Problem
 from storage.record.custom_fields import name_rule
 from storage.record.models import Case, CustomField, CustomValue
 from storage.record.rules import custom_value_problem
@@ -119,17 +119,6 @@ def _target_for(name: str, mapping: ColumnMapping | None, existing: dict[str, Cu
     if name.lower() in existing or add_fields:
         return CUSTOM
     return None
-
-
-def map_columns(session: Session, table: RawTable, mapping: ColumnMapping | None, add_fields: bool,
-                date_format: str | None, problems: list[Problem], new_fields: list[NewField]) -> Columns:
-    """plan_columns, scan_columns over every row and complete_columns, for a table held whole."""
-    mapped = plan_columns(session, table.header, mapping, add_fields, problems)
-    scan = ColumnScan(mapped, date_format)
-    for row in table.rows:
-        scan.feed(row)
-    complete_columns(mapped, scan, problems, new_fields)
-    return mapped
 
 
 def plan_columns(session: Session, header: list[str], mapping: ColumnMapping | None, add_fields: bool,
