@@ -29,7 +29,7 @@ SCRIPTS = {
     "bench_import.py": (["--gui"], {"cases", "audit_entries", "dialog", "target", "met"}),
     "bench_import_long.py": (["--gui"], {"cases", "records", "peak_rss_mb", "dialog", "target", "met"}),
     "bench_memory.py": ([], {"rows_shown", "target", "met"}),
-    "bench_import_memory.py": ([], {"sizes", "target_ratio", "met"}),
+    "bench_import_memory.py": ([], {"sizes", "target_bytes_per_row", "met"}),
     "bench_case_entry.py": ([], {"key_events", "characters_typed", "other_keys", "same_every_run"}),
     "bench_encryption.py": ([], {"startup", "analyze", "open", "read", "import", "kdf_s", "target", "met"}),
     "bench_bundle.py": ([], {"bundle_mb", "bundle", "installed", "ratio", "met"}),  # skipped: no bundle built
