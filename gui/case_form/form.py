@@ -440,7 +440,7 @@ class CaseForm(QWidget):
             self._refused = True
             by_field: dict[str, list[str]] = {}
             for violation in exc.violations:
-                by_field.setdefault(violation.field, []).append(violation.rule)
+                by_field.setdefault(violation.field, []).append(show_dates_in(violation.rule))
             self.show_problems(by_field)
             return False
         with self.db.session() as s:
