@@ -31,7 +31,7 @@ from gui.case_form.cell_editors import (
     LiveNumberDelegate,
     TextDelegate,
 )
-from gui.widgets.date_display import date_hint, format_date, notifier
+from gui.widgets.date_display import date_hint, format_date, notifier, read_date
 from gui.widgets.fields import YES_NO, FieldError, format_number, parse_number
 from storage.record.case_documents import parse_date_text
 
@@ -211,7 +211,7 @@ class RecordTable(QWidget):
             code = item.data(VALUE_ROLE)
             return None if code is None else code == "yes"
         if column.kind == "date":
-            parsed = parse_date_text(text)
+            parsed = read_date(text)
             return parsed.isoformat() if parsed else None
         if column.kind in ("int", "float"):
             return parse_number(text, column.kind == "int")

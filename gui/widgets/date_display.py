@@ -15,6 +15,8 @@ import re
 
 from PySide6.QtCore import QLocale, QObject, Signal
 
+from storage.record.case_documents import parse_date_text
+
 DAY_FIRST = "dd.mm.yyyy"  # 14.03.2019, as German Excel sheets and letters write it
 ISO = "yyyy-mm-dd"  # 2019-03-14
 STYLES = {DAY_FIRST: "14.03.2019 (dd.mm.yyyy)", ISO: "2019-03-14 (ISO, yyyy-mm-dd)"}
@@ -62,6 +64,15 @@ def set_style(style: str) -> None:
 def date_hint() -> str:
     """What a date field accepts, the chosen form first: "DD.MM.YYYY or YYYY-MM-DD"."""
     return _HINTS[current_style()]
+
+
+def read_date(text: str | None) -> dt.date | None:
+    """A typed date in either form (blank: None); the message of a ValueError names the chosen form first."""
+    try:
+        return parse_date_text(text)
+    except ValueError:
+        examples = "14.03.2019 or 2019-03-14" if current_style() == DAY_FIRST else "2019-03-14 or 14.03.2019"
+        raise ValueError(f"{(text or '').strip()!r} is not a date: type {examples}") from None
 
 
 def _day_first(value: dt.date) -> str:

@@ -13,7 +13,7 @@ from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QWheelEvent
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QWidget
 
-from gui.widgets.date_display import date_hint, format_date, notifier
+from gui.widgets.date_display import date_hint, format_date, notifier, read_date
 from storage.record.case_documents import parse_date_text
 
 YES_NO = {"yes": "yes", "no": "no"}
@@ -113,7 +113,7 @@ class DateField(_LineField):
 
     def value(self) -> str | None:
         """ISO text, None if blank; raises ValueError for text that is not a date."""
-        parsed = parse_date_text(self.text())
+        parsed = read_date(self.text())
         return parsed.isoformat() if parsed else None
 
 
