@@ -15,8 +15,6 @@ import re
 
 from PySide6.QtCore import QLocale, QObject, Signal
 
-from storage.record.case_documents import parse_date_text
-
 DAY_FIRST = "dd.mm.yyyy"  # 14.03.2019, as German Excel sheets and letters write it
 ISO = "yyyy-mm-dd"  # 2019-03-14
 STYLES = {DAY_FIRST: "14.03.2019 (dd.mm.yyyy)", ISO: "2019-03-14 (ISO, yyyy-mm-dd)"}
@@ -68,6 +66,8 @@ def date_hint() -> str:
 
 def read_date(text: str | None) -> dt.date | None:
     """A typed date in either form (blank: None); the message of a ValueError names the chosen form first."""
+    from storage.record.case_documents import parse_date_text  # SQLAlchemy: loaded after the window shows
+
     try:
         return parse_date_text(text)
     except ValueError:
