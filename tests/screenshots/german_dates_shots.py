@@ -46,6 +46,16 @@ def shoot(out: Path) -> None:
         window.show()
         _settle(30)
         window.grab().save(str(out / "case_list_day_first.png"))
+        from PySide6.QtCore import Qt
+
+        from gui.case_list.table_model import LAST_FOLLOW_UP
+
+        view = window.case_list.view
+        view.sortByColumn(LAST_FOLLOW_UP, Qt.SortOrder.AscendingOrder)  # by date, not by the text 02.12.2021 …
+        view.scrollTo(window.case_list.proxy.index(0, LAST_FOLLOW_UP))
+        _settle()
+        window.grab().save(str(out / "case_list_day_first_by_last_follow_up.png"))
+        view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         p05 = next(s.case_id for s in window.case_list.model.summaries() if s.study_id == "P05")
         window.show_case(p05)
         form = window.form
