@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.widgets.date_display import format_date, show_dates_in
+from gui.widgets.date_display import format_date
 from storage.safety import encryption
 
 if TYPE_CHECKING:
@@ -260,7 +260,7 @@ def warn_if_plain_copy_of_encrypted(parent: QWidget | None, path: Path) -> None:
     if when is None:
         return
     QMessageBox.warning(parent, "A plain copy of an encrypted study",
-                        f"This study was encrypted on {show_dates_in(when)}, but {Path(path).name} is a plain copy of it: anyone "
+                        f"This study was encrypted on {format_date(when[:10])}{when[10:]}, but {Path(path).name} is a plain copy of it: anyone "
                         "who can read the file reads every patient's name, hospital number and date of birth, and "
                         "what was entered after this copy was made may be missing.\n\nUse the encrypted database "
                         "if you still have it, and delete this copy; or encrypt it now with File > Encrypt this "
