@@ -57,6 +57,7 @@ from gui.analysis.worker import (
     parse_landmarks,
     unit_columns,
 )
+from gui.widgets.date_display import notifier, show_dates_in
 from gui.widgets.figure_format.dialog import FormatFigureDialog
 from gui.widgets.figure_format.keeper import keeper_for
 from gui.widgets.file_dialogs import save_file_name
@@ -178,6 +179,7 @@ class AnalysisTab(QWidget):
         self.patients = TablePanel()
         self.explanations = QPlainTextEdit()
         self.explanations.setReadOnly(True)
+        notifier().changed.connect(self._show_explanations)
         patients_page = QSplitter(Qt.Orientation.Vertical)
         patients_page.addWidget(self.patients)
         patients_page.addWidget(self.explanations)
@@ -314,10 +316,15 @@ class AnalysisTab(QWidget):
         self.table1.set_table(outcome.table1)
         self.rates.set_table(outcome.rates)
         self.patients.set_table(outcome.patients)
-        self.explanations.setPlainText("\n".join(outcome.explanations))
+        self._show_explanations()
         self.cox_view.set_result(result)
         self._redraw()
         self.computed.emit()
+
+    def _show_explanations(self, _style: str = "") -> None:
+        """Each patient's endpoint explanation, its dates as View ▸ Dates shown as says (again when that changes)."""
+        if self.outcome is not None:
+            self.explanations.setPlainText(show_dates_in("\n".join(self.outcome.explanations)))
 
     def _show_failure(self, message: str) -> None:
         self.status.setText(f"Cannot analyse: {message}")

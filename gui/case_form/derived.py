@@ -9,8 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from analysis.statistics.endpoints import EVENT_FREE_SURVIVAL, OVERALL_SURVIVAL, derive
+from gui.widgets.date_display import show_dates_in
 from storage.record import codes
 from storage.record.case_documents import Document, document_dates
+
+# The built-in endpoint definition 'efs-tf' in clinic words (its label, shortened for the header line).
+TREATMENT_FAILURE_EFS = "EFS with treatment failure as event"
 
 
 @dataclass(frozen=True)
@@ -32,9 +36,9 @@ def derived_texts(doc: Document) -> Derived:
         if value.days is not None and value.days < 0:  # dates in an impossible order, marked above
             explained[name] = f"{label} — {sid}: no value until the dates marked in red are fixed"
             continue
-        explained[name] = f"{label} — {value.explanation}"
+        explained[name] = f"{label} — {show_dates_in(value.explanation)}"
         if name == "EFS" and dates.best_response and dates.best_response not in codes.REMISSION:
-            parts.append("EFS NA (no CR; see efs-tf)")  # as the article and the case list print it
+            parts.append(f"EFS NA (no CR; {TREATMENT_FAILURE_EFS} counts it at day 0)")  # as the article prints it
         elif value.available:
             parts.append(f"{name} {value.time():.1f} mo{'' if value.event else '+'}")
     line = " · ".join(p for p in [doc.get("subtype") or doc.get("diagnosis") or "", *parts] if p)

@@ -32,6 +32,7 @@ from gui.case_form.derived import derived_texts
 from gui.case_form.navigator import ProblemBanner, SectionNavigator
 from gui.case_form.outcome import CustomSection, NotesSection, OutcomeSection
 from gui.case_form.save_row import SaveRow
+from gui.widgets.date_display import notifier, show_dates_in
 from gui.widgets.fields import format_number
 from storage.database import Database
 from storage.record.case_documents import (
@@ -72,6 +73,7 @@ class CaseForm(QWidget):
         self._acknowledged: set[str] = set()  # dose warnings acknowledged, as stored
         self._missing_by_section: dict[int, int] = {}
         self._jumping = False
+        notifier().changed.connect(self._dates_restyled)
 
         self.title = QLabel()
         self.title.setStyleSheet("font-size: 15pt; font-weight: 600;")
@@ -315,11 +317,16 @@ class CaseForm(QWidget):
         doc, unreadable = self.document()
         problems: dict[str, list[str]] = {path: [message] for path, message in unreadable.items()}
         for violation in check_case(case_from_document(doc, self.custom.specs)):
-            problems.setdefault(violation.field, []).append(violation.rule)
+            problems.setdefault(violation.field, []).append(show_dates_in(violation.rule))
         self.show_problems(problems)
         self._set_dirty(doc != self._original or bool(unreadable) or self.courses.acknowledged != self._acknowledged)
         self._refresh_derived(doc)
         return problems
+
+    def _dates_restyled(self, _style: str) -> None:
+        """Dates are shown in another form now: the messages and derived lines that quote them too."""
+        if self.case_id is not None:
+            self.validate()
 
     def show_problems(self, problems: dict[str, list[str]]) -> None:
         self.problems = problems
@@ -433,7 +440,7 @@ class CaseForm(QWidget):
             self._refused = True
             by_field: dict[str, list[str]] = {}
             for violation in exc.violations:
-                by_field.setdefault(violation.field, []).append(violation.rule)
+                by_field.setdefault(violation.field, []).append(show_dates_in(violation.rule))
             self.show_problems(by_field)
             return False
         with self.db.session() as s:

@@ -31,7 +31,8 @@ from gui.case_form.cell_editors import (
     LiveNumberDelegate,
     TextDelegate,
 )
-from gui.widgets.fields import DATE_HINT, YES_NO, FieldError, format_date, format_number, parse_number
+from gui.widgets.date_display import date_hint, format_date, notifier, read_date
+from gui.widgets.fields import YES_NO, FieldError, format_number, parse_number
 from storage.record.case_documents import parse_date_text
 
 ADD_ROW_KEYS = ("Ctrl+Return", "Ctrl+Enter", "Insert")
@@ -128,12 +129,13 @@ class RecordTable(QWidget):
                 self.table.setItemDelegateForColumn(i, LiveNumberDelegate(self.table))
             elif column.kind != "computed":
                 self.table.setItemDelegateForColumn(i, TextDelegate(self.table, column.suggest))
-            tip = column.tip or (f"Date: {DATE_HINT}" if column.kind == "date" else "")
+            tip = column.tip or (f"Date: {date_hint()}" if column.kind == "date" else "")
             if tip:
                 item = self.table.horizontalHeaderItem(i)
                 if item is not None:
                     item.setToolTip(tip)
         self.table.itemChanged.connect(self._item_changed)
+        notifier().changed.connect(self._restyle_dates)
         self.table.currentCellChanged.connect(self._current_cell_changed)
         self.table.installEventFilter(self)
         self.table.on_resize = self._fit_columns
@@ -209,7 +211,7 @@ class RecordTable(QWidget):
             code = item.data(VALUE_ROLE)
             return None if code is None else code == "yes"
         if column.kind == "date":
-            parsed = parse_date_text(text)
+            parsed = read_date(text)
             return parsed.isoformat() if parsed else None
         if column.kind in ("int", "float"):
             return parse_number(text, column.kind == "int")
@@ -395,9 +397,9 @@ class RecordTable(QWidget):
                 parsed = parse_date_text(item.text())
             except ValueError:
                 parsed = None
-            if parsed is not None and item.text() != parsed.isoformat():
+            if parsed is not None and item.text() != format_date(parsed):
                 self._loading = True
-                item.setText(parsed.isoformat())  # one display format, whatever was typed
+                item.setText(format_date(parsed))  # the chosen display form, whatever was typed
                 self._loading = False
         self.refresh_computed()
         self.changed.emit()
@@ -412,6 +414,24 @@ class RecordTable(QWidget):
             fresh = self._make_item(column, values[column.key])
             item.setData(VALUE_ROLE, fresh.data(VALUE_ROLE))
             item.setText(fresh.text())
+        self._loading = False
+
+    def _restyle_dates(self, _style: str = "") -> None:
+        """The chosen date form changed: date cells and their header tips re-shown (text that is no date stays)."""
+        self._loading = True
+        for c, column in enumerate(self.columns):
+            header = self.table.horizontalHeaderItem(c)
+            if column.kind != "date" or header is None:
+                continue
+            header.setToolTip(column.tip or f"Date: {date_hint()}")
+            for r in range(self.table.rowCount()):
+                item = self.table.item(r, c)
+                try:
+                    parsed = parse_date_text(item.text()) if item is not None else None
+                except ValueError:
+                    continue
+                if item is not None and parsed is not None:
+                    item.setText(format_date(parsed))
         self._loading = False
 
     def refresh_computed(self) -> None:

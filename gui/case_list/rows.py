@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+from gui.widgets.date_display import format_date, show_dates_in
+
 if TYPE_CHECKING:
     from analysis.statistics.endpoints import EndpointValue
     from storage.views.summaries import CaseSummary
@@ -36,7 +38,8 @@ HEADER_TIPS = {
     OS: "Overall survival from time zero: event = death from any cause; '+' = censored at last follow-up",
     EFS: "Event-free survival by the definition 'efs', from time zero: event = relapse or death; '+' = censored "
          "at last follow-up. As in the article, a case without complete remission has no EFS ('NA (no CR)'); "
-         "the analysis offers 'efs-tf', which counts treatment failure as an event at day 0.",
+         "the analysis offers the endpoint 'Event-free survival, treatment failure as event at day 0', which "
+         "counts it as an event at day 0.",
     DIAGNOSIS: "Diagnosis (hover for the subtype / immunophenotype)",
     PROBLEMS: "Missing or stale items to chase (hover a cell for the list)",
 }
@@ -89,7 +92,7 @@ class CaseRow:
             transplant,
             _endpoint_text(os_value),
             "NA (no CR)" if no_remission else _endpoint_text(efs_value),
-            s.last_follow_up.isoformat() if s.last_follow_up else NO_VALUE,
+            format_date(s.last_follow_up) if s.last_follow_up else NO_VALUE,  # as chosen; sorted by date below
             (f"{len(problems)} problem" + ("s" if len(problems) > 1 else "")) if problems else "",
         )
         never = float("inf")
@@ -107,14 +110,15 @@ class CaseRow:
             len(problems),
         )
         self.tips: dict[int, str] = {
-            OS: os_value.explanation,
+            OS: show_dates_in(os_value.explanation),
             EFS: (f"{s.study_id}: no complete remission (best response {s.best_response}): the article gives no "
-                  f"EFS ('efs' counts relapse or death only; 'efs-tf' counts the treatment failure at day 0)"
-                  if no_remission else efs_value.explanation),
+                  "EFS (event-free survival counts relapse or death only; EFS with treatment failure as event "
+                  "counts the treatment failure at day 0)"
+                  if no_remission else show_dates_in(efs_value.explanation)),
             DIAGNOSIS: " — ".join(t for t in (codes.DIAGNOSIS.get(s.diagnosis or "", ""),
                                               f"subtype {s.subtype}" if s.subtype else "") if t),
             BEST_RESPONSE: codes.RESPONSE.get(s.best_response or "", ""),
         }
         if problems:
-            self.tips[PROBLEMS] = "\n".join(problems)
+            self.tips[PROBLEMS] = show_dates_in("\n".join(problems))
         self.haystack = "\t".join((*self.display, s.subtype or "")).lower()  # the subtype: in the tooltip

@@ -41,6 +41,7 @@ from gui.case_list.rows import (
     TRANSPLANT,
     CaseRow,
 )
+from gui.widgets.date_display import notifier
 
 if TYPE_CHECKING:
     from storage.views.summaries import CaseSummary
@@ -73,6 +74,7 @@ class CaseTableModel(QAbstractTableModel):
         self._warm_timer = QTimer(self)
         self._warm_timer.setInterval(0)
         self._warm_timer.timeout.connect(self._warm_up)
+        notifier().changed.connect(self.reformat)
 
     # --- loading -------------------------------------------------------------------------
     def set_cases(self, summaries: Sequence[CaseSummary], problems: dict[int, list[str]] | None = None,
@@ -85,6 +87,14 @@ class CaseTableModel(QAbstractTableModel):
         self._rows = [None] * len(self._summaries)
         self._texts = [None] * len(self._summaries)
         self.endResetModel()
+        self._warm_timer.start()
+
+    def reformat(self, _style: str = "") -> None:
+        """Every row's texts again (dates are shown in another form now); rows, order and selection stay."""
+        self.layoutAboutToBeChanged.emit()
+        self._rows = [None] * len(self._summaries)
+        self._texts = [None] * len(self._summaries)
+        self.layoutChanged.emit()
         self._warm_timer.start()
 
     def formatted_prefix(self) -> int:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.widgets.date_display import format_moment, show_dates_in
 from storage.database import Database
 from storage.record.field_labels import field_label, record_label
 from storage.safety.audit import AuditEntry, case_history, field_history
@@ -33,7 +34,8 @@ COLUMNS = ("When", "Who", "What", "Reason", "Record", "Field", "Old value", "New
 
 
 def local_time(entry: AuditEntry) -> str:
-    return entry.when.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    """When, in local time, the date as View ▸ Dates shown as says (the trail itself keeps UTC ISO)."""
+    return format_moment(entry.when.astimezone(), seconds=True)
 
 
 def readable(value: str | None) -> str:
@@ -82,7 +84,8 @@ class AuditTableModel(QAbstractTableModel):
         if step in ("undo", "redo"):  # an undo or a redo says so where the eye looks first
             what = f"{what} ({step})"
         values = (local_time(entry), entry.os_user, what, entry.reason or "", record,
-                  field_label(entry.table_name, entry.field), readable(entry.old_value), readable(entry.new_value))
+                  field_label(entry.table_name, entry.field), show_dates_in(readable(entry.old_value)),
+                  show_dates_in(readable(entry.new_value)))
         return str(values[column] or "")
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -170,7 +173,7 @@ def verification_text(database: Database) -> tuple[bool, str]:
     from storage.safety.verification import verify_database
 
     report = verify_database(database.path)
-    lines = [f"Checked {dt.datetime.now():%Y-%m-%d %H:%M}: {report.cases} case(s)."]
+    lines = [f"Checked {format_moment(dt.datetime.now())}: {report.cases} case(s)."]
     if report.ok:
         lines.append("SQLite integrity check: ok.")
         lines.append(f"Audit trail: {report.audit_entries} entries; the hash chain is intact and the trail is "
@@ -180,7 +183,7 @@ def verification_text(database: Database) -> tuple[bool, str]:
     else:
         lines.append(f"{len(report.problems)} problem(s): the database may have been damaged or changed outside "
                      "Casebook. Restore a backup (File > Restore from backup) after checking.")
-        lines += [f"  • {p}" for p in report.problems[:20]]
+        lines += [f"  • {show_dates_in(p)}" for p in report.problems[:20]]
     return report.ok, "\n".join(lines)
 
 

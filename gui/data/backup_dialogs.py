@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.widgets.date_display import QT_FORMATS, current_style, format_date, format_moment, show_dates_in
 from storage.database import Database, DatabaseError, head_revision, inspect_revision, open_database
 from storage.record.schema import cannot_write
 from storage.safety.backup import BackupError, BackupInfo, list_backups, restore_backup
@@ -38,7 +39,7 @@ class RestoreDialog(QDialog):
         self.backups = list_backups(database_path)
         self.list = QListWidget()
         for backup in self.backups:
-            item = QListWidgetItem(backup.describe())
+            item = QListWidgetItem(show_dates_in(backup.describe()))
             item.setData(Qt.ItemDataRole.UserRole, backup)
             self.list.addItem(item)
         if self.backups:
@@ -77,7 +78,7 @@ def open_restore_dialog(parent: QWidget | None, database_path: Path, close_datab
         return False
     answer = QMessageBox.question(parent, "Restore from backup",
                                   f"Replace the current content of {Path(database_path).name} with the backup "
-                                  f"of {backup.taken_at:%Y-%m-%d %H:%M}?\nThe current state is backed up first.")
+                                  f"of {format_moment(backup.taken_at)}?\nThe current state is backed up first.")
     if answer != QMessageBox.StandardButton.Yes:
         return False
     close_database()
@@ -86,7 +87,7 @@ def open_restore_dialog(parent: QWidget | None, database_path: Path, close_datab
     except BackupError as exc:
         QMessageBox.critical(parent, "Cannot restore", str(exc))
         return False
-    QMessageBox.information(parent, "Restored", f"Restored the backup of {backup.taken_at:%Y-%m-%d %H:%M}.\n"
+    QMessageBox.information(parent, "Restored", f"Restored the backup of {format_moment(backup.taken_at)}.\n"
                             f"The state before the restore was kept as {Path(safety).name}.")
     return True
 
@@ -97,7 +98,7 @@ class FreezeDialog(QDialog):
         self.setWindowTitle("Freeze the dataset")
         self.cut_off = QDateEdit(QDate.currentDate())
         self.cut_off.setCalendarPopup(True)
-        self.cut_off.setDisplayFormat("yyyy-MM-dd")
+        self.cut_off.setDisplayFormat(QT_FORMATS[current_style()])  # as View ▸ Dates shown as says
         self.note = QLineEdit()
         self.note.setPlaceholderText("e.g. data for the manuscript submission")
         text = QLabel("A freeze records a fingerprint (SHA-256) of every record now. Every later export and "
@@ -128,7 +129,7 @@ def open_freeze_dialog(parent: QWidget | None, database: Database) -> bool:
         freeze = freeze_dataset(session, cut_off, note)
     head = f"\nAudit trail head at the freeze: {freeze.trail_head[:16]}…" if freeze.trail_head else ""
     QMessageBox.information(parent, "Dataset frozen", f"Freeze {freeze.label}: {freeze.case_count} cases, cut-off "
-                            f"{freeze.cut_off}, SHA-256 {freeze.content_hash[:16]}…{head}")
+                            f"{format_date(freeze.cut_off)}, SHA-256 {freeze.content_hash[:16]}…{head}")
     return True
 
 

@@ -19,6 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.widgets.date_display import show_dates_in
+
 if TYPE_CHECKING:
     from gui.widgets.study_window import StudyWindow
     from storage.database import Database
@@ -58,7 +60,7 @@ class DataQualityDialog(QDialog):
             first = QTableWidgetItem(study_id)
             first.setData(Qt.ItemDataRole.UserRole, case_id)
             self.table.setItem(r, 0, first)
-            self.table.setItem(r, 1, QTableWidgetItem(problem))
+            self.table.setItem(r, 1, QTableWidgetItem(show_dates_in(problem)))  # as View ▸ Dates shown as
         self.table.setSortingEnabled(True)
         self.table.sortItems(0, Qt.SortOrder.AscendingOrder)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.widgets.date_display import format_date
 from storage.safety import encryption
 
 if TYPE_CHECKING:
@@ -148,7 +149,7 @@ def recovery_sheet_html(path: Path) -> str:
     import datetime as dt
 
     return (f"<h2>Casebook: recovery sheet</h2><p>Study database: <b>{Path(path).name}</b><br>Folder: "
-            f"{Path(path).resolve().parent}<br>Encrypted on: {dt.date.today():%Y-%m-%d} (SQLCipher 4, AES-256)</p>"
+            f"{Path(path).resolve().parent}<br>Encrypted on: {format_date(dt.date.today())} (SQLCipher 4, AES-256)</p>"
             "<p>Passphrase (write it by hand; Casebook never prints or stores it):</p>"
             "<p>______________________________________________</p>"
             f"<p>{LOSS_WARNING}</p><p>Keep this sheet locked away, apart from the computer.</p>")
@@ -259,7 +260,7 @@ def warn_if_plain_copy_of_encrypted(parent: QWidget | None, path: Path) -> None:
     if when is None:
         return
     QMessageBox.warning(parent, "A plain copy of an encrypted study",
-                        f"This study was encrypted on {when}, but {Path(path).name} is a plain copy of it: anyone "
+                        f"This study was encrypted on {format_date(when[:10])}{when[10:]}, but {Path(path).name} is a plain copy of it: anyone "
                         "who can read the file reads every patient's name, hospital number and date of birth, and "
                         "what was entered after this copy was made may be missing.\n\nUse the encrypted database "
                         "if you still have it, and delete this copy; or encrypt it now with File > Encrypt this "

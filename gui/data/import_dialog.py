@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSize, Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 from gui.data.background import BackgroundJob, file_row
 from gui.data.mapping_panel import MappingPanel
 from gui.widgets.file_dialogs import open_file_name
+from gui.widgets.screen_fit import fit_dialog
 from storage.database import Database
 from storage.interchange.imports.checked_import import CheckedImport
 from storage.interchange.imports.column_mapping import (
@@ -179,7 +180,8 @@ class ImportDialog(QDialog):
         self.checked: CheckedImport | None = None  # the last clean Check's plan, which Import writes if still valid
         self.closed = False
         self.setWindowTitle("Import cases from a spreadsheet")
-        self.resize(1240, 700)
+        # 1240×700 where the screen has room; smaller on a 1366×768 ward screen with its task bar.
+        fit_dialog(self, QSize(1240, 700))
         self.path_edit = QLineEdit(str(path or ""))
         self.path_edit.setPlaceholderText("CSV or XLSX, one row per case (your own columns or the template); "
                                           "or the long format (XLSX, folder or zip)")

@@ -143,6 +143,7 @@ class MainWindow(StudyWindow):
 
     def _make_menus(self) -> None:
         from gui.shell import menus as menu_extensions
+        from gui.shell import view_menu
 
         keys = QKeySequence.StandardKey
         bar = self.menuBar()
@@ -158,6 +159,7 @@ class MainWindow(StudyWindow):
         edit_menu.addActions([self.new_case_action, self.save_case_action, self.delete_case_action])
         edit_menu.addSeparator()
         edit_menu.addAction(self.find_action)
+        self.view_menu = view_menu.install(self, self.settings)  # and dates shown as the user chose
         tools_menu = QMenu("&Tools", self)
         self.extension_actions = menu_extensions.install(
             self, {"file": extra_file, "edit": edit_menu, "tools": tools_menu}

@@ -31,6 +31,7 @@ KEYS: dict[str, Key] = {
         Key("recent_files", list, []),
         Key("last_database", str, ""),
         Key("last_folder", str, ""),  # where file dialogs start (gui.widgets.file_dialogs)
+        Key("dates_shown_as", str, ""),  # View ▸ Dates shown as; "" follows the system's language
     )
 }
 

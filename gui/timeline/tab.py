@@ -41,6 +41,7 @@ from analysis.rendering.timeline_figures import (
     draw_swimmer_plot,
     style,
 )
+from gui.widgets.date_display import notifier, show_dates_in
 from gui.widgets.figure_format.dialog import TIMELINE_SECTIONS, FormatFigureDialog
 from gui.widgets.figure_format.keeper import keeper_for
 from gui.widgets.file_dialogs import save_file_name
@@ -151,6 +152,8 @@ class TimelineTab(QWidget):
         self.caption.setWordWrap(True)
         self.details = QLabel("Point at a marker for details; click it to open the record in the case form.")
         self.details.setWordWrap(True)
+        self._details_text = ""  # the marker's text as drawn (ISO dates), re-shown when the date form changes
+        notifier().changed.connect(self._dates_restyled)
         layout = QVBoxLayout(self)
         layout.addLayout(controls)
         layout.addWidget(self.scroll_area, 1)
@@ -236,8 +239,8 @@ class TimelineTab(QWidget):
         if target is None:
             QToolTip.hideText()
             return
-        QToolTip.showText(QCursor.pos(), target.text, self.canvas)
-        self.details.setText(target.text.replace("\n", " · "))
+        QToolTip.showText(QCursor.pos(), show_dates_in(target.text), self.canvas)
+        self._show_details(target.text)
 
     def _on_pick(self, event: Any) -> None:
         pick = cast(PickEvent, event)
@@ -249,8 +252,17 @@ class TimelineTab(QWidget):
         target = self.drawn.hit(mouse) or self.drawn.target_for(pick.artist, getattr(pick, "ind", None))
         if target is None:
             return
-        self.details.setText(target.text.replace("\n", " · "))
+        self._show_details(target.text)
         self.openRecord.emit(target.case_id, target.table, target.record_id)
+
+    def _show_details(self, text: str | None = None) -> None:
+        """A marker's details under the plot, dates as View ▸ Dates shown as says (again when that changes)."""
+        self._details_text = text if text is not None else self._details_text
+        if self._details_text:
+            self.details.setText(show_dates_in(self._details_text).replace("\n", " · "))
+
+    def _dates_restyled(self, _style: str) -> None:
+        self._show_details()
 
     # -- export --------------------------------------------------------------------------------
 
@@ -292,4 +304,5 @@ class TimelineTab(QWidget):
         s = self.style_keeper.style
         raster = f", {s.dpi} dpi" if target.suffix.lower() in (".png", ".tif", ".tiff") else ""
         caption = "caption in the image" if s.caption else "caption not in the image (it is shown below the plot)"
+        self._details_text = ""
         self.details.setText(f"Saved {written} ({s.timeline_width_mm:g} mm wide{raster}; {caption}).")

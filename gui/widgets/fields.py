@@ -2,28 +2,21 @@
 
 Every editor shows what is stored (ISO dates, codes) in the clinic's words and reports input it
 cannot read as a plain message; rules about the values themselves stay in storage.record.rules.
+Dates are shown as the user chose (gui.widgets.date_display) and stored as ISO.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QWheelEvent
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QWidget
 
+from gui.widgets.date_display import date_hint, format_date, notifier, read_date
 from storage.record.case_documents import parse_date_text
 
-DATE_HINT = "YYYY-MM-DD or DD.MM.YYYY"
 YES_NO = {"yes": "yes", "no": "no"}
-
-
-def format_date(value: str | dt.date | None) -> str:
-    """The one display format of dates everywhere in the app: ISO, unambiguous across locales."""
-    if value is None or value == "":
-        return ""
-    return value.isoformat() if isinstance(value, dt.date) else str(value)
 
 
 def parse_number(text: str, integer: bool) -> int | float | None:
@@ -86,32 +79,41 @@ class FieldError(QLabel):
 
 
 class DateField(_LineField):
-    """A date typed as 2019-03-14 or 14.03.2019, shown as 2019-03-14 once typed."""
+    """A date typed as 2019-03-14 or 14.03.2019, shown in the chosen form (View ▸ Dates shown as) once typed."""
 
     edited = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setPlaceholderText(DATE_HINT)
-        self.setToolTip(f"Date: {DATE_HINT}")
         self.setMaximumWidth(200)
         self.textEdited.connect(lambda _t: self.edited.emit())
         self.editingFinished.connect(self._normalise)
+        self._show_hint()
+        notifier().changed.connect(self._restyle)
+
+    def _show_hint(self) -> None:
+        self.setPlaceholderText(date_hint())
+        self.setToolTip(f"Date: {date_hint()}")
+
+    def _restyle(self, _style: str = "") -> None:
+        """The chosen form changed: the hint, and a readable date re-shown (text that is no date stays)."""
+        self._show_hint()
+        self._normalise()
 
     def _normalise(self) -> None:
         try:
             value = parse_date_text(self.text())
         except ValueError:
             return
-        if value is not None and self.text() != value.isoformat():
-            self.setText(value.isoformat())
+        if value is not None and self.text() != format_date(value):
+            self.setText(format_date(value))
 
     def set_value(self, value: str | None) -> None:
         self.setText(format_date(value))
 
     def value(self) -> str | None:
         """ISO text, None if blank; raises ValueError for text that is not a date."""
-        parsed = parse_date_text(self.text())
+        parsed = read_date(self.text())
         return parsed.isoformat() if parsed else None
 
 

@@ -26,6 +26,22 @@ def first_size(area: QRect, preferred: QSize = PREFERRED_SIZE) -> QSize:
     return QSize(min(preferred.width(), area.width()), min(preferred.height(), area.height()))
 
 
+# What a window manager adds around a window (title bar, borders), kept free when a dialog is sized.
+FRAME_ALLOWANCE = QSize(16, 40)
+
+
+def dialog_size(preferred: QSize, area: QRect) -> QSize:
+    """A dialog's first size: the preferred one, shrunk so that it and its frame fit the available area."""
+    return QSize(min(preferred.width(), area.width() - FRAME_ALLOWANCE.width()),
+                 min(preferred.height(), area.height() - FRAME_ALLOWANCE.height()))
+
+
+def fit_dialog(dialog: QWidget, preferred: QSize) -> None:
+    """Size a dialog to fit the screen of its parent (or the primary screen), frame included."""
+    parent = dialog.parentWidget()
+    dialog.resize(dialog_size(preferred, available_area(parent.window() if parent is not None else None)))
+
+
 def clamp_rect(rect: QRect, area: QRect) -> QRect:
     """A window rectangle moved and shrunk so that it lies wholly inside the available area."""
     width, height = min(rect.width(), area.width()), min(rect.height(), area.height())
