@@ -28,7 +28,7 @@ HEADERS = {
     BEST_RESPONSE: "Best response",
     TRANSPLANT: "HSCT after",
     OS: "OS (months)",
-    EFS: "EFS (efs, months)",
+    EFS: "EFS (months)",
     LAST_FOLLOW_UP: "Last follow-up",
     PROBLEMS: "Data problems",
 }
@@ -36,7 +36,7 @@ HEADER_TIPS = {
     TRANSPLANT: "Allogeneic HSCT after salvage (donor of the first)",
     AGE: "Age at time zero: years from the date of birth to day 1 of the first salvage course",
     OS: "Overall survival from time zero: event = death from any cause; '+' = censored at last follow-up",
-    EFS: "Event-free survival by the definition 'efs', from time zero: event = relapse or death; '+' = censored "
+    EFS: "Event-free survival as the article defines it, from time zero: event = relapse or death; '+' = censored "
          "at last follow-up. As in the article, a case without complete remission has no EFS ('NA (no CR)'); "
          "the analysis offers the endpoint 'Event-free survival, treatment failure as event at day 0', which "
          "counts it as an event at day 0.",

@@ -222,9 +222,11 @@ def test_the_chosen_case_stays_chosen_while_a_filter_hides_it(qtbot, demo_db: Da
 
 
 def test_efs_of_a_case_without_remission_is_na_as_in_the_article(demo_db: Database) -> None:
-    """P05, P06 and P08 failed treatment: the article prints NA; the header names the definition."""
+    """P05, P06 and P08 failed treatment: the article prints NA; the header's tip says the definition in words."""
     model = _model(demo_db)
-    assert m.HEADERS[m.EFS] == "EFS (efs, months)"
+    assert m.HEADERS[m.EFS] == "EFS (months)"
+    assert m.HEADER_TIPS[m.EFS].startswith("Event-free survival as the article defines it, from time zero: event = "
+                                           "relapse or death")
     for study_id in ("P05", "P06", "P08"):
         assert _row(model, study_id)[m.EFS] == "NA (no CR)"
     assert _row(model, "P04")[m.EFS] == "12.0 (event)"
