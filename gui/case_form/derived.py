@@ -39,6 +39,11 @@ def derived_texts(doc: Document) -> Derived:
         explained[name] = f"{label} — {show_dates_in(value.explanation)}"
         if name == "EFS" and dates.best_response and dates.best_response not in codes.REMISSION:
             parts.append(f"EFS NA (no CR; {TREATMENT_FAILURE_EFS} counts it at day 0)")  # as the article prints it
+            explained[name] = (f"{label} — {sid}: NA, no complete remission (best response {dates.best_response}): "
+                               "the article reports EFS for responders only, as the case list does. "
+                               f"{TREATMENT_FAILURE_EFS} counts it as an event at day 0. (Counted from time zero "
+                               f"all the same, as an analysis of all cases would and then warns: "
+                               f"{show_dates_in(value.explanation).removeprefix(f'{sid}: ')}.)")
         elif value.available:
             parts.append(f"{name} {value.time():.1f} mo{'' if value.event else '+'}")
     line = " · ".join(p for p in [doc.get("subtype") or doc.get("diagnosis") or "", *parts] if p)
