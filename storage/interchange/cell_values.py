@@ -95,9 +95,49 @@ def read_date(value: Any, date_format: str | None) -> dt.date:  # without the pl
         try:
             return dt.datetime.strptime(text, date_format).date()
         except ValueError:
-            raise ValueError(f"is not a date in the format {date_format} or YYYY-MM-DD") from None
-    raise ValueError("is not a date in the form YYYY-MM-DD; for another format state it ([[date-format]]), "
-                     "since 03/04/2019 could be March or April")
+            raise ValueError(_no_date(text) or f"is not a date in the form {shown_format(date_format)} or "
+                             "yyyy-mm-dd") from None
+    raise ValueError(_no_date(text) or "is not a date in the form YYYY-MM-DD; for another format state it "
+                     "([[date-format]]), since 03/04/2019 could be March or April")
+
+
+DATE_TEXT = re.compile(r"^(\d{1,4})([./-])(\d{1,2})\2(\d{1,4})$")
+ORDERS = {"dmy": ("%d", "%m", "%Y"), "mdy": ("%m", "%d", "%Y"), "ymd": ("%Y", "%m", "%d"), "ydm": ("%Y", "%d", "%m")}
+SHOWN = {"%d.%m.%Y": "dd.mm.yyyy", "%m/%d/%Y": "mm/dd/yyyy", "%d/%m/%Y": "dd/mm/yyyy", "%Y/%m/%d": "yyyy/mm/dd"}
+
+
+def shown_format(fmt: str) -> str:
+    return SHOWN.get(fmt, fmt.replace("%d", "dd").replace("%m", "mm").replace("%Y", "yyyy").replace("%y", "yy"))
+
+
+def _fits(parts: tuple[str, str, str], order: str) -> bool:
+    codes = ORDERS[order]
+    day = int(parts[codes.index("%d")])
+    month = int(parts[codes.index("%m")])
+    year = parts[codes.index("%Y")]
+    if len(year) != 4 or any(len(p) > 2 for i, p in enumerate(parts) if codes[i] != "%Y"):
+        return False
+    try:
+        dt.date(int(year), month, day)
+    except ValueError:
+        return False
+    return True
+
+
+def fitting_orders(match: re.Match[str]) -> set[str]:
+    """The orders (dmy, mdy, ymd, ydm) in which a date text (DATE_TEXT's match) is a day of the calendar."""
+    parts = (match[1], match[3], match[4])
+    return {order for order in ORDERS if _fits(parts, order)}
+
+
+def _no_date(text: str) -> str | None:
+    """Why a text written like a date is none in any order, or None (it is one, or not written like one)."""
+    match = DATE_TEXT.match(text)
+    if not match or fitting_orders(match):
+        return None
+    if all(len(p) <= 2 for p in (match[1], match[3], match[4])):
+        return "has a two-digit year: write the year with four digits (e.g. 04.03.2019)"
+    return "is no day of the calendar in any order of day, month and year (e.g. 31.02.2010)"
 
 
 _DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")

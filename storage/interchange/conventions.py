@@ -11,54 +11,39 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from storage.interchange.cell_values import excel_serial_date, is_blank
-
-_DATE_TEXT = re.compile(r"^(\d{1,4})([./-])(\d{1,2})\2(\d{1,4})$")
-ORDERS = {"dmy": ("%d", "%m", "%Y"), "mdy": ("%m", "%d", "%Y"), "ymd": ("%Y", "%m", "%d"), "ydm": ("%Y", "%d", "%m")}
-SHOWN = {"%d.%m.%Y": "dd.mm.yyyy", "%m/%d/%Y": "mm/dd/yyyy", "%d/%m/%Y": "dd/mm/yyyy", "%Y/%m/%d": "yyyy/mm/dd"}
-
-
-def _fits(parts: tuple[str, str, str], order: str) -> bool:
-    codes = ORDERS[order]
-    day = int(parts[codes.index("%d")])
-    month = int(parts[codes.index("%m")])
-    year = parts[codes.index("%Y")]
-    if len(year) != 4 or any(len(p) > 2 for i, p in enumerate(parts) if codes[i] != "%Y"):
-        return False
-    try:
-        dt.date(int(year), month, day)
-    except ValueError:
-        return False
-    return True
+from storage.interchange.cell_values import DATE_TEXT as _DATE_TEXT
+from storage.interchange.cell_values import ORDERS as ORDERS
+from storage.interchange.cell_values import SHOWN as SHOWN
+from storage.interchange.cell_values import excel_serial_date, fitting_orders, is_blank
+from storage.interchange.cell_values import shown_format as shown_format
 
 
 class DateOrder:
     """The order of a column's non-ISO date texts, read a cell at a time (a column is never held whole):
-    feed() every cell, then .format is what date_format_of gives for them all."""
+    feed() every cell, then .format is what date_format_of gives for them all. A text that is a date in no
+    order (31.02.2010, 04.03.19, "unknown") does not decide it: its own cell is refused with its own reason."""
 
     def __init__(self) -> None:
         self.fitting = set(ORDERS)
         self.separators: set[str] = set()
-        self.failed = False  # a text that is no date of any order
 
     def feed(self, value: Any) -> None:
-        if self.failed or is_blank(value) or not isinstance(value, str):
+        if is_blank(value) or not isinstance(value, str):
             return
         text = value.strip()
         if len(text) == 10 and text[4] == "-" and text[7] == "-":
             return  # ISO, always read
         match = _DATE_TEXT.match(text)
-        if not match:
-            self.failed = True
+        fits = fitting_orders(match) if match else set()
+        if not fits or match is None:
             return
         self.separators.add(match[2])
-        parts = (match[1], match[3], match[4])
-        self.fitting = {order for order in self.fitting if _fits(parts, order)}
+        self.fitting &= fits
 
     @property
     def format(self) -> str | None:
-        """The strptime format, if exactly one order reads every text and one separator is used."""
-        if self.failed or len(self.separators) != 1 or len(self.fitting) != 1:
+        """The strptime format, if exactly one order reads every date text and one separator is used."""
+        if len(self.separators) != 1 or len(self.fitting) != 1:
             return None
         (separator,), (order,) = self.separators, self.fitting
         return separator.join(ORDERS[order])
@@ -70,13 +55,7 @@ def date_format_of(values: Iterable[Any]) -> str | None:
     order = DateOrder()
     for value in values:
         order.feed(value)
-        if order.failed:
-            return None
     return order.format
-
-
-def shown_format(fmt: str) -> str:
-    return SHOWN.get(fmt, fmt.replace("%d", "dd").replace("%m", "mm").replace("%Y", "yyyy"))
 
 
 def column_notes(values: list[Any], kind: str, percent_cells: bool = False) -> list[str]:
