@@ -28,6 +28,7 @@ from storage.interchange.imports.checked_import import CheckedImport, database_s
 from storage.interchange.imports.column_mapping import EmptiedValues, emptied_note
 from storage.interchange.imports.import_plan import (
     SHOWN_ROWS,
+    SHOWN_TEXT,
     ImportPlan,
     ImportReport,
     Progress,
@@ -150,13 +151,14 @@ def plan_import(session: Session, path: Path, options: ImportOptions, progress: 
     emptied = EmptiedValues(source.header, mapping) if mapping is not None else None
     sid_at = columns.study_id
     first_row: dict[str, tuple[int, str]] = {}  # by study_id_key: any letter case, invisible characters ignored
-    cases = 0
+    cases = shown_text = 0
     try:  # the first pass: what the whole file decides (date orders, new fields, repeated study IDs)
         for number, row in enumerate(source.rows(), 1):
             if progress and number % 1000 == 0:
                 progress(number, 0, "reading rows")
-            if number <= SHOWN_ROWS:
+            if number <= SHOWN_ROWS and shown_text < SHOWN_TEXT:  # the preview's rows, bounded in text too
                 report.rows.append(row)
+                shown_text += sum(len(v) for v in row if isinstance(v, str))
             if _blank(row):
                 continue
             cases += 1
