@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import hashlib
 import io
 import itertools
 import re
@@ -135,13 +136,14 @@ def is_xlsx(path: Path, head: bytes) -> bool:
     return path.suffix.lower() in (".xlsx", ".xlsm") or head.startswith(b"PK\x03\x04")
 
 
-def check_zip(path: Path) -> None:
+def check_zip(path: Path, data: IO[bytes] | None = None) -> None:
     """Refuse a workbook whose parts would unpack to more than MAX_UNZIPPED bytes, or a large part packed more
-    than MAX_RATIO times (a zip bomb), from the zip's directory, before anything is unpacked."""
+    than MAX_RATIO times (a zip bomb), from the zip's directory, before anything is unpacked (`data`: the
+    workbook's bytes as read, else the file at `path`)."""
     import zipfile
 
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(data if data is not None else path) as archive:
             infos = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise _fail(f"{path.name} is not a readable Excel workbook (.xlsx): {exc}") from None
@@ -166,17 +168,29 @@ def too_many_rows(name: str, rows: int) -> UnreadableFile:
 
 def check_lines(path: Path) -> None:
     """Refuse a CSV with a line longer than CSV_FIELD_LIMIT bytes, reading it a chunk at a time."""
-    longest = run = 0
     with path.open("rb") as fh:
+        lines = _LineLengths(path.name)
         while chunk := fh.read(1 << 20):
-            parts = chunk.split(b"\n")
-            run += len(parts[0])
-            if len(parts) > 1:
-                longest = max(longest, run, *(len(p) for p in parts[1:-1]))
-                run = len(parts[-1])
-            if max(longest, run) > CSV_FIELD_LIMIT:
-                raise _fail(f"{path.name} has a line longer than the limit of {CSV_FIELD_LIMIT:,} bytes; "
-                            "it is not a table Casebook can read (CSV)")
+            lines.feed(chunk)
+
+
+class _LineLengths:
+    """The longest line of bytes read a chunk at a time (a line ends at \\n or \\r); a line longer than
+    CSV_FIELD_LIMIT bytes is refused as soon as it is seen."""
+
+    def __init__(self, name: str):
+        self.name, self.run = name, 0
+
+    def feed(self, chunk: bytes) -> None:
+        parts = chunk.replace(b"\r", b"\n").split(b"\n")
+        self.run += len(parts[0])
+        longest = self.run
+        if len(parts) > 1:
+            longest = max([longest, *(len(p) for p in parts[1:-1])])
+            self.run = len(parts[-1])
+        if max(longest, self.run) > CSV_FIELD_LIMIT:
+            raise _fail(f"{self.name} has a line longer than the limit of {CSV_FIELD_LIMIT:,} bytes; "
+                        "it is not a table Casebook can read (CSV)")
 
 
 def pad_row(row: list[Any], width: int) -> tuple[list[Any], Any]:
@@ -219,6 +233,7 @@ class TableSource:
         self.problems: list[Problem] = ProblemList()
         self.percent_columns: set[int] = set()
         self.row_count: int | None = None  # known after the first pass
+        self.digests: list[str] = []  # SHA-256 of the bytes each whole pass read: two passes, one file
         self._passes = 0
 
     def rows(self) -> Iterator[list[Any]]:
@@ -233,9 +248,19 @@ class TableSource:
             yield row
         if gather:
             self.row_count = count
+        self.digests.append(self._digest())
 
     def _raw_rows(self, gather: bool) -> Iterator[list[Any]]:
         raise NotImplementedError
+
+    def _digest(self) -> str:
+        """The SHA-256 of the bytes the last whole pass read."""
+        raise NotImplementedError
+
+    @property
+    def read_alike(self) -> bool:
+        """Whether every whole pass so far read the same bytes (a file saved again in between did not)."""
+        return len(set(self.digests)) <= 1
 
     def table(self) -> RawTable:
         """Every row at once (for small files and tests; imports stream rows())."""
@@ -315,14 +340,50 @@ def _csv_records(name: str, lines: Iterator[str]) -> tuple[int, str, Iterator[li
 
 
 @contextmanager
-def _csv_errors(name: str) -> Iterator[None]:
+def _csv_errors(name: str | Path) -> Iterator[None]:
+    """csv's errors as a problem naming the file; a file that no longer reads as it did when it was opened
+    (`name` its path) as a file changed while it was read."""
     limit = csv.field_size_limit(CSV_FIELD_LIMIT)  # what exports must import: notes of more than 131,072 characters
+    shown = Path(name).name
     try:
         yield
     except csv.Error as exc:
-        raise _fail(f"{name} is not a well-formed CSV table ({exc})") from None
+        raise _fail(f"{shown} is not a well-formed CSV table ({exc})") from None
+    except (UnicodeDecodeError, OSError) as exc:
+        if not isinstance(name, Path):
+            raise
+        raise changed_while_read(name) from exc
     finally:
         csv.field_size_limit(limit)
+
+
+def changed_while_read(path: Path) -> UnreadableFile:
+    return _fail(f"{path.name} changed while it was read; nothing was imported: import it again once it is saved")
+
+
+class _GuardedBytes(io.RawIOBase):
+    """A CSV file's bytes as one pass reads them: hashed, and refused past MAX_BYTES or a line longer than
+    CSV_FIELD_LIMIT bytes (checked when the file was opened, and again on every pass: it may have changed)."""
+
+    def __init__(self, fh: io.BufferedReader, name: str):
+        super().__init__()
+        self.fh, self.name, self.size = fh, name, 0
+        self.sha = hashlib.sha256()
+        self.lines = _LineLengths(name)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        n = self.fh.readinto(buffer) or 0
+        if n:
+            chunk = bytes(memoryview(buffer)[:n])
+            self.sha.update(chunk)
+            self.size += n
+            if self.size > MAX_BYTES:
+                raise _fail(f"{self.name} is larger than {MAX_BYTES // 1_000_000} MB; split it")
+            self.lines.feed(chunk)
+        return n
 
 
 class CsvSource(TableSource):
@@ -331,22 +392,38 @@ class CsvSource(TableSource):
     def __init__(self, path: Path):
         path = Path(path)
         self._codec, encoding = _csv_encoding(path)
-        with self._open(path) as fh, _csv_errors(path.name):
+        self._sha = ""
+        with self._open(path) as fh, _csv_errors(path):
             self._skipped, delimiter, records = _csv_records(path.name, iter(fh))
             header = [h.strip() for h in next(records)]
         super().__init__(path, header, self._skipped + 2, encoding, {"\t": "tab"}.get(delimiter, delimiter))
         self._delimiter = delimiter
 
-    def _open(self, path: Path) -> IO[str]:
-        return path.open(encoding=self._codec, newline="")
+    @contextmanager
+    def _open(self, path: Path) -> Iterator[IO[str]]:
+        try:
+            raw = path.open("rb")
+        except OSError as exc:
+            raise _fail(f"cannot read {path.name}: {exc.strerror or exc}") from None
+        guarded = _GuardedBytes(raw, path.name)
+        try:
+            with io.TextIOWrapper(io.BufferedReader(guarded, 1 << 16), encoding=self._codec, newline="") as text:
+                yield text
+                self._sha = guarded.sha.hexdigest()
+        finally:
+            raw.close()
 
     def _raw_rows(self, gather: bool) -> Iterator[list[Any]]:
-        with self._open(self.path) as fh, _csv_errors(self.path.name):
+        with self._open(self.path) as fh, _csv_errors(self.path):
             for _ in range(self._skipped):
-                next(fh)
+                fh.readline()
             records = csv.reader(fh, delimiter=self._delimiter, strict=True)
             next(records, None)  # the header
             yield from records
+            fh.read()  # (to the end, so that the digest covers every byte)
+
+    def _digest(self) -> str:
+        return self._sha
 
 
 def csv_table(name: str, data: bytes) -> RawTable:

@@ -9,6 +9,8 @@ storage.interchange.xlsx_sheets (the workbook's XML), so that neither imports th
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -46,7 +48,6 @@ def open_table(path: Path) -> TableSource:
     if size > MAX_BYTES:
         raise _fail(f"{path.name} is larger than {MAX_BYTES // 1_000_000} MB; split it")
     if is_xlsx(path, head):
-        check_zip(path)
         return XlsxSource(path)
     check_lines(path)
     return CsvSource(path)
@@ -57,16 +58,16 @@ def read_table(path: Path) -> RawTable:
     return open_table(path).table()
 
 
-def _open_book(path: Path) -> Any:
+def _open_book(name: str, data: bytes) -> Any:
     import zipfile
 
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
-        return load_workbook(path, read_only=True, data_only=False)
+        return load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
-        raise _fail(f"{path.name} is not a readable Excel workbook (.xlsx): {exc}") from None
+        raise _fail(f"{name} is not a readable Excel workbook (.xlsx): {exc}") from None
 
 
 @contextmanager
@@ -90,45 +91,61 @@ class XlsxSource(TableSource):
     reported, never evaluated."""
 
     def __init__(self, path: Path):
-        chosen = flat_sheet(path)
-        self._chosen = chosen[0] if chosen else None
-        formulas: list[tuple[int, str]] = []
+        self._name = path.name
+        try:  # one copy of the workbook's bytes, read by every pass: a file saved again meanwhile is not mixed in
+            data = path.read_bytes()
+        except OSError as exc:
+            raise _fail(f"cannot read {path.name}: {exc.strerror or exc}") from exc
+        if len(data) > MAX_BYTES:
+            raise _fail(f"{path.name} is larger than {MAX_BYTES // 1_000_000} MB; split it")
+        check_zip(path, io.BytesIO(data))
+        self._data, self._sha = data, hashlib.sha256(data).hexdigest()
+        formulas: list[Any] = []
         self._blank = 0  # empty rows above the header
-        book = _open_book(path)
-        try:
-            sheet = self._sheet(book)
-            self._where = f"{path.name} (sheet {sheet.title})"
-            if (getattr(sheet, "max_row", None) or 0) > MAX_ROWS + 1:
-                raise too_many_rows(self._where, sheet.max_row)
-            found = None
-            with _workbook_errors(path.name):
+        with _workbook_errors(path.name):
+            chosen = flat_sheet(io.BytesIO(data))
+            self._chosen = chosen[0] if chosen else None
+            book = _open_book(path.name, data)
+            try:
+                sheet = self._sheet(book)
+                self._where = f"{path.name} (sheet {sheet.title})"
+                found = None
                 for cells in sheet.iter_rows():
                     values = [self._value(cell, 0, c, formulas, set()) for c, cell in enumerate(cells)]
-                    if not _is_blank_row(values) or any(formulas):
+                    if not _is_blank_row(values):
                         found = values
                         break
+                    formulas.clear()  # (a formula above the header: its cell holds no value, the row is blank)
                     self._blank += 1
                     if self._blank > MAX_ROWS:
                         raise too_many_rows(self._where, self._blank)
-            title = sheet.title
-        finally:
-            book.close()
+                title = sheet.title
+            finally:
+                book.close()
         if found is None:
             raise _fail(f"{path.name} has no header row (the sheet {title} is empty)")
         header = [str(v).strip() if v is not None else "" for v in found]
         super().__init__(path, header, first_line=self._blank + 2)
         for c, formula in formulas:
-            column = header[c] if c < len(header) else f"#{c + 1}"
+            column = header[c] if c < len(header) and header[c] else f"#{c + 1}"
             self.problems.append(Problem(None, column, formula, "the header cell holds a formula"))
         if chosen:
             try:
-                hidden, merges = sheet_layout(path, chosen[1])
+                hidden, merges = sheet_layout(io.BytesIO(data), chosen[1])
             except (KeyError, ValueError, SyntaxError, OSError) as exc:
                 raise _fail(f"{path.name} cannot be read as an Excel workbook: {exc}") from None
             self.problems.extend(layout_problems(title, hidden, merges, self.first_line, self.header))
 
     def _sheet(self, book: Any) -> Any:
-        return book[self._chosen] if self._chosen and self._chosen in book.sheetnames else book.worksheets[0]
+        """The sheet of cases, its size counted as it is read (never taken from the <dimension> the workbook
+        claims, which may be stale: openpyxl would stop at it and drop rows or columns unseen); a claim of more
+        rows than the limit is refused at once."""
+        sheet = book[self._chosen] if self._chosen and self._chosen in book.sheetnames else book.worksheets[0]
+        claimed = getattr(sheet, "max_row", None) or 0
+        if claimed > MAX_ROWS + 1:
+            raise too_many_rows(f"{self._name} (sheet {sheet.title})", claimed)
+        sheet.reset_dimensions()
+        return sheet
 
     def _value(self, cell: Any, row: int, column: int, formulas: list[Any], percent: set[int]) -> Any:
         value = getattr(cell, "value", None)
@@ -144,7 +161,7 @@ class XlsxSource(TableSource):
         return value
 
     def _raw_rows(self, gather: bool) -> Iterator[list[Any]]:
-        book = _open_book(self.path)
+        book = _open_book(self.path.name, self._data)
         formulas: list[tuple[int, int, str]] = []
         try:
             with _workbook_errors(self.path.name):
@@ -164,3 +181,6 @@ class XlsxSource(TableSource):
                     formulas.clear()
         finally:
             book.close()
+
+    def _digest(self) -> str:
+        return self._sha

@@ -126,13 +126,13 @@ def _sheet_paths(archive: zipfile.ZipFile) -> tuple[list[tuple[str, str]], bool]
     return [(name, part) for name, part, _hidden in sheets], date1904
 
 
-def flat_sheet(path: Path) -> tuple[str, str] | None:
+def flat_sheet(path: Path | IO[bytes]) -> tuple[str, str] | None:
     """(name, part) of the sheet a flat import reads: a visible sheet named 'cases', else the active sheet if it
     is visible, else the first visible one (never a hidden sheet); None if the workbook's index is unreadable."""
     try:
         with zipfile.ZipFile(path) as archive:
             sheets, active, _date1904 = _sheet_index(archive)
-    except (zipfile.BadZipFile, KeyError, ValueError, SyntaxError, OSError):
+    except (zipfile.BadZipFile, KeyError, ValueError, IndexError, SyntaxError, OSError):
         return None
     visible = [(name, part) for name, part, hidden in sheets if not hidden]
     if not visible:
@@ -170,7 +170,7 @@ def layout_problems(name: str, hidden: list[int], merges: list[str], first_line:
     return problems
 
 
-def sheet_layout(path: Path, part: str) -> tuple[list[int], list[str]]:
+def sheet_layout(path: Path | IO[bytes], part: str) -> tuple[list[int], list[str]]:
     """The sheet's hidden rows (spreadsheet numbers) and merged ranges, streamed from its XML."""
     hidden: list[int] = []
     merges: list[str] = []
@@ -295,7 +295,7 @@ def read_all_sheets(path: Path) -> dict[str, RawTable]:
                 with archive.open(part) as fh:
                     tables[name] = finish(_read_sheet(fh, name, strings, styles, epoch, path.name))
             return tables
-    except (zipfile.BadZipFile, KeyError, ValueError, SyntaxError, OSError) as exc:
+    except (zipfile.BadZipFile, KeyError, ValueError, IndexError, SyntaxError, OSError) as exc:
         raise _fail(f"{path.name} is not a readable Excel workbook (.xlsx): {exc}") from None
 
 

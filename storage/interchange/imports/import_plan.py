@@ -24,6 +24,7 @@ from storage.record.rules import same_study_id, study_id_key
 
 Progress = Callable[[int, int, str], None]  # (done, total, what is happening; total 0: not known yet)
 SHOWN_ROWS = 2000  # rows of the file a report keeps for a preview (the file is read a row at a time)
+SHOWN_TEXT = 4_000_000  # characters of those rows at most (2,000 rows of long notes would fill memory)
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class ImportOptions:
 class ImportReport:
     path: Path
     header: list[str] = field(default_factory=list)
-    rows: list[list[Any]] = field(default_factory=list)  # the first SHOWN_ROWS rows as read
+    rows: list[list[Any]] = field(default_factory=list)  # the first rows as read (SHOWN_ROWS, SHOWN_TEXT)
     problems: list[Problem] = field(default_factory=ProblemList)  # the first few hundred; see more_problems()
     new_fields: list[NewField] = field(default_factory=list)
     created: list[str] = field(default_factory=list)

@@ -28,6 +28,7 @@ from storage.interchange.imports.checked_import import CheckedImport, database_s
 from storage.interchange.imports.column_mapping import EmptiedValues, emptied_note
 from storage.interchange.imports.import_plan import (
     SHOWN_ROWS,
+    SHOWN_TEXT,
     ImportPlan,
     ImportReport,
     Progress,
@@ -43,7 +44,13 @@ from storage.interchange.imports.row_building import (
     plan_columns,
     shown,
 )
-from storage.interchange.table_files import Problem, ProblemList, TableSource, UnreadableFile
+from storage.interchange.table_files import (
+    Problem,
+    ProblemList,
+    TableSource,
+    UnreadableFile,
+    changed_while_read,
+)
 from storage.interchange.table_reading import open_table
 from storage.record.models import Case
 from storage.record.rules import check_case, shown_as, study_id_key
@@ -144,13 +151,14 @@ def plan_import(session: Session, path: Path, options: ImportOptions, progress: 
     emptied = EmptiedValues(source.header, mapping) if mapping is not None else None
     sid_at = columns.study_id
     first_row: dict[str, tuple[int, str]] = {}  # by study_id_key: any letter case, invisible characters ignored
-    cases = 0
+    cases = shown_text = 0
     try:  # the first pass: what the whole file decides (date orders, new fields, repeated study IDs)
         for number, row in enumerate(source.rows(), 1):
             if progress and number % 1000 == 0:
                 progress(number, 0, "reading rows")
-            if number <= SHOWN_ROWS:
+            if number <= SHOWN_ROWS and shown_text < SHOWN_TEXT:  # the preview's rows, bounded in text too
                 report.rows.append(row)
+                shown_text += sum(len(v) for v in row if isinstance(v, str))
             if _blank(row):
                 continue
             cases += 1
@@ -221,9 +229,10 @@ def plan_import(session: Session, path: Path, options: ImportOptions, progress: 
                 sink(plan, chunk)
     if progress:
         progress(cases, cases, "checked")
-    if _file_version(report.path) != before:
-        report.problems.append(Problem(None, None, None, f"{report.path.name} changed while it was read; "
-                                       "nothing was imported: import it again once it is saved"))
+    if _file_version(report.path) != before or not source.read_alike:  # (said first: the other problems may
+        changed = changed_while_read(report.path).problems[0]  # be of another version of the file)
+        if changed not in report.problems:
+            report.problems.insert(0, changed)
     report.problems.sort(key=lambda p: (p.row or 0))
     return plan
 
@@ -368,7 +377,7 @@ def _import_file(db: Database, path: Path, options: ImportOptions, progress: Pro
                 session.rollback()  # (the write lock, while the file is read again)
                 checked.release()  # never two plans in memory
             with session.no_autoflush:
-                plan = plan_import(session, path, options, progress, None if options.dry_run else write_chunk)
+                plan = plan_import(session, path, options, progress, _forget if options.dry_run else write_chunk)
             plan.report.checked_again, backup = again, None
         report = plan.report
         if report.problems or options.dry_run:
@@ -394,6 +403,11 @@ def _import_file(db: Database, path: Path, options: ImportOptions, progress: Pro
         session.close()
         if plan is not None:
             release_plan(plan)
+
+
+def _forget(_plan: ImportPlan, chunk: list[CaseRows]) -> None:
+    """A dry run's sink: checked cases are counted in the report, not kept."""
+    release(chunk)
 
 
 def _prepare_writing(session: Session, reason: str) -> None:

@@ -155,3 +155,12 @@ def test_a_check_of_a_larger_file_is_not_kept_and_its_import_checks_again_a_chun
     assert report.written and case_count(empty_db) == 11
     assert report.checked_again == ("a file of more than 5 new cases is checked again as it is written, a chunk at "
                                     "a time (its check is not kept in memory)")
+
+
+def test_the_preview_keeps_rows_up_to_a_few_million_characters(empty_db: Database, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(importing, "SHOWN_TEXT", 50_000)
+    rows = [{**good_row(i), "notes": "n" * 20_000} for i in range(1, 11)]  # 20,000 characters of notes a row
+    report = import_file(empty_db, write_csv(tmp_path / "notes.csv", rows))
+    assert report.written and case_count(empty_db) == 10
+    assert len(report.rows) == 3  # kept until 50,000 characters were reached
