@@ -269,10 +269,8 @@ class MainWindow(StudyWindow):
 
     # --- cases -----------------------------------------------------------------------------
     def cases_changed(self, case_id: int | None) -> None:
-        """Called by the undo commands after storage changed: update the list, form and tabs.
-
-        With a case id only that row is re-read (one case, not 50,000); None reloads everything.
-        """
+        """After storage changed (the undo commands): list, form and tabs; with a case id only its row is read again
+        (one case, not 50,000), None reloads everything."""
         if self.db is None:
             return
         if case_id is None:
