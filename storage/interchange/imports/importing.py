@@ -17,17 +17,18 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.orm import Session
 
 from storage.database import Database
 from storage.interchange import case_template as tpl
-from storage.interchange.imports.bulk_insert import CaseRows, flatten, insert_cases
+from storage.interchange.imports.bulk_insert import CaseRows, insert_cases
 from storage.interchange.imports.checked_import import CheckedImport, database_state, file_state, release_plan
 from storage.interchange.imports.column_mapping import emptied_note, emptied_values
 from storage.interchange.imports.import_plan import ImportOptions as ImportOptions  # re-exported for callers
 from storage.interchange.imports.import_plan import ImportPlan, ImportReport, Progress, load_existing
+from storage.interchange.imports.light_records import LightCase, light_rows
 from storage.interchange.imports.row_building import Columns, build_row, map_columns, shown
 from storage.interchange.table_files import Problem, UnreadableFile
 from storage.interchange.table_reading import read_table
@@ -83,7 +84,7 @@ def _row_problems(case: Case, number: int, row: list[Any], columns: Columns,
 
 def _refused_row_problems(sid: str, number: int, row: list[Any], columns: Columns) -> list[Problem]:
     """The other problems of a row whose study ID was refused, checked on a case that is never kept."""
-    found, _paths = _row_problems(Case(study_id=sid), number, row, columns, True)
+    found, _paths = _row_problems(cast(Case, LightCase({"study_id": sid})), number, row, columns, True)
     return [p for p in found if p.column != columns.header[columns.study_id or 0]]  # (its study ID: said)
 
 
@@ -171,8 +172,8 @@ def plan_import(session: Session, path: Path, options: ImportOptions, progress: 
             report.problems.extend(_refused_row_problems(sid, number, row, columns))
             continue
         new_case = case is None
-        if case is None:
-            case = Case(study_id=sid)
+        if case is None:  # plain, not an ORM object: written by bulk_insert, never flushed (light_records)
+            case = cast(Case, LightCase({"study_id": sid}))
             report.created.append(sid)
         else:
             report.updated.append(case.study_id)
@@ -185,7 +186,7 @@ def plan_import(session: Session, path: Path, options: ImportOptions, progress: 
             salt = new_salt()  # the row holds name and hospital number: only a keyed hash of it is kept
             digest = row_hasher(salt)
             digest.update(content.encode("utf-8"))
-            plan.new.append(flatten(case, salt, digest.hexdigest()))
+            plan.new.append(light_rows(cast(LightCase, case), salt, digest.hexdigest()))
             if sink is not None and len(plan.new) >= CHUNK:
                 chunk, plan.new = plan.new, []
                 sink(plan, chunk)
