@@ -1,4 +1,4 @@
-"""Plain stand-ins of a new case and its records, for the long-format import's checks and bulk insert.
+"""Plain stand-ins of a new case and its records, for the imports' checks and bulk insert (flat and long format).
 
 Building 50,000 new cases as ORM objects costs most of the import's time in SQLAlchemy's attribute
 instrumentation (measured: two thirds of the checking), yet a new case is never flushed through the
@@ -88,10 +88,10 @@ class LightCase(Light):
 
 
 def light_rows(case: LightCase, salt: str, digest: str) -> CaseRows:
-    """The new case as bulk_insert writes it (what flatten gives for an ORM case)."""
+    """The new case as bulk_insert writes it."""
     rows = CaseRows(case.study_id, salt, digest, case.columns())  # type: ignore[attr-defined]
     attrs = case.__dict__
-    if attrs["identity"] is not None:  # (in flatten's order, so that the rows get the ids they got from it)
+    if attrs["identity"] is not None:  # (in the order the ORM case was flattened in: the same ids)
         rows.children.append((_TABLES["identities"], attrs["identity"].columns()))
     for name, kind in CHILD_KIND.items():
         rows.children.extend((_TABLES[kind], record.columns()) for record in attrs[name])
