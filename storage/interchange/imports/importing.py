@@ -70,10 +70,13 @@ def _row_problems(case: Case, number: int, row: list[Any], columns: Columns,
     """Build one row into the case and check it: every problem of its cells and of the rules, in one go."""
     row_problems: list[Problem] = []
     paths = build_row(case, number, row, columns, row_problems, new_case)
+    violations = check_case(case)  # the rules run on the rest of the row all the same
+    if not violations:
+        return row_problems, paths
     by_column = {columns.header[i]: row[i] for i in (*columns.template, *columns.records)}
     by_column.update({f.name: row[i] for i, f in columns.custom.items()})
     reported = {p.column for p in row_problems}  # unreadable or refused cells: not written, said once
-    for violation in check_case(case):  # the rules run on the rest of the row all the same
+    for violation in violations:
         name = paths.get(violation.field) or columns.header_of(tpl.column_for_path(violation.field))
         if name in reported:
             continue
@@ -187,6 +190,9 @@ def plan_import(session: Session, path: Path, options: ImportOptions, progress: 
             digest = row_hasher(salt)
             digest.update(content.encode("utf-8"))
             plan.new.append(light_rows(cast(LightCase, case), salt, digest.hexdigest()))
+            if len(plan.new) % CHUNK == 0:  # kept rows make no cycles: out of the collector's later passes
+                gc.freeze()  # (a pass over them held the interpreter lock, and the dialog's window, 0.3 s)
+                plan.frozen = True  # (unfrozen by release_plan)
             if sink is not None and len(plan.new) >= CHUNK:
                 chunk, plan.new = plan.new, []
                 sink(plan, chunk)
