@@ -161,3 +161,23 @@ def test_the_german_sheet_s_doses_and_custom_values_are_stored(tmp_path: Path, m
         conn.close()
     assert values == {"P01": "90", "P02": "70", "P04": "80", "P05": "100", "P06": "60", "P07": "90", "P08": "70"}
     assert kinds == {"karnofsky": "number", "ward": "choice", "consent_date": "date"}
+
+
+def test_the_kept_rows_are_unfrozen_once_the_import_is_written_or_let_go(tmp_path: Path) -> None:
+    """Every 2,000 new cases the kept rows leave the garbage collector's passes (gc.freeze); never for good."""
+    import gc
+
+    from storage.generated.synthetic import write_csv
+    from storage.interchange.imports.importing import check_file
+
+    write_csv(tmp_path / "cases.csv", 2100, 3)
+    db = create_database(tmp_path / "study.db")
+    try:
+        checked = check_file(db, tmp_path / "cases.csv")
+        assert checked.plan is not None and checked.plan.frozen and gc.get_freeze_count() > 0
+        checked.release()
+        assert gc.get_freeze_count() == 0
+        report = import_file(db, tmp_path / "cases.csv")
+        assert report.written and len(report.created) == 2100 and gc.get_freeze_count() == 0
+    finally:
+        db.close()
