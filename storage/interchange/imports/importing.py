@@ -2,10 +2,11 @@
 
 The rows are built into cases (a new case as plain records, light_records.LightCase; a case to update as
 its ORM object) and checked with storage.record.rules.check_case, the same rules every flush runs, plus
-what only a file can get wrong (unreadable cells, unknown columns, repeated study IDs). Only when no row has a problem is anything kept: everything is written in one
-transaction, after a backup, and rolled back if any row has a problem. Without a check kept from before
-(the command line), checked new cases are written a chunk at a time into that transaction while the rest
-is checked, so that memory holds one chunk, not the whole file's cases. A dry run stops before writing.
+what only a file can get wrong (unreadable cells, unknown columns, repeated study IDs). Only when no row
+has a problem is anything kept: everything is written in one transaction, after a backup, and rolled back
+if any row has a problem. Without a check kept from before (the command line), checked new cases are
+written a chunk at a time into that transaction while the rest is checked, so that memory holds one
+chunk, not the whole file's cases. A dry run stops before writing.
 """
 
 from __future__ import annotations
