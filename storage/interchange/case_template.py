@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from storage.interchange.cell_values import (  # re-exported: the template's readers, as callers know them
     EARLIEST as EARLIEST,
@@ -54,6 +54,7 @@ KINDS = {
 }
 
 
+R = TypeVar("R")
 Owner = Callable[[Case, bool], Any]  # (case, create) -> the record a column lives in, or None
 
 
@@ -91,16 +92,23 @@ def _by_date(attr: str) -> Callable[[Any], tuple[bool, dt.date]]:
     return lambda rec: (getattr(rec, attr) is None, getattr(rec, attr) or dt.date.min)
 
 
+def new_record(case: Case, model: Callable[..., R], **values: Any) -> R:
+    """A new record for the case's lists: the model's object, or for an import's plain stand-in of a new case
+    (storage.interchange.imports.light_records.LightCase, never flushed) the plain record it makes."""
+    make = getattr(type(case), "new_record", None)
+    return model(**values) if make is None else cast(R, make(case, model, values))
+
+
 def _identity(case: Case, create: bool) -> Identity | None:
     if case.identity is None and create:
-        case.identity = Identity()
+        case.identity = new_record(case, Identity)
     return case.identity
 
 
 def _course(case: Case, create: bool) -> SalvageCourse | None:
     course: SalvageCourse | None = _first(case.courses, key=lambda c: c.course_number)
     if course is None and create:
-        course = SalvageCourse(course_number=1)
+        course = new_record(case, SalvageCourse, course_number=1)
         case.courses.append(course)
     return course
 
@@ -108,7 +116,7 @@ def _course(case: Case, create: bool) -> SalvageCourse | None:
 def _pre_assessment(case: Case, create: bool) -> ResponseAssessment | None:
     found: ResponseAssessment | None = _first([a for a in case.assessments if a.timing == "pre"])
     if found is None and create:
-        found = ResponseAssessment(timing="pre", specimen="BM")
+        found = new_record(case, ResponseAssessment, timing="pre", specimen="BM")
         case.assessments.append(found)
     return found
 
@@ -124,7 +132,7 @@ def _best_assessment(case: Case, create: bool) -> ResponseAssessment | None:
     if found is None:
         found = _first(post)
     if found is None and create:
-        found = ResponseAssessment(timing="post")
+        found = new_record(case, ResponseAssessment, timing="post")
         case.assessments.append(found)
     return found
 
@@ -132,7 +140,7 @@ def _best_assessment(case: Case, create: bool) -> ResponseAssessment | None:
 def _transplant(case: Case, create: bool) -> Transplant | None:
     found: Transplant | None = _first(case.transplants, key=_by_date("transplant_date"))
     if found is None and create:
-        found = Transplant(transplant_number=1)
+        found = new_record(case, Transplant, transplant_number=1)
         case.transplants.append(found)
     return found
 
@@ -140,14 +148,14 @@ def _transplant(case: Case, create: bool) -> Transplant | None:
 def _relapse(case: Case, create: bool) -> Relapse | None:
     found: Relapse | None = _first(case.relapses, key=_by_date("relapse_date"))
     if found is None and create:
-        found = Relapse()
+        found = new_record(case, Relapse)
         case.relapses.append(found)
     return found
 
 
 def _death(case: Case, create: bool) -> Death | None:
     if case.death is None and create:
-        case.death = Death()
+        case.death = new_record(case, Death)
     return case.death
 
 
@@ -186,7 +194,7 @@ def _age(case: Case) -> float | None:
 
 def _put_findings(case: Case, value: list[str] | None) -> None:
     if [f.finding for f in case.findings] != (value or []):  # unchanged: keep the records (and the audit quiet)
-        case.findings = [CytogeneticFinding(finding=f) for f in value or []]
+        case.findings = [new_record(case, CytogeneticFinding, finding=f) for f in value or []]
 
 
 def _put_prior_count(case: Case, value: int | None) -> None:
@@ -194,7 +202,7 @@ def _put_prior_count(case: Case, value: int | None) -> None:
         return
     ordered = sorted(case.prior_transplants, key=_by_date("transplant_date"))
     while len(ordered) < value:
-        ordered.append(PriorTransplant())
+        ordered.append(new_record(case, PriorTransplant))
     case.prior_transplants = ordered[:value]
 
 
@@ -202,7 +210,7 @@ def _put_prior_dates(case: Case, value: list[dt.date] | None) -> None:
     dates = sorted(value or [])
     ordered = sorted(case.prior_transplants, key=_by_date("transplant_date"))
     while len(ordered) < len(dates):
-        ordered.append(PriorTransplant())
+        ordered.append(new_record(case, PriorTransplant))
     for i, record in enumerate(ordered):
         record.transplant_date = dates[i] if i < len(dates) else None
     case.prior_transplants = ordered

@@ -1,9 +1,9 @@
 """Writing many new, already-checked cases with Core inserts instead of the ORM's unit of work.
 
 The ORM needs about a second per thousand cases to sort out a dozen related objects each;
-executemany with RETURNING does the same in a fraction of that. The cases were built as ORM
-objects and checked by storage.record.rules.check_case first; here they are flattened to plain rows
-(so that the objects can be dropped) and written in the caller's transaction, with one audit
+executemany with RETURNING does the same in a fraction of that. The cases were built as plain records
+(storage.interchange.imports.light_records) and checked by storage.record.rules.check_case first, then
+handed over as plain rows (CaseRows); here they are written in the caller's transaction, with one audit
 entry per case carrying a keyed SHA-256 of the row it came from under the case's own audit salt, which
 is stored with the case (study_info) and deleted with it (storage.safety.audit).
 """
@@ -15,15 +15,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, Table, insert, inspect
-from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.record.models import Case, CustomField, CustomValue, DrugAdministration, SalvageCourse
 from storage.safety.audit import HASHED, append_entries, now_utc, os_user, store_salts
 from storage.safety.case_content import CONTENT_MARK, content_digest, record_text
 
 CHUNK = 2000
-_CHILDREN = ("identity", "findings", "prior_transplants", "assessments", "transplants", "complications",
-             "subsequent_therapies", "relapses", "death")
 
 
 @dataclass
@@ -39,32 +36,10 @@ class CaseRows:
     custom: list[tuple[CustomField, str | None]] = field(default_factory=list)
 
 
-def _values(obj: Any) -> dict[str, Any]:
-    mapper = inspect(type(obj))
-    return {a.key: getattr(obj, a.key) for a in mapper.column_attrs if a.key not in ("id", "case_id", "course_id")}
-
-
 def _table(cls: type) -> Table:
     table: Any = inspect(cls).local_table
     assert isinstance(table, Table)
     return table
-
-
-def flatten(case: Case, salt: str, digest: str) -> CaseRows:
-    rows = CaseRows(case.study_id, salt, digest, _values(case))
-    for name in _CHILDREN:
-        value: Any = getattr(case, name)
-        for record in value if isinstance(value, list) else [value] if value is not None else []:
-            rows.children.append((_table(type(record)), _values(record)))
-    for course in case.courses:
-        rows.courses.append((_values(course), [_values(d) for d in course.drugs]))
-    rows.custom = [(v.field, v.value) for v in case.custom_values]
-    for value in case.custom_values:
-        value.field = None  # unhook from the field, which the session will hold
-    # emptied without the collection's remove events: each checks the whole list for duplicates, which made
-    # a case with thousands of custom values quadratic (8,000 columns: seconds per row)
-    set_committed_value(case, "custom_values", [])
-    return rows
 
 
 def insert_cases(connection: Connection, cases: list[CaseRows], reason: str) -> None:
@@ -105,8 +80,6 @@ def insert_cases(connection: Connection, cases: list[CaseRows], reason: str) -> 
                           f"of the case); {CONTENT_MARK}{HASHED}{_content(rows)}", "reason": reason}
             for case_id, rows in zip(ids, chunk, strict=True)
         ])
-
-
 
 
 def _content(rows: CaseRows) -> str:

@@ -1,11 +1,12 @@
 """Importing the flat case template (CSV or XLSX): all rows or none, every problem reported.
 
-The rows are built into Case objects and checked with storage.record.rules.check_case, the same rules
-every flush runs, plus what only a file can get wrong (unreadable cells, unknown columns,
-repeated study IDs). Only when no row has a problem is anything kept: everything is written in one
-transaction, after a backup, and rolled back if any row has a problem. Without a check kept from before
-(the command line), checked new cases are written a chunk at a time into that transaction while the rest
-is checked, so that memory holds one chunk, not the whole file's cases. A dry run stops before writing.
+The rows are built into cases (a new case as plain records, light_records.LightCase; a case to update as
+its ORM object) and checked with storage.record.rules.check_case, the same rules every flush runs, plus
+what only a file can get wrong (unreadable cells, unknown columns, repeated study IDs). Only when no row
+has a problem is anything kept: everything is written in one transaction, after a backup, and rolled back
+if any row has a problem. Without a check kept from before (the command line), checked new cases are
+written a chunk at a time into that transaction while the rest is checked, so that memory holds one
+chunk, not the whole file's cases. A dry run stops before writing.
 """
 
 from __future__ import annotations
@@ -17,13 +18,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.orm import Session
 
 from storage.database import Database
 from storage.interchange import case_template as tpl
-from storage.interchange.imports.bulk_insert import CaseRows, flatten, insert_cases
+from storage.interchange.imports.bulk_insert import CaseRows, insert_cases
 from storage.interchange.imports.checked_import import CheckedImport, database_state, file_state, release_plan
 from storage.interchange.imports.column_mapping import EmptiedValues, emptied_note
 from storage.interchange.imports.import_plan import (
@@ -36,6 +37,7 @@ from storage.interchange.imports.import_plan import (
     release,
 )
 from storage.interchange.imports.import_plan import ImportOptions as ImportOptions  # re-exported for callers
+from storage.interchange.imports.light_records import LightCase, light_rows
 from storage.interchange.imports.row_building import (
     Columns,
     ColumnScan,
@@ -90,10 +92,13 @@ def _row_problems(case: Case, number: int, row: list[Any], columns: Columns,
     """Build one row into the case and check it: every problem of its cells and of the rules, in one go."""
     row_problems: list[Problem] = []
     paths = build_row(case, number, row, columns, row_problems, new_case)
+    violations = check_case(case)  # the rules run on the rest of the row all the same
+    if not violations:
+        return row_problems, paths
     by_column = {columns.header[i]: row[i] for i in (*columns.template, *columns.records)}
     by_column.update({f.name: row[i] for i, f in columns.custom.items()})
     reported = {p.column for p in row_problems}  # unreadable or refused cells: not written, said once
-    for violation in check_case(case):  # the rules run on the rest of the row all the same
+    for violation in violations:
         name = paths.get(violation.field) or columns.header_of(tpl.column_for_path(violation.field))
         if name in reported:
             continue
@@ -104,7 +109,7 @@ def _row_problems(case: Case, number: int, row: list[Any], columns: Columns,
 
 def _refused_row_problems(sid: str, number: int, row: list[Any], columns: Columns) -> list[Problem]:
     """The other problems of a row whose study ID was refused, checked on a case that is never kept."""
-    found, _paths = _row_problems(Case(study_id=sid), number, row, columns, True)
+    found, _paths = _row_problems(cast(Case, LightCase({"study_id": sid})), number, row, columns, True)
     return [p for p in found if p.column != columns.header[columns.study_id or 0]]  # (its study ID: said)
 
 
@@ -209,8 +214,8 @@ def plan_import(session: Session, path: Path, options: ImportOptions, progress: 
             report.problems.extend(_refused_row_problems(sid, number, row, columns))
             continue
         new_case = case is None
-        if case is None:
-            case = Case(study_id=sid)
+        if case is None:  # plain, not an ORM object: written by bulk_insert, never flushed (light_records)
+            case = cast(Case, LightCase({"study_id": sid}))
             report.created.append(sid)
         else:
             report.updated.append(case.study_id)
@@ -223,7 +228,10 @@ def plan_import(session: Session, path: Path, options: ImportOptions, progress: 
             salt = new_salt()  # the row holds name and hospital number: only a keyed hash of it is kept
             digest = row_hasher(salt)
             digest.update(content.encode("utf-8"))
-            plan.new.append(flatten(case, salt, digest.hexdigest()))
+            plan.new.append(light_rows(cast(LightCase, case), salt, digest.hexdigest()))
+            if len(plan.new) % CHUNK == 0:  # kept rows make no cycles: out of the collector's later passes
+                gc.freeze()  # (a pass over them held the interpreter lock, and the dialog's window, 0.3 s)
+                plan.frozen = True  # (unfrozen by release_plan)
             if sink is not None and len(plan.new) >= CHUNK:
                 chunk, plan.new = plan.new, []
                 sink(plan, chunk)

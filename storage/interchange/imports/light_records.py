@@ -1,4 +1,4 @@
-"""Plain stand-ins of a new case and its records, for the long-format import's checks and bulk insert.
+"""Plain stand-ins of a new case and its records, for the imports' checks and bulk insert (flat and long format).
 
 Building 50,000 new cases as ORM objects costs most of the import's time in SQLAlchemy's attribute
 instrumentation (measured: two thirds of the checking), yet a new case is never flushed through the
@@ -37,6 +37,9 @@ MODEL_OF: dict[str, type] = {
     "response_assessments": ResponseAssessment, "transplants": Transplant, "complications": Complication,
     "subsequent_therapies": SubsequentTherapy, "relapses": Relapse, "deaths": Death, "custom_values": CustomValue,
 }
+KIND_OF: dict[type, str] = {model: kind for kind, model in MODEL_OF.items()}
+
+
 def _keys(model: type) -> list[str]:
     mapper: Any = inspect(model)
     return [str(a.key) for a in mapper.column_attrs if a.key not in ("id", "case_id", "course_id")]
@@ -53,6 +56,8 @@ CHILD_KIND = {"findings": "cytogenetic_findings", "prior_transplants": "prior_tr
 
 class Light:
     """A record's columns as plain attributes (plus its model's lists)."""
+
+    id = None  # never stored yet (code that orders records by id reads it as the model's)
 
     def __init__(self, kind: str, values: dict[str, Any]):
         self.__dict__.update(dict.fromkeys(_KEYS[kind]))
@@ -77,17 +82,21 @@ class LightCase(Light):
         starts = [c.start_date for c in self.__dict__["courses"] if c.start_date is not None]
         return min(starts) if starts else None
 
+    def new_record(self, model: type, values: dict[str, Any]) -> Light:
+        """A plain record of the model for this case's lists (storage.interchange.case_template.new_record)."""
+        return Light(KIND_OF[model], values)
+
 
 def light_rows(case: LightCase, salt: str, digest: str) -> CaseRows:
-    """The new case as bulk_insert writes it (what flatten gives for an ORM case)."""
+    """The new case as bulk_insert writes it."""
     rows = CaseRows(case.study_id, salt, digest, case.columns())  # type: ignore[attr-defined]
     attrs = case.__dict__
-    for name in ("identity", "death"):
-        record = attrs[name]
-        if record is not None:
-            rows.children.append((_TABLES[record._kind], record.columns()))
+    if attrs["identity"] is not None:  # (in the order the ORM case was flattened in: the same ids)
+        rows.children.append((_TABLES["identities"], attrs["identity"].columns()))
     for name, kind in CHILD_KIND.items():
         rows.children.extend((_TABLES[kind], record.columns()) for record in attrs[name])
+    if attrs["death"] is not None:
+        rows.children.append((_TABLES["deaths"], attrs["death"].columns()))
     rows.courses = [(course.columns(), [drug.columns() for drug in course.drugs]) for course in attrs["courses"]]
     rows.custom = [(value.field, value.value) for value in attrs["custom_values"]]
     return rows

@@ -13,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from storage.interchange.case_template import new_record
 from storage.interchange.imports.dose_cells import Dose, NamedDose
 from storage.interchange.imports.mapping_targets import RecordTarget
 from storage.record.models import (
@@ -33,13 +34,14 @@ _DATES = {"assessment": "assessed_on", "pre_assessment": "assessed_on", "transpl
           "complication": "onset", "therapy": "start_date", "prior_hsct": "transplant_date"}
 
 
-def _new(kind: str) -> Any:
+def _new(case: Case, kind: str) -> Any:
     if kind == "assessment":
-        return ResponseAssessment(timing="post")
+        return new_record(case, ResponseAssessment, timing="post")
     if kind == "pre_assessment":
-        return ResponseAssessment(timing="pre", specimen="BM")  # as the template's bm_blasts_pre
-    return {"transplant": Transplant, "relapse": Relapse, "complication": Complication,
-            "therapy": SubsequentTherapy, "prior_hsct": PriorTransplant}[kind]()
+        return new_record(case, ResponseAssessment, timing="pre", specimen="BM")  # as the template's bm_blasts_pre
+    model = {"transplant": Transplant, "relapse": Relapse, "complication": Complication,
+             "therapy": SubsequentTherapy, "prior_hsct": PriorTransplant}[kind]
+    return new_record(case, model)
 
 
 def _in_order(records: list[Any], kind: str) -> list[Any]:
@@ -68,7 +70,7 @@ class RecordSlots:
         if kind == "course":
             return self.course(number)
         if (kind, number) not in self.slots:
-            record = _new(kind)
+            record = _new(self.case, kind)
             if kind == "complication":
                 record.term = "other"  # replaced by the row's term cell, if it has one
             getattr(self.case, _LISTS[kind]).append(record)
@@ -78,17 +80,17 @@ class RecordSlots:
     def course(self, number: int) -> SalvageCourse:
         found = next((c for c in self.case.courses if c.course_number == number), None)
         if found is None:
-            found = SalvageCourse(course_number=number)
+            found = new_record(self.case, SalvageCourse, course_number=number)
             self.case.courses.append(found)
         return found
 
 
-def _drug(course: SalvageCourse, name: str, intrathecal: bool, skip: int = 0) -> DrugAdministration:
+def _drug(case: Case, course: SalvageCourse, name: str, intrathecal: bool, skip: int = 0) -> DrugAdministration:
     """The course's drug of this name (the intrathecal one or not), the skip-th repeat; created if missing."""
     same = [d for d in course.drugs if d.drug.casefold() == name.casefold() and (d.route == "IT") is intrathecal]
     if skip < len(same):
         return same[skip]
-    drug = DrugAdministration(drug=name)
+    drug = new_record(case, DrugAdministration, drug=name)
     course.drugs.append(drug)
     return drug
 
@@ -123,7 +125,7 @@ def put_records(case: Case, cells: list[tuple[RecordTarget, str, Any]]) -> dict[
         record = slots.record(target.kind, target.number)
         if target.attr == "drug":
             assert isinstance(value, Dose) and target.drug is not None
-            drug = _drug(record, target.drug, intrathecal=value.route == "IT")
+            drug = _drug(case, record, target.drug, intrathecal=value.route == "IT")
             _write_dose(drug, value, None)
             written.append((record, target, column, [drug]))
         elif target.attr in ("intrathecal", "other_drugs"):
@@ -133,7 +135,7 @@ def put_records(case: Case, cells: list[tuple[RecordTarget, str, Any]]) -> dict[
                 assert isinstance(item, NamedDose)
                 intrathecal = target.attr == "intrathecal" or item.dose.route == "IT"
                 key = (item.drug.casefold(), intrathecal)
-                drug = _drug(record, item.drug, intrathecal, repeats.get(key, 0))
+                drug = _drug(case, record, item.drug, intrathecal, repeats.get(key, 0))
                 repeats[key] = repeats.get(key, 0) + 1
                 _write_dose(drug, item.dose, "IT" if intrathecal else None)
                 drugs.append(drug)

@@ -278,7 +278,7 @@ def _set_custom(case: Case, custom: CustomField, text: str | None, held: dict[in
         else:
             current.value = text
     elif text is not None:
-        held[id(custom)] = value = CustomValue(field=custom, value=text)
+        held[id(custom)] = value = tpl.new_record(case, CustomValue, field=custom, value=text)
         case.custom_values.append(value)
 
 
