@@ -110,11 +110,13 @@ def _row_problems(case: Case, number: int, row: list[Any], columns: Columns,
 def _refused_row_problems(sid: str, number: int, row: list[Any], columns: Columns) -> list[Problem]:
     """The other problems of a row whose study ID was refused, checked on a case that is never kept."""
     found, _paths = _row_problems(cast(Case, LightCase({"study_id": sid})), number, row, columns, True)
-    return [p for p in found if p.column != columns.header[columns.study_id or 0]]  # (its study ID: said)
+    said = columns.header_of("study_id") if columns.study_id is None else columns.header[columns.study_id]
+    return [p for p in found if p.column != said]  # (its study ID, or the lack of a study_id column: said)
 
 
 Sink = Callable[[ImportPlan, list[CaseRows]], None]  # writes a chunk of checked new cases
 CHUNK = 2000  # new cases handed to the sink at a time
+CHUNK_TEXT = 20_000_000  # or fewer, once their rows hold this many characters (e.g. long notes)
 KEPT_CASES = 100_000  # new cases a Check keeps for its Import; a larger file is checked again as it is written
 
 
@@ -183,12 +185,18 @@ def plan_import(session: Session, path: Path, options: ImportOptions, progress: 
     if not cases:
         report.problems.append(Problem(None, None, None, "the file has a header but no case rows"))
     plan.new_fields = [f for f in columns.custom.values() if f.id is None]
-    if sid_at is None or not cases:
+    if not cases:
+        return plan
+    if sid_at is None:  # refused above; every row's other cells are still checked, all in one round
+        for number, row in _read_again(source, report):
+            if not _blank(row):
+                report.problems.extend(_refused_row_problems("", number, row, columns))
+        report.problems.sort(key=lambda p: (p.row or 0))
         return plan
     header = source.header
     sid_column = columns.header[sid_at]
     existing = load_existing(session, list(first_row), options.update_existing)
-    done = 0
+    done = chunk_text = 0
     for number, row in _read_again(source, report):  # the second pass: each row built and checked
         if _blank(row):
             continue
@@ -232,8 +240,9 @@ def plan_import(session: Session, path: Path, options: ImportOptions, progress: 
             if len(plan.new) % CHUNK == 0:  # kept rows make no cycles: out of the collector's later passes
                 gc.freeze()  # (a pass over them held the interpreter lock, and the dialog's window, 0.3 s)
                 plan.frozen = True  # (unfrozen by release_plan)
-            if sink is not None and len(plan.new) >= CHUNK:
-                chunk, plan.new = plan.new, []
+            chunk_text += len(content)
+            if sink is not None and (len(plan.new) >= CHUNK or chunk_text >= CHUNK_TEXT):
+                chunk, plan.new, chunk_text = plan.new, [], 0
                 sink(plan, chunk)
     if progress:
         progress(cases, cases, "checked")

@@ -134,3 +134,26 @@ def test_a_csv_with_carriage_return_line_ends_is_not_one_long_line(tmp_path: Pat
     path.write_bytes(b"study_id,notes\r" + b"".join(b"S%d,%s\r" % (i, b"x" * 2000) for i in range(9000)))  # 18 MB
     table = read_table(path)
     assert len(table.rows) == 9000 and table.rows[-1][0] == "S8999"
+
+
+def test_a_file_without_a_study_id_column_still_names_every_bad_cell(empty_db: Database, tmp_path: Path) -> None:
+    rows = [good_row(1), good_row(2), good_row(3)]
+    for row in rows:
+        del row["study_id"]
+    rows[0]["sex"], rows[2]["salvage_start"] = "q", "abc"
+    report = import_file(empty_db, write_csv(tmp_path / "nosid.csv", rows))
+    assert not report.written and case_count(empty_db) == 0
+    assert [(p.row, p.column, p.value) for p in report.problems] == [
+        (None, "study_id", None), (1, "sex", "q"), (3, "salvage_start", "abc")]
+
+
+def test_long_notes_are_written_in_smaller_chunks(empty_db: Database, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(importing, "CHUNK_TEXT", 50_000)
+    sizes: list[int] = []
+    write = importing.insert_cases
+    monkeypatch.setattr(importing, "insert_cases", lambda c, cases, r: (sizes.append(len(cases)), write(c, cases, r)))
+    rows = [{**good_row(i), "notes": "n" * 20_000} for i in range(1, 11)]
+    report = import_file(empty_db, write_csv(tmp_path / "notes.csv", rows))
+    assert report.written and case_count(empty_db) == 10
+    assert sizes == [3, 3, 3, 1]  # a chunk once its rows held 50,000 characters, not only every 2,000 cases
