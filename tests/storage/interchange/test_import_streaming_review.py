@@ -121,8 +121,13 @@ def test_a_dry_run_keeps_no_checked_cases(empty_db: Database, tmp_path: Path,
                                           monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(importing, "CHUNK", 2)
     released: list[int] = []
-    forget = importing.release
-    monkeypatch.setattr(importing, "release", lambda items: (released.append(len(items)), forget(items)))
+    forget = importing.release  # type: ignore[attr-defined]
+
+    def counted(items: list[object]) -> None:
+        released.append(len(items))
+        forget(items)
+
+    monkeypatch.setattr(importing, "release", counted)
     report = import_file(empty_db, write_csv(tmp_path / "ten.csv", [good_row(i) for i in range(1, 11)]),
                          ImportOptions(dry_run=True))
     assert report.ok and not report.written and len(report.created) == 10 and case_count(empty_db) == 0
@@ -151,8 +156,13 @@ def test_long_notes_are_written_in_smaller_chunks(empty_db: Database, tmp_path: 
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(importing, "CHUNK_TEXT", 50_000)
     sizes: list[int] = []
-    write = importing.insert_cases
-    monkeypatch.setattr(importing, "insert_cases", lambda c, cases, r: (sizes.append(len(cases)), write(c, cases, r)))
+    write = importing.insert_cases  # type: ignore[attr-defined]
+
+    def counted(connection: object, cases: list[object], reason: str) -> None:
+        sizes.append(len(cases))
+        write(connection, cases, reason)
+
+    monkeypatch.setattr(importing, "insert_cases", counted)
     rows = [{**good_row(i), "notes": "n" * 20_000} for i in range(1, 11)]
     report = import_file(empty_db, write_csv(tmp_path / "notes.csv", rows))
     assert report.written and case_count(empty_db) == 10
