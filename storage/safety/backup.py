@@ -112,8 +112,9 @@ def copy_database(database: Path, target: Path) -> Path:
     return target
 
 
-def backup_database(database: Path, reason: str) -> Path:
-    """A consistent copy of the database in its backups folder; older copies are then rotated."""
+def backup_database(database: Path, reason: str, rotate_now: bool = True) -> Path:
+    """A consistent copy of the database in its backups folder; older copies are then rotated (unless
+    rotate_now is False: the caller rotates once the change the copy precedes is committed, or discards it)."""
     database = Path(database)
     folder = backup_folder(database)
     folder.mkdir(mode=0o700, exist_ok=True)
@@ -129,8 +130,16 @@ def backup_database(database: Path, reason: str) -> Path:
         partial.unlink(missing_ok=True)
         raise BackupError(f"Could not back up {database.name} to {folder}: {exc}") from exc
     record_anchor(database, f"backup ({slug})", trail_head(target))
-    rotate(database)
+    if rotate_now:
+        rotate(database)
     return target
+
+
+def discard_backup(backup: Path) -> None:
+    """Remove a copy taken before a change that was rolled back: it only repeats the database as it is, and
+    kept, it would push older copies out of the rotation."""
+    backup.unlink(missing_ok=True)
+    encryption.remove_empty_side_files(backup)
 
 
 def list_backups(database: Path) -> list[BackupInfo]:

@@ -15,7 +15,7 @@ import gc
 import json
 import re
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, cast
@@ -362,15 +362,21 @@ def check_file(db: Database, path: Path, options: ImportOptions = ImportOptions(
 
 def _import_file(db: Database, path: Path, options: ImportOptions, progress: Progress | None,
                  checked: CheckedImport | None) -> ImportReport:
-    from storage.safety.backup import backup_database
+    from storage.safety.backup import backup_database, discard_backup, rotate
 
     session = db.sessions()
     plan: ImportPlan | None = None
+    taken: list[Path] = []  # the before-import copies: rotated in once the import is committed, else removed
+
+    def copy_before() -> Path:
+        taken.append(backup_database(db.path, "before-import", rotate_now=False))
+        return taken[-1]
+
     try:
         again, backup = None, None
         if checked is not None:
             if checked.plan is not None and not options.dry_run:
-                backup = backup_database(db.path, "before-import")
+                backup = copy_before()
                 # no other writer from here to the commit: the database stays as compared below
                 session.connection().exec_driver_sql("BEGIN IMMEDIATE")
             again = checked.changed(session, path, options)
@@ -381,7 +387,7 @@ def _import_file(db: Database, path: Path, options: ImportOptions, progress: Pro
             """Write checked new cases into the open transaction while the rest of the file is checked: only
             a chunk of cases is held at a time (all or nothing still holds: a later problem rolls it back)."""
             if not written:
-                written.append(backup_database(db.path, "before-import"))  # before the first write
+                written.append(copy_before())  # before the first write
                 _prepare_writing(session, reason)
                 session.add_all(planned.new_fields)
                 session.flush()  # the new custom fields, whose ids the cases' values need
@@ -399,9 +405,8 @@ def _import_file(db: Database, path: Path, options: ImportOptions, progress: Pro
         report = plan.report
         if report.problems or options.dry_run:
             session.rollback()  # (with any chunk written so far)
-            report.backup = written[0] if written else None
             return report
-        report.backup = backup or (written[0] if written else backup_database(db.path, "before-import"))
+        report.backup = backup or (written[0] if written else copy_before())
         if progress:
             progress(0, len(plan.new), "writing")
         _prepare_writing(session, reason)
@@ -410,6 +415,9 @@ def _import_file(db: Database, path: Path, options: ImportOptions, progress: Pro
         insert_cases(session.connection(), plan.new, reason)
         session.commit()
         report.written = True
+        taken.remove(report.backup)  # kept; any other copy (of a check that no longer held) is removed below
+        with suppress(OSError):  # (housekeeping: the import is written whatever happens here)
+            rotate(db.path)
         if progress:
             progress(len(plan.new), len(plan.new), "done")
         return report
@@ -418,6 +426,8 @@ def _import_file(db: Database, path: Path, options: ImportOptions, progress: Pro
         raise
     finally:
         session.close()
+        for copy in taken:  # the database is as each of these copies shows it
+            discard_backup(copy)
         if plan is not None:
             release_plan(plan)
 

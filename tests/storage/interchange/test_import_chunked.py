@@ -59,7 +59,8 @@ def test_a_problem_after_written_chunks_rolls_everything_back_and_every_later_pr
     assert [(p.row, p.column) for p in report.problems] == [(8, "salvage_start"), (10, "sex")]
     assert small_chunks == [3, 3]  # nothing more was written from the first problem on
     assert case_count(empty_db) == 0 and content_hash(empty_db.path) == before
-    assert [b.reason for b in list_backups(empty_db.path)] == ["before-import"]  # taken before the first write
+    assert list_backups(empty_db.path) == []  # the copy taken before the first write was removed again: the
+    # database is as it showed it, and kept it would push older copies out of the rotation
 
 
 def test_a_problem_in_the_first_chunk_writes_nothing_and_takes_no_backup(
@@ -99,3 +100,15 @@ def test_updated_and_new_cases_mixed_across_chunks(empty_db: Database, tmp_path:
         changes = conn.execute("SELECT count(*) FROM audit_log WHERE action = 'update' "
                                "AND field = 'last_follow_up'").fetchone()[0]
     assert (follow_up, changes) == (4, 4)
+
+
+def test_failed_imports_leave_no_copies_to_push_older_ones_out_of_the_rotation(
+        empty_db: Database, tmp_path: Path) -> None:
+    import_file(empty_db, write_csv(tmp_path / "first.csv", [good_row(i) for i in range(1, 5)]))
+    kept = [b.path for b in list_backups(empty_db.path)]
+    rows = [good_row(i) for i in range(11, 21)]
+    rows[8]["sex"] = "x"  # row 9: after three chunks were written
+    for attempt in range(3):
+        report = import_file(empty_db, write_csv(tmp_path / f"try{attempt}.csv", rows))
+        assert not report.written and report.backup is None
+    assert [b.path for b in list_backups(empty_db.path)] == kept and case_count(empty_db) == 4
