@@ -44,7 +44,9 @@ class CaseListWidget(QWidget):
         self.filter_edit = QLineEdit()
         self.filter_edit.setPlaceholderText("Filter: any field, e.g. MLL, melphalan, a hospital number (Ctrl+F)")
         self.filter_edit.setToolTip("Searches every field of every case, also the name and hospital number "
-                                    "(on this workstation only); identifying data found is never shown in the list")
+                                    "(on this workstation only); identifying data found is never shown in the list. "
+                                    "Dates (birth, day 1 of salvage, first HSCT, first relapse, death, last "
+                                    "follow-up, dates in texts) are found typed either way: 10.11.2018 or 2018-11-10")
         self.filter_edit.setClearButtonEnabled(True)
         # Filtered on every keystroke, no debounce: at 50,000 cases a keystroke takes about 20 ms
         # to the repainted list (docs/performance.md), less than a pause would add.

@@ -74,24 +74,25 @@ def shoot(out: Path) -> None:
         _settle()
         window.grab().save(str(out / "case_list_filtered_by_date.png"))
         window.case_list.filter_edit.setText("")
-        for title in ("Timeline", "Analysis"):
+        def tab_titled(title: str) -> object:
             window.tabs.setCurrentIndex(next(i for i in range(window.tabs.count()) if window.tabs.tabText(i) == title))
             _settle(20)
-            tab = window.tabs.currentWidget()
-            if title == "Timeline":
-                tab.axis.setCurrentText(CALENDAR)
-                _settle(20)
-                window.grab().save(str(out / "timeline_calendar_day_first.png"))
-                continue
-            done: list[bool] = []
-            tab.computed.connect(lambda *_a: done.append(True))
-            _wait(lambda: done)
-            done.clear()
-            tab.endpoint.setCurrentIndex(tab.endpoint.findData("efs-tf"))
-            _wait(lambda: done)
-            tab.km.canvas.draw()
-            _settle()
-            window.grab().save(str(out / "analysis_efs_tf.png"))
+            return window.tabs.currentWidget()
+
+        timeline = tab_titled("Timeline")
+        timeline.axis.setCurrentText(CALENDAR)  # type: ignore[attr-defined]
+        _settle(20)
+        window.grab().save(str(out / "timeline_calendar_day_first.png"))
+        analysis = tab_titled("Analysis")
+        done: list[bool] = []
+        analysis.computed.connect(lambda *_a: done.append(True))  # type: ignore[attr-defined]
+        _wait(lambda: done)
+        done.clear()
+        analysis.endpoint.setCurrentIndex(analysis.endpoint.findData("efs-tf"))  # type: ignore[attr-defined]
+        _wait(lambda: done)
+        analysis.km.canvas.draw()  # type: ignore[attr-defined]
+        _settle()
+        window.grab().save(str(out / "analysis_efs_tf.png"))
         freeze = FreezeDialog(window)
         freeze.show()
         _settle()
