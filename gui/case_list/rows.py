@@ -126,10 +126,10 @@ class CaseRow:
         self.dates = date_fields(s)  # searched in both forms, whatever the display
 
 
-# The case's dates that the list's filter finds typed either way (10.11.2018 or 2018-11-10), whatever
-# View ▸ Dates shown as says: (where, both forms), searched like the fields that are not columns.
-DATED = (("birth_date", "Date of birth"), ("time_zero", "Day 1 of salvage"), ("first_transplant_date", "HSCT after"),
-         ("first_relapse_date", "Relapse"), ("death_date", "Death"), ("last_follow_up", "Last follow-up"))
+# The row's dates that the list's filter finds typed either way (10.11.2018 or 2018-11-10), whatever
+# View ▸ Dates shown as says: (where, both forms), searched like the fields that are not columns. The
+# case's other dates (courses, assessments, transplants ...) come with its fields (gui.case_list.case_dates).
+DATED = (("birth_date", "Date of birth"), ("death_date", "Death"), ("last_follow_up", "Last follow-up"))
 _ISO_DATE = re.compile(r"(?<![\d.-])(\d{4})-(\d{2})-(\d{2})(?![\d-])")
 _DAY_FIRST_DATE = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.(\d{4})(?![\d.])")
 
@@ -152,9 +152,11 @@ def with_other_forms(text: str) -> str:
         for match in pattern.finditer(text):
             year, month, day = (int(match.group(i + 1)) for i in order)
             try:
-                found.append(_both(dt.date(year, month, day)))
+                both = _both(dt.date(year, month, day))
             except ValueError:
                 continue  # not a real date
+            if both not in text:  # (a date field's text has both already)
+                found.append(both)
     return f"{text} {' '.join(found)}" if found else text
 
 

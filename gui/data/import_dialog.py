@@ -237,6 +237,9 @@ class ImportDialog(QDialog):
         self.progress = QProgressBar()
         self.progress.setTextVisible(False)  # the words beside it say what and how far, also while it is busy
         self.progress_words = QLabel("")
+        # as wide as its longest words: the bar beside it does not jump as the counts grow
+        self.progress_words.setMinimumWidth(self.progress_words.fontMetrics().horizontalAdvance(
+            progress_words(1_000_000, 0, "reading rows again")) + 8)
         self.progress_row = QWidget()
         progress_layout = QHBoxLayout(self.progress_row)
         progress_layout.setContentsMargins(0, 0, 0, 0)

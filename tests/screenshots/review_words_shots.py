@@ -39,7 +39,7 @@ def _wait(condition: object, timeout_s: float = 60.0) -> None:
 def _sheet(path: Path) -> Path:
     from tests.storage.interchange.test_import_flat_template import good_row
 
-    rows = [good_row(i) for i in range(1, 3001)]
+    rows = [good_row(i) for i in range(1, 6001)]
     rows[1]["relapse_date"] = "2019-01-02"
     rows[4]["last_follow_up"] = "2018-07-09"
     with path.open("w", encoding="utf-8", newline="") as fh:
@@ -102,8 +102,12 @@ def shoot(out: Path) -> None:
         dialog.show()
         dialog.report = None
         dialog.check_button.click()
-        _settle(3)
-        dialog.grab().save(str(out / "import_reading.png"))
+        _settle(1)  # one turn of the event loop (the layout), not enough for the worker to report
+        dialog.grab().save(str(out / "import_check_started.png"))  # before the worker has reported anything
+        start = time.monotonic()
+        while "rows" not in dialog.progress_words.text() and time.monotonic() - start < 30:
+            _settle(1)
+        dialog.grab().save(str(out / "import_reading.png"))  # the first count the worker reports
         _wait(lambda: dialog.report is not None)
         dialog.grab().save(str(out / "import_checked_problems.png"))
         frame, screen = window.frameGeometry(), window.screen().availableGeometry()

@@ -69,8 +69,8 @@ def test_a_date_typed_in_either_form_finds_the_case_whatever_the_display(  # typ
     qtbot.waitUntil(lambda: case_list.model.formatted_prefix() == case_list.model.rowCount())  # rows re-shown
     summaries = {s.study_id: s for s in case_list.model.summaries()}
     for attr, where in (("last_follow_up", "Last follow-up"), ("death_date", "Death"),
-                        ("time_zero", "Day 1 of salvage"), ("birth_date", "Date of birth"),
-                        ("first_relapse_date", "Relapse"), ("first_transplant_date", "HSCT after")):
+                        ("time_zero", "Salvage course"), ("birth_date", "Date of birth"),
+                        ("first_relapse_date", "Relapse"), ("first_transplant_date", "HSCT after salvage")):
         dated = {sid: getattr(s, attr) for sid, s in summaries.items() if getattr(s, attr) is not None}
         assert dated, attr
         sid, day = sorted(dated.items())[0]
@@ -94,3 +94,28 @@ def test_a_date_in_a_searched_text_is_found_in_either_form(qtbot) -> None:  # ty
     assert with_other_forms("Kontrolle am 1.2.2019") == "Kontrolle am 1.2.2019 2019-02-01 01.02.2019"
     assert with_other_forms("2019-02-30") == "2019-02-30" and with_other_forms("melphalan") == "melphalan"
     assert typed_date("1.2.2019") == "01.02.2019" and typed_date("mll") == "mll"
+
+
+def test_every_date_of_the_case_is_searched_not_only_the_rows(qtbot, case_list: CaseListWidget,  # type: ignore[no-untyped-def]
+                                                              demo_db: Database) -> None:
+    """The tooltip promises every field: the initial diagnosis, a later course, an assessment, a complication."""
+    from gui.case_list.case_dates import DATES, case_dates, document_case_dates
+    from storage.record.case_documents import load_document
+
+    p01 = next(s for s in case_list.model.summaries() if s.study_id == "P01")
+    with demo_db.session() as s:
+        dates = case_dates(s)
+        doc = load_document(s, p01.case_id)
+    assert sorted(document_case_dates(doc)) == sorted(dates[p01.case_id])  # the edit path says the same
+    assert "2006-11-15 15.11.2006" in [text for where, text in dates[p01.case_id]
+                                       if where == "Date of initial diagnosis"]  # the form shows 15.11.2006
+    for typed in ("15.11.2006", "2006-11-15"):
+        case_list.filter_edit.setText(typed)
+        assert _shown(case_list) == ["P01"]
+        assert "P01 (Date of initial diagnosis)" in case_list.count_label.text()
+    wheres = {where for _m, _k, _c, where in DATES}
+    found = {where for pairs in dates.values() for where, _t in pairs}
+    assert {"Salvage course", "Response assessment", "Complication"} <= found <= wheres
+    case_list.update_case(demo_db, p01.case_id)  # one row again, after an edit: still found
+    case_list.filter_edit.setText("15.11.2006")
+    assert _shown(case_list) == ["P01"]
