@@ -36,12 +36,13 @@ def _wait(condition: object, timeout_s: float = 60.0) -> None:
     _settle(30)
 
 
-def _sheet(path: Path) -> Path:
+def _sheet(path: Path, problems: bool = True) -> Path:
     from tests.storage.interchange.test_import_flat_template import good_row
 
     rows = [good_row(i) for i in range(1, 6001)]
-    rows[1]["relapse_date"] = "2019-01-02"
-    rows[4]["last_follow_up"] = "2018-07-09"
+    if problems:
+        rows[1]["relapse_date"] = "2019-01-02"
+        rows[4]["last_follow_up"] = "2018-07-09"
     with path.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
         writer.writeheader()
@@ -110,6 +111,23 @@ def shoot(out: Path) -> None:
         dialog.grab().save(str(out / "import_reading.png"))  # the first count the worker reports
         _wait(lambda: dialog.report is not None)
         dialog.grab().save(str(out / "import_checked_problems.png"))
+        dialog.close()
+        from storage.database import create_database
+
+        target = create_database(Path(tmp) / "target.db")
+        dialog = ImportDialog(target, window, _sheet(Path(tmp) / "clean.csv", problems=False))
+        dialog.show()
+        dialog.check_button.click()
+        _wait(lambda: dialog.report is not None)
+        dialog.grab().save(str(out / "import_checked_clean.png"))
+        dialog.report = None
+        dialog.import_button.click()
+        start = time.monotonic()
+        while ":" not in dialog.progress_words.text() and time.monotonic() - start < 30:
+            _settle(1)
+        dialog.grab().save(str(out / "import_writing.png"))
+        _wait(lambda: dialog.report is not None)
+        dialog.grab().save(str(out / "import_done.png"))
         frame, screen = window.frameGeometry(), window.screen().availableGeometry()
         print(json.dumps({"screen": [screen.width(), screen.height()], "window": [frame.width(), frame.height()],
                           "files": sorted(p.name for p in out.iterdir())}))
