@@ -28,6 +28,7 @@ from matplotlib.patches import Patch
 from analysis.rendering.annotation_placement import CORNERS as _CORNERS
 from analysis.rendering.annotation_placement import draw_annotations as draw_annotations
 from analysis.rendering.figure_style import RISK_TABLES, FigureStyle, axis_ticks, rc_params
+from analysis.rendering.figures import fit_axis_label
 from analysis.statistics.cohort import CohortResult
 from analysis.statistics.competing_risks import CumulativeIncidence
 from analysis.statistics.kaplan_meier import KaplanMeier, survival_at
@@ -191,7 +192,8 @@ def draw_curves(ax: Axes, series: Sequence[Series], style: FigureStyle, unit: st
     ax.set_yticks([v * f for v in yt])
     ax.set_yticklabels([f"{v * f:g}" if style.y_scale == "percent" else f"{v:.2f}" for v in yt])  # 0.00 … 1.00
     ax.set_xlabel(style.x_label or f"Time ({unit})")
-    ax.set_ylabel(style.y_label or (f"{ylabel} (%)" if style.y_scale == "percent" else ylabel))
+    # a long endpoint name ("Event-free survival, treatment failure as event at day 0") wraps along the axis
+    ax.set_ylabel(fit_axis_label(ax, style.y_label or (f"{ylabel} (%)" if style.y_scale == "percent" else ylabel)))
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     if style.title:

@@ -47,7 +47,7 @@ from analysis.rendering.result_figures import CIF_NON_RELAPSE_LABEL, CIF_RELAPSE
 from analysis.statistics.cohort import Field, fields_for
 from analysis.statistics.tables import write_csv, write_xlsx
 from gui.analysis.cox_view import CoxView
-from gui.analysis.views import EndpointDialog, FigurePanel, TablePanel, show_full_text
+from gui.analysis.views import ElidedComboBox, EndpointDialog, FigurePanel, TablePanel, show_full_text
 from gui.analysis.worker import (
     AnalysisOutcome,
     AnalysisRequest,
@@ -98,7 +98,7 @@ class AnalysisTab(QWidget):
 
     # -- layout ----------------------------------------------------------------------------
     def _build(self) -> None:
-        self.endpoint = QComboBox()
+        self.endpoint = ElidedComboBox()  # a long endpoint name ends in … (the tooltip has all of it)
         self.new_endpoint = QPushButton("New…")
         self.new_endpoint.setToolTip("Define an endpoint of your own")
         self.where_field = QComboBox()
@@ -265,7 +265,7 @@ class AnalysisTab(QWidget):
             current = self.endpoint.currentData() or outcome.request.endpoint
             self.endpoint.clear()
             for name, rule in inputs.rules.items():
-                self.endpoint.addItem(f"{rule.label} ({name})", name)
+                self.endpoint.addItem(rule.label, name)  # the name; its key is the item data
             self.endpoint.setCurrentIndex(max(0, self.endpoint.findData(current)))
             fields = fields_for(inputs.custom_kinds)
             self._fields = fields
@@ -406,7 +406,7 @@ class AnalysisTab(QWidget):
             except EndpointDefinitionError as exc:
                 dialog.message.setText(str(exc))
                 continue
-            self.endpoint.addItem(f"{v.label} ({v.name.lower()})", v.name.lower())
+            self.endpoint.addItem(v.label, v.name.lower())
             show_full_text(self.endpoint)
             self.endpoint.setCurrentIndex(self.endpoint.count() - 1)
             self.refresh()

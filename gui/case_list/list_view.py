@@ -44,7 +44,8 @@ class CaseListWidget(QWidget):
         self.filter_edit = QLineEdit()
         self.filter_edit.setPlaceholderText("Filter: any field, e.g. MLL, melphalan, a hospital number (Ctrl+F)")
         self.filter_edit.setToolTip("Searches every field of every case, also the name and hospital number "
-                                    "(on this workstation only); identifying data found is never shown in the list")
+                                    "(on this workstation only); identifying data found is never shown in the list. "
+                                    "Every date of the case is found typed either way: 10.11.2018 or 2018-11-10")
         self.filter_edit.setClearButtonEnabled(True)
         # Filtered on every keystroke, no debounce: at 50,000 cases a keystroke takes about 20 ms
         # to the repainted list (docs/performance.md), less than a pause would add.
@@ -107,6 +108,7 @@ class CaseListWidget(QWidget):
         if db is None:
             self.model.set_cases([])
         else:
+            from gui.case_list.case_dates import case_dates
             from storage.views.case_search import search_fields
             from storage.views.quality import problems_by_case
             from storage.views.summaries import load_summaries
@@ -115,6 +117,8 @@ class CaseListWidget(QWidget):
                 summaries = load_summaries(s)
                 problems = problems_by_case(s, summaries)
                 fields = search_fields(s)
+                for case_id, dates in case_dates(s).items():  # found typed either way, 10.11.2018 or 2018-11-10
+                    fields.setdefault(case_id, []).extend(dates)
             self.model.set_cases(summaries, problems, fields)  # in study ID order, from the query
             header = self.view.horizontalHeader()
             column, order = header.sortIndicatorSection(), header.sortIndicatorOrder()
@@ -141,7 +145,10 @@ class CaseListWidget(QWidget):
         except KeyError:
             self.model.remove_case(case_id)
         else:
-            self.model.upsert_case(summary_from_document(doc), document_problems(doc), document_search_fields(doc))
+            from gui.case_list.case_dates import document_case_dates
+
+            self.model.upsert_case(summary_from_document(doc), document_problems(doc),
+                                   document_search_fields(doc) + document_case_dates(doc))
         self._update_count()
 
     def _apply_filter(self) -> None:

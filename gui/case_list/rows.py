@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from collections.abc import Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -66,7 +67,7 @@ def _endpoint_text(value: EndpointValue) -> str:
 class CaseRow:
     """Display strings, sort keys and tooltips of one case, computed on first use."""
 
-    __slots__ = ("display", "sort", "tips", "haystack")
+    __slots__ = ("display", "sort", "tips", "haystack", "dates")
 
     def __init__(self, s: CaseSummary, problems: Sequence[str]) -> None:
         codes, endpoints = _domain()
@@ -122,3 +123,44 @@ class CaseRow:
         if problems:
             self.tips[PROBLEMS] = show_dates_in("\n".join(problems))
         self.haystack = "\t".join((*self.display, s.subtype or "")).lower()  # the subtype: in the tooltip
+        self.dates = date_fields(s)  # searched in both forms, whatever the display
+
+
+# The row's dates that the list's filter finds typed either way (10.11.2018 or 2018-11-10), whatever
+# View ▸ Dates shown as says: (where, both forms), searched like the fields that are not columns. The
+# case's other dates (courses, assessments, transplants ...) come with its fields (gui.case_list.case_dates).
+DATED = (("birth_date", "Date of birth"), ("death_date", "Death"), ("last_follow_up", "Last follow-up"))
+_ISO_DATE = re.compile(r"(?<![\d.-])(\d{4})-(\d{2})-(\d{2})(?![\d-])")
+_DAY_FIRST_DATE = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.(\d{4})(?![\d.])")
+
+
+def _both(day: dt.date) -> str:
+    return f"{day.isoformat()} {day.day:02d}.{day.month:02d}.{day.year:04d}"
+
+
+def date_fields(s: CaseSummary) -> list[tuple[str, str]]:
+    """Each date of the case the summary holds, as (where, "2018-11-10 10.11.2018")."""
+    return [(where, _both(day)) for attr, where in DATED if (day := getattr(s, attr)) is not None]
+
+
+def with_other_forms(text: str) -> str:
+    """A searched text with every date in it (either form) also written in the other form after it."""
+    if "-" not in text and "." not in text:
+        return text
+    found: list[str] = []
+    for pattern, order in ((_ISO_DATE, (0, 1, 2)), (_DAY_FIRST_DATE, (2, 1, 0))):
+        for match in pattern.finditer(text):
+            year, month, day = (int(match.group(i + 1)) for i in order)
+            try:
+                both = _both(dt.date(year, month, day))
+            except ValueError:
+                continue  # not a real date
+            if both not in text:  # (a date field's text has both already)
+                found.append(both)
+    return f"{text} {' '.join(found)}" if found else text
+
+
+def typed_date(word: str) -> str:
+    """A typed word as the filter looks for it: 1.2.2019 as 01.02.2019 (the searched texts' form)."""
+    match = _DAY_FIRST_DATE.fullmatch(word)
+    return f"{int(match[1]):02d}.{int(match[2]):02d}.{match[3]}" if match else word

@@ -40,6 +40,8 @@ from gui.case_list.rows import (
     STUDY_ID,
     TRANSPLANT,
     CaseRow,
+    typed_date,
+    with_other_forms,
 )
 from gui.widgets.date_display import notifier
 
@@ -185,7 +187,7 @@ class CaseTableModel(QAbstractTableModel):
         if cached is None:
             s = self._summaries[row]
             cached = self._rows[row] = CaseRow(s, self._problems.get(s.case_id, []))
-            extra = self._fields.get(s.case_id)
+            extra = [*cached.dates, *((w, with_other_forms(t)) for w, t in self._fields.get(s.case_id, []))]
             # The filter's text: the columns, then every other field (a separator no typed word holds).
             self._texts[row] = cached.haystack + ("\x1f" + "\x1f".join(t for _w, t in extra).lower() if extra else "")
         return cached
@@ -198,7 +200,9 @@ class CaseTableModel(QAbstractTableModel):
             return []
         from storage.views.case_search import where_matched
 
-        return where_matched(self._fields.get(self._summaries[row].case_id, []), hidden)
+        dates = self._row(row).dates
+        fields = self._fields.get(self._summaries[row].case_id, [])
+        return where_matched([*dates, *((w, with_other_forms(t)) for w, t in fields)], hidden)
 
     def haystack(self, row: int) -> str:
         return self._row(row).haystack
@@ -387,7 +391,7 @@ class CaseFilterProxy(QAbstractProxyModel):
 
         With ``wait`` False, rows not yet formatted are decided as they are formatted (is_complete).
         """
-        words = text.lower().split()
+        words = [typed_date(word) for word in text.lower().split()]  # 1.2.2019: as the texts write it
         if words == self._words and (wait, self._wait) != (True, False):
             return
         # Typing on narrows: a row that contains every new word contains every old one.

@@ -101,6 +101,8 @@ class FreezeDialog(QDialog):
         self.cut_off.setDisplayFormat(QT_FORMATS[current_style()])  # as View ▸ Dates shown as says
         self.note = QLineEdit()
         self.note.setPlaceholderText("e.g. data for the manuscript submission")
+        # the whole hint visible (text margins, frame and cursor room around it); the label above wraps to it
+        self.note.setMinimumWidth(self.note.fontMetrics().horizontalAdvance(self.note.placeholderText()) + 24)
         text = QLabel("A freeze records a fingerprint (SHA-256) of every record now. Every later export and "
                       "report names the freeze and says whether the data still match it.")
         text.setWordWrap(True)

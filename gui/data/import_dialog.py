@@ -9,6 +9,7 @@ controls; the command line words the same problems its own way.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.data.background import BackgroundJob, file_row
+from gui.data.import_words import LAST_STEP, counted, problem_line, progress_words
 from gui.data.mapping_panel import MappingPanel
 from gui.widgets.file_dialogs import open_file_name
 from gui.widgets.screen_fit import fit_dialog
@@ -89,8 +91,9 @@ def value_rows(loaded: LoadedFile, most: int = 50) -> list[list[Any]]:
     return [[c[j] if j < len(c) else None for c in columns] for j in range(depth)]
 
 
-def load_file(path: Path) -> LoadedFile:
-    """Read a file for the mapping table (on the worker thread)."""
+def load_file(path: Path, progress: Callable[[int, int, str], None] | None = None) -> LoadedFile:
+    """Read a file for the mapping table (on the worker thread); progress(rows, 0, "reading rows") every
+    1,000 rows (how many there are is not known before the end)."""
     from storage.interchange.imports.long_files import is_long
     from storage.interchange.table_files import UnreadableFile
     from storage.interchange.table_reading import open_table
@@ -105,8 +108,10 @@ def load_file(path: Path) -> LoadedFile:
     try:
         source = open_table(path)
         scan = ColumnValueScan(len(source.header))
-        for row in source.rows():  # a row at a time: the rows are not kept
+        for number, row in enumerate(source.rows(), 1):  # a row at a time: the rows are not kept
             scan.feed(row)
+            if progress is not None and number % 1000 == 0:
+                progress(number, 0, "reading rows")
     except UnreadableFile as exc:
         loaded.problem = "; ".join(p.text(dialog=True) for p in exc.problems)
         return loaded
@@ -114,7 +119,8 @@ def load_file(path: Path) -> LoadedFile:
     loaded.values = scan.values(source.percent_columns)
     separator = {",": "comma", ";": "semicolon", "tab": "tab"}.get(source.delimiter, source.delimiter)
     what = f"CSV, {separator}-separated, {source.encoding}" if source.encoding else "Excel workbook"
-    loaded.read_as = f"Read as {what}: {scan.rows} rows, {len([h for h in source.header if h.strip()])} columns."
+    columns = counted(len([h for h in source.header if h.strip()]), "column")
+    loaded.read_as = f"Read as {what}: {counted(scan.rows, 'row')}, {columns}."
     loaded.hints = suggest([h.strip() for h in source.header])
     return loaded
 
@@ -155,7 +161,7 @@ class PreviewModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.BackgroundRole and problems:
             return QBrush(PROBLEM_COLOUR)
         if role == Qt.ItemDataRole.ToolTipRole and problems:
-            return "\n".join(problems)
+            return "\n".join(problem_line(p) for p in problems)
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -229,7 +235,18 @@ class ImportDialog(QDialog):
         self.summary = QLabel("Choose a file, then Check it. Nothing is written before you click Import.")
         self.summary.setWordWrap(True)
         self.progress = QProgressBar()
-        self.progress.setVisible(False)
+        self.progress.setTextVisible(False)  # the words beside it say what and how far, also while it is busy
+        self.progress_words = QLabel("")
+        # as wide as its longest words: the bar beside it does not jump as the counts grow
+        self.progress_words.setMinimumWidth(self.progress_words.fontMetrics().horizontalAdvance(
+            progress_words(1_000_000, 0, "reading rows again")) + 8)
+        self.progress_row = QWidget()
+        progress_layout = QHBoxLayout(self.progress_row)
+        progress_layout.setContentsMargins(0, 0, 0, 0)
+        progress_layout.addWidget(self.progress_words)
+        progress_layout.addWidget(self.progress, 1)
+        self.progress_row.setVisible(False)
+        self._phase = ""
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.check_button = self.buttons.addButton("Check", QDialogButtonBox.ButtonRole.ActionRole)
         self.import_button = self.buttons.addButton("Import", QDialogButtonBox.ButtonRole.AcceptRole)
@@ -246,7 +263,7 @@ class ImportDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(split, 1)
         layout.addWidget(self.summary)
-        layout.addWidget(self.progress)
+        layout.addWidget(self.progress_row)
         layout.addWidget(self.buttons)
 
     # --- the file and its mapping ------------------------------------------------------------------
@@ -358,8 +375,10 @@ class ImportDialog(QDialog):
         saved = self.saved.currentData()
 
         def work(progress: Any) -> tuple[LoadedFile | None, ImportReport, CheckedImport | None]:
-            loaded = load_file(path) if fresh else None
+            loaded = load_file(path, progress) if fresh else None
             used = options
+            if loaded is not None:  # the check reads the file once more (its first pass)
+                progress = _read_again(progress)
             if loaded is not None and not loaded.sheets and loaded.problem is None:
                 if saved:
                     with database.session() as session:
@@ -381,22 +400,26 @@ class ImportDialog(QDialog):
         job.signals.finished.connect(self._finished)
         job.signals.failed.connect(self._failed)
         self._busy(True)
+        writes_kept = not dry_run and checked is not None and checked.plan is not None
+        self._progress(0, 0, "writing" if writes_kept else "reading rows")  # busy, in words, from the start
         self.summary.setText("Checking the file…" if dry_run else "Importing…")
         self.job_signals = job.signals  # keep the signals alive until the job reports (the pool deletes the job)
         job.start()
 
     def _busy(self, busy: bool) -> None:
-        self.progress.setVisible(busy)
+        self.progress_row.setVisible(busy)
         for button in (self.check_button, self.import_button):
             button.setEnabled(not busy)
 
     def _progress(self, done: int, total: int, what: str) -> None:
-        if total <= 0:  # (the rows of a file being read: their number is not known yet)
+        phase = self._phase if what in LAST_STEP and self._phase else what
+        self._phase = phase
+        self.progress_words.setText(progress_words(done, total, phase))
+        if total <= 0:  # (the rows of a file being read: their number is not known yet) a busy bar
             self.progress.setRange(0, 0)
             return
         self.progress.setRange(0, total)
         self.progress.setValue(done)
-        self.progress.setFormat(f"{what}: %v of %m")
 
     def _finished(self, result: tuple[LoadedFile | None, ImportReport, CheckedImport | None]) -> None:
         loaded, report, checked = result
@@ -414,9 +437,9 @@ class ImportDialog(QDialog):
         self.model.set_report(report)
         self.problems.clear()
         self.listed = report.dialog_problems()  # the list's lines, each with the problem it points to
-        self.problems.addItems(report.problem_lines(dialog=True))
+        self.problems.addItems([problem_line(line) for line in report.problem_lines(dialog=True)])
         again = f"Checked again before importing, as {report.checked_again}. " if report.checked_again else ""
-        self.summary.setText(again + report.summary())
+        self.summary.setText(again + report.summary(dialog=True))
         self.imported = self.imported or report.written
         self.import_button.setEnabled(report.ok and not report.written)
         if report.written:
@@ -447,6 +470,13 @@ class ImportDialog(QDialog):
             self.table.setCurrentIndex(self.model.index(problem.row - 1, column))
         elif problem.column in header:
             self.table.selectColumn(column)
+
+
+def _read_again(progress: Callable[[int, int, str], None]) -> Callable[[int, int, str], None]:
+    """The check's progress after the mapping's reading: its first pass says it reads the file again."""
+    def said(done: int, total: int, what: str) -> None:
+        progress(done, total, "reading rows again" if what == "reading rows" else what)
+    return said
 
 
 def open_import_dialog(parent: QWidget | None, database: Database, path: Path | None = None) -> bool:

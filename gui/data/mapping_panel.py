@@ -203,7 +203,8 @@ class MappingPanel(QWidget):
             self.value_table.setCellWidget(row, 3, box)
         left = len(missing)
         self.value_note.setText(
-            f"{left} value(s) in coded columns map to no code: choose a code for each below before importing."
+            f"{left:,} {'value in a coded column maps' if left == 1 else 'values in coded columns map'} to no code: "
+            "choose a code for each below before importing."
             if left else "Every value in a coded column maps to a code (w → f, ja → yes, komplette Remission → CR …).")
 
     def _code_chosen(self, *_args: object) -> None:

@@ -220,6 +220,7 @@ class TimelineTab(QWidget):
                 self.drawn = draw_patient_timeline(ax, shown, calendar=self.calendar, xlim=self.xlim,
                                                    marker_scale=SCREEN_MARKER_SCALE)
                 per_lane = 52
+        self._dated_lane_labels(ax)
         if not self.drawn.lanes:
             ax.text(0.5, 0.5, "No case with dated events to show yet.", ha="center", va="center",
                     transform=ax.transAxes)
@@ -228,6 +229,15 @@ class TimelineTab(QWidget):
         self.canvas.draw_idle()  # type: ignore[no-untyped-call]
         if self.format_dialog is not None and self.format_dialog.isVisible():
             self.format_dialog.refresh_preview()  # the dialog formats the view on screen
+
+    @staticmethod
+    def _dated_lane_labels(ax: Any) -> None:
+        """The lanes' labels ("died 2019-09-06, therapy-related") with dates as View ▸ Dates shown as says, on
+        screen only: an exported figure keeps ISO dates, as the calendar axis does."""
+        labels = [label.get_text() for label in ax.get_yticklabels()]
+        shown = [show_dates_in(label) for label in labels]
+        if shown != labels:
+            ax.set_yticks(ax.get_yticks(), shown)
 
     # -- hover and click -----------------------------------------------------------------------
 
@@ -263,6 +273,8 @@ class TimelineTab(QWidget):
 
     def _dates_restyled(self, _style: str) -> None:
         self._show_details()
+        if self._loaded:
+            self.redraw()  # the lanes' labels
 
     # -- export --------------------------------------------------------------------------------
 

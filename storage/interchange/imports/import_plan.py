@@ -75,13 +75,28 @@ class ImportReport:
         """The dialog's list of problems, each line with the problem it points to."""
         return dialog_problems(self.problems)
 
-    def summary(self) -> str:
+    def summary(self, dialog: bool = False) -> str:
+        """The report in a line: the command line's words (the default) or the import dialog's, which counts
+        in proper singular and plural and says that a Check wrote nothing yet."""
         notes = "".join(f" {note}" for note in self.notes)
+        if not dialog:
+            if self.problems:
+                return f"{problem_total(self.problems):,} problem(s) in {self.path.name}; nothing was imported.{notes}"
+            fields = f", {len(self.new_fields)} new custom field(s)" if self.new_fields else ""
+            verb = "imported" if self.written else "would be imported (dry run: nothing written)"
+            return f"{len(self.created)} new and {len(self.updated)} updated case(s) {verb}{fields}.{notes}"
         if self.problems:
-            return f"{problem_total(self.problems):,} problem(s) in {self.path.name}; nothing was imported.{notes}"
-        fields = f", {len(self.new_fields)} new custom field(s)" if self.new_fields else ""
-        verb = "imported" if self.written else "would be imported (dry run: nothing written)"
-        return f"{len(self.created)} new and {len(self.updated)} updated case(s) {verb}{fields}.{notes}"
+            return f"{counted(problem_total(self.problems), 'problem')} in {self.path.name}; nothing was imported.{notes}"
+        cases = f"{counted(len(self.created), 'new case')} and {counted(len(self.updated), 'updated case')}"
+        fields = f", {counted(len(self.new_fields), 'new custom field')}" if self.new_fields else ""
+        if self.written:
+            return f"Imported {cases}{fields}.{notes}"
+        return f"Check: {cases}{fields} to import; nothing written yet (Import writes them).{notes}"
+
+
+def counted(number: int, noun: str) -> str:
+    """'1 new case', '2 new cases', '1,000 problems' (a noun with a regular plural)."""
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
 def load_existing(session: Session, keys: list[str], full: bool) -> dict[str, list[Case]]:

@@ -407,12 +407,16 @@ def _import_file(db: Database, path: Path, options: ImportOptions, progress: Pro
             session.rollback()  # (with any chunk written so far)
             return report
         report.backup = backup or (written[0] if written else copy_before())
+        total = len(plan.new)
         if progress:
-            progress(0, len(plan.new), "writing")
+            progress(0, total, "writing")
         _prepare_writing(session, reason)
         session.add_all([*plan.new_fields, *plan.updated])
         session.flush()  # updates and new custom fields, through the ORM and its audit entries
-        insert_cases(session.connection(), plan.new, reason)
+        for start in range(0, total, CHUNK):  # still one transaction: a chunk at a time only for the progress
+            insert_cases(session.connection(), plan.new[start:start + CHUNK], reason)
+            if progress:
+                progress(min(start + CHUNK, total), total, "writing")
         session.commit()
         report.written = True
         taken.remove(report.backup)  # kept; any other copy (of a check that no longer held) is removed below

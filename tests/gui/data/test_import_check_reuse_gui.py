@@ -52,7 +52,7 @@ def test_check_then_import_writes_the_checked_workbook_without_reading_it_again(
     assert dialog.report.written and dialog.report.checked_again is None and dialog.imported
     assert reads == [book] and dialog.checked is None  # read once, by the Check
     assert counts(target) == counts(demo_db) and counts(target)[1] > 0
-    assert dialog.summary.text().startswith(f"{counts(demo_db)[0]} new and 0 updated case(s) imported")
+    assert dialog.summary.text().startswith(f"Imported {counts(demo_db)[0]} new cases and 0 updated cases")
     assert sheets(export_long(target, tmp_path / "again.xlsx")) == sheets(book)  # the same cases, every record
     target.close()
 

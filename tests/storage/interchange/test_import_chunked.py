@@ -112,3 +112,26 @@ def test_failed_imports_leave_no_copies_to_push_older_ones_out_of_the_rotation(
         report = import_file(empty_db, write_csv(tmp_path / f"try{attempt}.csv", rows))
         assert not report.written and report.backup is None
     assert [b.path for b in list_backups(empty_db.path)] == kept and case_count(empty_db) == 4
+
+
+def test_a_kept_check_is_written_a_chunk_at_a_time_with_progress_after_each(
+        empty_db: Database, tmp_path: Path, small_chunks: list[int]) -> None:
+    """The dialog's Import of a clean Check: the same cases and audit entries as one insert, in one
+    transaction, but the progress bar moves after each chunk instead of standing at 0 until the end."""
+    path = write_csv(tmp_path / "kept.csv", [good_row(i) for i in range(1, 11)])
+    checked = importing.check_file(empty_db, path)
+    assert checked.plan is not None and small_chunks == []
+    seen: list[tuple[int, int, str]] = []
+    report = import_file(empty_db, path, ImportOptions(), lambda d, t, w: seen.append((d, t, w)), checked)
+    assert report.written and report.checked_again is None and report.created == [f"S{i:02d}" for i in range(1, 11)]
+    assert small_chunks == [3, 3, 3, 1]
+    writing = [(d, t) for d, t, w in seen if w == "writing"]
+    assert writing == [(0, 10), (3, 10), (6, 10), (9, 10), (10, 10)]
+    assert case_count(empty_db) == 10
+    with sqlite3.connect(empty_db.path) as conn:
+        created = conn.execute("SELECT study_id FROM audit_log WHERE action = 'create' AND table_name = 'cases' "
+                               "ORDER BY record_id").fetchall()
+        facts, problems = changed_bulk_cases(conn)
+    assert [c[0] for c in created] == [f"S{i:02d}" for i in range(1, 11)]  # one entry per case, as before
+    assert problems == [] and facts
+    assert [b.reason for b in list_backups(empty_db.path)] == ["before-import"]
