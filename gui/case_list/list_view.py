@@ -108,7 +108,7 @@ class CaseListWidget(QWidget):
         if db is None:
             self.model.set_cases([])
         else:
-            from gui.case_list.case_dates import case_dates
+            from storage.views.case_dates import case_dates
             from storage.views.case_search import search_fields
             from storage.views.quality import problems_by_case
             from storage.views.summaries import load_summaries
@@ -145,7 +145,7 @@ class CaseListWidget(QWidget):
         except KeyError:
             self.model.remove_case(case_id)
         else:
-            from gui.case_list.case_dates import document_case_dates
+            from storage.views.case_dates import document_case_dates
 
             self.model.upsert_case(summary_from_document(doc), document_problems(doc),
                                    document_search_fields(doc) + document_case_dates(doc))

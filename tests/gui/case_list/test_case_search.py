@@ -99,8 +99,8 @@ def test_a_date_in_a_searched_text_is_found_in_either_form(qtbot) -> None:  # ty
 def test_every_date_of_the_case_is_searched_not_only_the_rows(qtbot, case_list: CaseListWidget,  # type: ignore[no-untyped-def]
                                                               demo_db: Database) -> None:
     """The tooltip promises every field: the initial diagnosis, a later course, an assessment, a complication."""
-    from gui.case_list.case_dates import DATES, case_dates, document_case_dates
     from storage.record.case_documents import load_document
+    from storage.views.case_dates import DATES, case_dates, document_case_dates
 
     p01 = next(s for s in case_list.model.summaries() if s.study_id == "P01")
     with demo_db.session() as s:

@@ -1,4 +1,4 @@
-"""Every date of every case for the list's filter, beyond the few the row's summary holds.
+"""Every date of every case for the case list's filter, beyond the few the row's summary holds (no Qt here).
 
 The filter's tooltip promises every field: a date typed either way (10.11.2018 or 2018-11-10) must find the
 case by its initial diagnosis, any salvage course, assessment, transplant, complication, later therapy or
