@@ -201,7 +201,9 @@ class MappingPanel(QWidget):
             box.setProperty("value", value)
             box.currentIndexChanged.connect(self._code_chosen)
             self.value_table.setCellWidget(row, 3, box)
-        left = len(missing)
+        self._show_left(len(missing))
+
+    def _show_left(self, left: int) -> None:
         self.value_note.setText(
             f"{left:,} {'value in a coded column maps' if left == 1 else 'values in coded columns map'} to no code: "
             "choose a code for each below before importing."
@@ -216,4 +218,5 @@ class MappingPanel(QWidget):
             self.values.setdefault(target, {})[value] = str(code)
         else:
             self.values.get(target, {}).pop(value, None)
+        self._show_left(len(unmapped_in(self.header, self.column_values, self.mapping())))  # (as chosen so far)
         self.changed.emit()

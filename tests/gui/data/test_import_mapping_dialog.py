@@ -53,8 +53,10 @@ def test_the_authors_sheet_through_the_dialog(qtbot, empty_db: Database, tmp_pat
     assert dialog.problems.item(0).text().endswith("choose one (or 'empty') in the value mapping above")
     assert "--" not in dialog.problems.item(0).text()
     assert (panel.value_table.rowCount(), panel.value_table.item(0, 1).text()) == (1, "x")
+    assert panel.value_note.text().startswith("1 value in a coded column maps to no code")
     code = panel.value_table.cellWidget(0, 3)
     code.setCurrentIndex(code.findData("f"))
+    assert panel.value_note.text().startswith("Every value in a coded column maps to a code")  # at once, as chosen
     for header, target in german_sheet.MAPPING.items():  # the numbered records as the investigator maps them
         box = panel.target_box(header)
         assert box is not None
