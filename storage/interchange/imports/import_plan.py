@@ -117,6 +117,29 @@ def load_existing(session: Session, keys: list[str], full: bool) -> dict[str, li
     return {key: list(cases.values()) for key, cases in found.items()}
 
 
+STORED_BATCH = 500  # study IDs whose stored cases are loaded at a time
+
+
+class StoredCases:
+    """load_existing a batch of study IDs at a time, in the order the import asks for them (the file's order of
+    first appearance): only the stored cases of the rows being checked are held, so that a file updating
+    100,000 cases never loads them all at once. get() must be asked each key once, in that order."""
+
+    def __init__(self, session: Session, keys: list[str], full: bool):
+        self.session, self.keys, self.full, self.batch = session, keys, full, STORED_BATCH
+        self.start = 0  # of the next batch
+        self.loaded: dict[str, list[Case]] = {}
+        self.batch_keys: set[str] = set()
+
+    def get(self, key: str) -> list[Case]:
+        while key not in self.batch_keys and self.start < len(self.keys):
+            chunk = self.keys[self.start:self.start + self.batch]
+            self.start += len(chunk)
+            self.batch_keys = set(chunk)
+            self.loaded = load_existing(self.session, chunk, self.full)  # (the last batch's are let go)
+        return self.loaded.get(key, [])
+
+
 @dataclass
 class ImportPlan:
     report: ImportReport

@@ -33,7 +33,7 @@ from storage.interchange.imports.import_plan import (
     ImportPlan,
     ImportReport,
     Progress,
-    load_existing,
+    StoredCases,
     release,
 )
 from storage.interchange.imports.import_plan import ImportOptions as ImportOptions  # re-exported for callers
@@ -115,17 +115,20 @@ def _refused_row_problems(sid: str, number: int, row: list[Any], columns: Column
 
 
 Sink = Callable[[ImportPlan, list[CaseRows]], None]  # writes a chunk of checked new cases
+Updates = Callable[[ImportPlan], None]  # writes (or forgets) plan.updated, the stored cases changed so far
 CHUNK = 2000  # new cases handed to the sink at a time
 CHUNK_TEXT = 20_000_000  # or fewer, once their rows hold this many characters (e.g. long notes)
 KEPT_CASES = 100_000  # new cases a Check keeps for its Import; a larger file is checked again as it is written
 
 
 def plan_import(session: Session, path: Path, options: ImportOptions, progress: Progress | None = None,
-                sink: Sink | None = None) -> ImportPlan:
+                sink: Sink | None = None, updates: Updates | None = None) -> ImportPlan:
     """Read, build and check every row without writing anything; with a sink (the command line's chunked
     import), each chunk of CHUNK checked new cases goes to it as soon as it is checked, as long as nothing
     is wrong (from the first problem on every row is still checked, but nothing more goes to the sink).
-    plan.new then holds only the cases not handed over yet."""
+    plan.new then holds only the cases not handed over yet. With `updates`, each CHUNK of stored cases changed
+    by the file is handed to it (which writes them, or forgets them once anything is wrong) and plan.updated
+    emptied."""
     from storage.interchange.imports.long_files import is_long
 
     if is_long(Path(path)):
@@ -195,7 +198,7 @@ def plan_import(session: Session, path: Path, options: ImportOptions, progress: 
         return plan
     header = source.header
     sid_column = columns.header[sid_at]
-    existing = load_existing(session, list(first_row), options.update_existing)
+    existing = StoredCases(session, list(first_row), options.update_existing)
     done = chunk_text = 0
     for number, row in _read_again(source, report):  # the second pass: each row built and checked
         if _blank(row):
@@ -208,7 +211,7 @@ def plan_import(session: Session, path: Path, options: ImportOptions, progress: 
         if not key or first_row.get(key, (0,))[0] != number:  # refused above; its other cells are still checked
             report.problems.extend(_refused_row_problems(sid, number, row, columns))
             continue
-        matches = existing.get(key, [])
+        matches = existing.get(key)
         case = next((c for c in matches if c.study_id == sid), matches[0] if len(matches) == 1 else None)
         refused = None
         if matches and not options.update_existing:
@@ -231,6 +234,8 @@ def plan_import(session: Session, path: Path, options: ImportOptions, progress: 
         report.problems.extend(row_problems)
         if not new_case:
             plan.updated.append(case)
+            if updates is not None and len(plan.updated) >= CHUNK:
+                updates(plan)
         elif not report.problems:  # once anything is wrong nothing will be written: keep no rows
             content = json.dumps([header, [tpl.cell_text(v) for v in row]], ensure_ascii=False, default=str)
             salt = new_salt()  # the row holds name and hospital number: only a keyed hash of it is kept
@@ -383,15 +388,29 @@ def _import_file(db: Database, path: Path, options: ImportOptions, progress: Pro
         reason = f"import of {Path(path).name}"
         written: list[Path] = []  # the backup, once the first chunk is written
 
-        def write_chunk(planned: ImportPlan, chunk: list[CaseRows]) -> None:
-            """Write checked new cases into the open transaction while the rest of the file is checked: only
-            a chunk of cases is held at a time (all or nothing still holds: a later problem rolls it back)."""
+        def start_writing(planned: ImportPlan) -> None:
             if not written:
                 written.append(copy_before())  # before the first write
                 _prepare_writing(session, reason)
                 session.add_all(planned.new_fields)
                 session.flush()  # the new custom fields, whose ids the cases' values need
+
+        def write_chunk(planned: ImportPlan, chunk: list[CaseRows]) -> None:
+            """Write checked new cases into the open transaction while the rest of the file is checked: only
+            a chunk of cases is held at a time (all or nothing still holds: a later problem rolls it back)."""
+            start_writing(planned)
             insert_cases(session.connection(), chunk, reason)
+
+        def write_updates(planned: ImportPlan) -> None:
+            """The same for the stored cases changed so far, through the ORM and its audit entries; then they are
+            let go (forgotten unwritten in a dry run, or once anything is wrong: nothing will be written)."""
+            if not planned.report.problems and not options.dry_run:
+                start_writing(planned)
+                session.add_all(planned.updated)
+                session.flush()
+            for case in planned.updated:
+                session.expunge(case)
+            planned.updated = []
 
         if checked is not None and again is None:
             plan = checked.take()
@@ -400,7 +419,8 @@ def _import_file(db: Database, path: Path, options: ImportOptions, progress: Pro
                 session.rollback()  # (the write lock, while the file is read again)
                 checked.release()  # never two plans in memory
             with session.no_autoflush:
-                plan = plan_import(session, path, options, progress, _forget if options.dry_run else write_chunk)
+                plan = plan_import(session, path, options, progress, _forget if options.dry_run else write_chunk,
+                                   write_updates)
             plan.report.checked_again, backup = again, None
         report = plan.report
         if report.problems or options.dry_run:

@@ -135,3 +135,44 @@ def test_a_kept_check_is_written_a_chunk_at_a_time_with_progress_after_each(
     assert [c[0] for c in created] == [f"S{i:02d}" for i in range(1, 11)]  # one entry per case, as before
     assert problems == [] and facts
     assert [b.reason for b in list_backups(empty_db.path)] == ["before-import"]
+
+
+def _updates(tmp_path: Path, name: str, rows: list[dict[str, object]]) -> Path:
+    return write_csv(tmp_path / name, rows)
+
+
+def test_updates_are_written_a_chunk_at_a_time_and_stored_cases_loaded_a_batch_at_a_time(
+        empty_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from storage.interchange.imports import import_plan
+
+    monkeypatch.setattr(import_plan, "STORED_BATCH", 2)
+    loaded: list[int] = []
+    load = import_plan.load_existing
+
+    def counted(session: object, keys: list[str], full: bool) -> object:
+        loaded.append(len(keys))
+        return load(session, keys, full)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(import_plan, "load_existing", counted)
+    import_file(empty_db, write_csv(tmp_path / "first.csv", [good_row(i) for i in range(1, 8)]))
+    rows = [{**good_row(i), "last_follow_up": "2022-06-01"} for i in range(1, 8)]
+    loaded.clear()
+    report = import_file(empty_db, _updates(tmp_path, "later.csv", rows), ImportOptions(update_existing=True))
+    assert report.written and report.updated == [f"S{i:02d}" for i in range(1, 8)]
+    assert loaded == [2, 2, 2, 1]  # never all seven at once
+    with sqlite3.connect(empty_db.path) as conn:
+        stored = conn.execute("SELECT last_follow_up FROM cases ORDER BY study_id").fetchall()
+        changes = conn.execute("SELECT count(*) FROM audit_log WHERE action = 'update' AND table_name = 'cases' "
+                               "AND field = 'last_follow_up'").fetchone()[0]
+    assert [s[0] for s in stored] == ["2022-06-01"] * 7 and changes == 7
+
+
+def test_a_problem_after_written_updates_rolls_them_back(empty_db: Database, tmp_path: Path,
+                                                         small_chunks: list[int]) -> None:
+    import_file(empty_db, write_csv(tmp_path / "first.csv", [good_row(i) for i in range(1, 8)]))
+    before = content_hash(empty_db.path)
+    rows = [{**good_row(i), "last_follow_up": "2022-06-01"} for i in range(1, 8)]
+    rows[6]["sex"] = "x"  # row 7: after three chunks of updates were written
+    report = import_file(empty_db, _updates(tmp_path, "late.csv", rows), ImportOptions(update_existing=True))
+    assert not report.written and [(p.row, p.column) for p in report.problems] == [(7, "sex")]
+    assert content_hash(empty_db.path) == before
