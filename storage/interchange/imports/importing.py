@@ -411,6 +411,7 @@ def _import_file(db: Database, path: Path, options: ImportOptions, progress: Pro
             for case in planned.updated:
                 session.expunge(case)
             planned.updated = []
+            gc.collect()  # ORM objects are cycles, freed only by the collector, which runs rarely while importing
 
         if checked is not None and again is None:
             plan = checked.take()
